@@ -1,0 +1,60 @@
+using System.Text.Json.Serialization;
+
+namespace HsoService.Optimization.Schedules;
+
+/// <summary>The sampler a schedule is built for; it fixes how many time points the schedule has (HSO-SPEC section 5).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SolverKind>))]
+public enum SolverKind
+{
+    /// <summary>DDIM: NFE time points, each evaluated; the last jump goes to clean data.</summary>
+    [JsonStringEnumMemberName("ddim")]
+    Ddim,
+
+    /// <summary>UniPC: NFE + 1 time points, NFE model evaluations.</summary>
+    [JsonStringEnumMemberName("unipc")]
+    UniPc,
+
+    /// <summary>DPM-Solver++ 2M: NFE + 1 time points, NFE model evaluations.</summary>
+    [JsonStringEnumMemberName("dpmpp2m")]
+    DpmPp2M,
+}
+
+/// <summary>Names and point counts of <see cref="SolverKind"/>.</summary>
+public static class Solvers
+{
+    /// <summary>The names accepted on the wire and the command line.</summary>
+    public static readonly IReadOnlyList<string> Names = ["ddim", "unipc", "dpmpp2m"];
+
+    /// <summary>Smallest NFE served: DDIM needs two points to make one interval.</summary>
+    public const int MinNfe = 2;
+
+    /// <summary>Largest NFE served; HSO is a few-step method and the search grows with NFE.</summary>
+    public const int MaxNfe = 100;
+
+    public static string Name(this SolverKind solver) => Names[(int)solver];
+
+    /// <summary>Parses a solver name; throws naming the allowed values.</summary>
+    public static SolverKind Parse(string name, string field = "solver")
+    {
+        var index = Names.ToList().IndexOf(name?.Trim().ToLowerInvariant() ?? "");
+        return index >= 0
+            ? (SolverKind)index
+            : throw new ArgumentException($"{field} '{name}' is not one of {string.Join(", ", Names)}", field);
+    }
+
+    /// <summary>Number of time points (both endpoints included) for NFE model evaluations.</summary>
+    public static int PointCount(this SolverKind solver, int nfe) => solver == SolverKind.Ddim ? nfe : nfe + 1;
+
+    /// <summary>Number of intervals N between the time points.</summary>
+    public static int IntervalCount(this SolverKind solver, int nfe) => solver.PointCount(nfe) - 1;
+
+    /// <summary>Throws naming <paramref name="field"/> unless NFE is within [<see cref="MinNfe"/>, <see cref="MaxNfe"/>] and below N_train.</summary>
+    public static void ValidateNfe(int nfe, int trainSteps, string field = "nfe")
+    {
+        var max = Math.Min(MaxNfe, trainSteps - 1);
+        if (nfe < MinNfe || nfe > max)
+        {
+            throw new ArgumentOutOfRangeException(field, nfe, $"{field} must be an integer in {MinNfe}..{max}, got {nfe}");
+        }
+    }
+}
