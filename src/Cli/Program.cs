@@ -1,1 +1,32 @@
-﻿Console.WriteLine("Hello, World!");
+using System.CommandLine;
+using HsoService.Cli;
+
+// hso: thin verbs over the optimizer. Exit codes: 0 success, 2 bad arguments (one line on stderr), 1 anything else.
+var root = new RootCommand("HSO schedule optimizer: few-step diffusion sampling schedules from a model's noise schedule")
+{
+    OptimizeCommand.Create(),
+    ScheduleCommand.Create(),
+};
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    var message = string.Join(' ', parsed.Errors[0].Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
+    Console.Error.WriteLine($"error: {message} (see hso {parsed.CommandResult.Command.Name} --help)");
+    return 2;
+}
+
+try
+{
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
+    return 2;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
+    return 1;
+}

@@ -5,4 +5,4 @@ namespace HsoService.Optimization.NoiseSchedules;
 /// is the offending JSON field (for example <c>beta_schedule</c>), and the message says what value was seen and what is allowed.
 /// </summary>
 public sealed class InvalidSchedulerConfigException(string field, string message)
-    : ArgumentException($"scheduler config field '{field}': {message}", field);
+    : HsoArgumentException($"scheduler config field '{field}': {message}", field);

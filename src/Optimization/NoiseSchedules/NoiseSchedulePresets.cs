@@ -31,6 +31,6 @@ public static class NoiseSchedulePresets
         "sd" => StableDiffusion,
         "ddpm" => Ddpm,
         "cosine" => Cosine,
-        _ => throw new ArgumentException($"unknown noise schedule preset '{name}'; allowed: {string.Join(", ", Names)}", nameof(name)),
+        _ => throw new HsoArgumentException($"unknown noise schedule preset '{name}'; allowed: {string.Join(", ", Names)}", "scheduler_config"),
     };
 }

@@ -8,7 +8,7 @@ namespace HsoService.Optimization.NoiseSchedules;
 /// inference conventions. Unknown fields (<c>_class_name</c>, <c>clip_sample</c>, ...) are ignored; every known
 /// field is validated, and a bad one raises <see cref="InvalidSchedulerConfigException"/> naming it.
 /// </summary>
-public sealed record SchedulerConfig
+public sealed partial record SchedulerConfig
 {
     /// <summary>Values diffusers accepts for <c>prediction_type</c>.</summary>
     public static readonly IReadOnlyList<string> PredictionTypes = ["epsilon", "v_prediction", "sample"];
@@ -35,7 +35,7 @@ public sealed record SchedulerConfig
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json);
+            document = JsonDocument.Parse(QuoteNonFiniteLiterals(json));
         }
         catch (JsonException e)
         {
@@ -113,6 +113,16 @@ public sealed record SchedulerConfig
             throw new InvalidSchedulerConfigException("steps_offset", $"{StepsOffset} is outside 0..{NumTrainTimesteps - 1}");
         }
     }
+
+    /// <summary>
+    /// Python's json module writes NaN and Infinity bare, which is not JSON; quote them so that validation can name the
+    /// field that holds one instead of failing on the whole document.
+    /// </summary>
+    private static string QuoteNonFiniteLiterals(string json) =>
+        NonFiniteLiteral().Replace(json, "\"$1\"");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<=[\[,:]\s*)(-?Infinity|NaN)(?=\s*[,\]\}])")]
+    private static partial System.Text.RegularExpressions.Regex NonFiniteLiteral();
 
     private static void CheckBeta(string field, double value)
     {

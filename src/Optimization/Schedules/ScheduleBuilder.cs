@@ -71,7 +71,7 @@ public static class ScheduleBuilder
         var expected = solver.PointCount(nfe);
         if (times.Count != expected)
         {
-            throw new ArgumentException($"{field} has {times.Count} values; {solver.Name()} at nfe {nfe} needs {expected}", field);
+            throw new HsoArgumentException($"{field} has {times.Count} values; {solver.Name()} at nfe {nfe} needs {expected}", field);
         }
 
         for (var i = 0; i < times.Count; i++)
@@ -79,13 +79,13 @@ public static class ScheduleBuilder
             var value = times[i];
             if (!double.IsFinite(value) || value < noise.TMin - 1e-12 || value > 1 + 1e-12)
             {
-                throw new ArgumentException(
+                throw new HsoArgumentException(
                     string.Create(CultureInfo.InvariantCulture, $"{field}[{i}] = {value} is outside [{noise.TMin}, 1]"), field);
             }
 
             if (i > 0 && value > times[i - 1])
             {
-                throw new ArgumentException(
+                throw new HsoArgumentException(
                     string.Create(CultureInfo.InvariantCulture, $"{field} must descend: {field}[{i}] = {value} > {field}[{i - 1}] = {times[i - 1]}"), field);
             }
         }

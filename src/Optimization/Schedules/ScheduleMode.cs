@@ -36,6 +36,6 @@ public static class ScheduleModes
     {
         "paper" => ScheduleMode.Paper,
         "robust" => ScheduleMode.Robust,
-        _ => throw new ArgumentException($"{field} '{name}' is not one of {string.Join(", ", OptimizerNames)}", field),
+        _ => throw new HsoArgumentException($"{field} '{name}' is not one of {string.Join(", ", OptimizerNames)}", field),
     };
 }

@@ -39,7 +39,7 @@ public static class Solvers
         var index = Names.ToList().IndexOf(name?.Trim().ToLowerInvariant() ?? "");
         return index >= 0
             ? (SolverKind)index
-            : throw new ArgumentException($"{field} '{name}' is not one of {string.Join(", ", Names)}", field);
+            : throw new HsoArgumentException($"{field} '{name}' is not one of {string.Join(", ", Names)}", field);
     }
 
     /// <summary>Number of time points (both endpoints included) for NFE model evaluations.</summary>
@@ -54,7 +54,7 @@ public static class Solvers
         var max = Math.Min(MaxNfe, trainSteps - 1);
         if (nfe < MinNfe || nfe > max)
         {
-            throw new ArgumentOutOfRangeException(field, nfe, $"{field} must be an integer in {MinNfe}..{max}, got {nfe}");
+            throw new HsoArgumentException($"{field} must be an integer in {MinNfe}..{max}, got {nfe}", field);
         }
     }
 }

@@ -15,7 +15,7 @@ public readonly record struct Bounds(double Lower, double Upper)
     {
         if (!double.IsFinite(Lower) || !double.IsFinite(Upper) || Lower > Upper)
         {
-            throw new ArgumentException(
+            throw new HsoArgumentException(
                 string.Create(CultureInfo.InvariantCulture, $"{field} bounds [{Lower}, {Upper}] must be finite with lower <= upper"), field);
         }
     }

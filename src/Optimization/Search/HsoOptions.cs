@@ -49,7 +49,7 @@ public sealed record HsoOptions
         ArgumentNullException.ThrowIfNull(noise);
         if (Mode is not (ScheduleMode.Paper or ScheduleMode.Robust))
         {
-            throw new ArgumentException($"mode '{Mode.Name()}' is not one of {string.Join(", ", ScheduleModes.OptimizerNames)}", "mode");
+            throw new HsoArgumentException($"mode '{Mode.Name()}' is not one of {string.Join(", ", ScheduleModes.OptimizerNames)}", "mode");
         }
 
         Solvers.ValidateNfe(Nfe, noise.TrainSteps);
@@ -58,37 +58,37 @@ public sealed record HsoOptions
         TMax.Validate("t_max");
         if (Rho.Lower <= 0)
         {
-            throw new ArgumentException(Invariant($"rho bounds {Rho} must be positive"), "rho");
+            throw new HsoArgumentException(Invariant($"rho bounds {Rho} must be positive"), "rho");
         }
 
         if (Eps.Lower < noise.TMin || TMax.Upper > 1)
         {
-            throw new ArgumentException(Invariant($"eps {Eps} and t_max {TMax} must lie within the schedule's time range [{noise.TMin}, 1]"), Eps.Lower < noise.TMin ? "eps" : "t_max");
+            throw new HsoArgumentException(Invariant($"eps {Eps} and t_max {TMax} must lie within the schedule's time range [{noise.TMin}, 1]"), Eps.Lower < noise.TMin ? "eps" : "t_max");
         }
 
         if (Eps.Upper >= TMax.Lower)
         {
-            throw new ArgumentException(Invariant($"eps must stay below t_max: eps upper bound {Eps.Upper} >= t_max lower bound {TMax.Lower}"), "eps");
+            throw new HsoArgumentException(Invariant($"eps must stay below t_max: eps upper bound {Eps.Upper} >= t_max lower bound {TMax.Lower}"), "eps");
         }
 
         if (!double.IsFinite(P) || P <= 0 || P > 10)
         {
-            throw new ArgumentOutOfRangeException("p", P, Invariant($"p must be in (0, 10], got {P}"));
+            throw new HsoArgumentException(Invariant($"p must be in (0, 10], got {P}"), "p");
         }
 
         if (PopulationSize is < 2 or > 1000)
         {
-            throw new ArgumentOutOfRangeException("population_size", PopulationSize, Invariant($"population_size must be in 2..1000, got {PopulationSize}"));
+            throw new HsoArgumentException(Invariant($"population_size must be in 2..1000, got {PopulationSize}"), "population_size");
         }
 
         if (MaxIterations is < 0 or > 10_000)
         {
-            throw new ArgumentOutOfRangeException("max_iterations", MaxIterations, Invariant($"max_iterations must be in 0..10000, got {MaxIterations}"));
+            throw new HsoArgumentException(Invariant($"max_iterations must be in 0..10000, got {MaxIterations}"), "max_iterations");
         }
 
         if (!double.IsFinite(Tolerance) || Tolerance < 0)
         {
-            throw new ArgumentOutOfRangeException("tolerance", Tolerance, Invariant($"tolerance must be a finite number >= 0, got {Tolerance}"));
+            throw new HsoArgumentException(Invariant($"tolerance must be a finite number >= 0, got {Tolerance}"), "tolerance");
         }
     }
 

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Globalization;
+using HsoService.Optimization;
+using HsoService.Optimization.NoiseSchedules;
+using HsoService.Optimization.Schedules;
+using HsoService.Optimization.Search;
+
+namespace HsoService.Cli;
+
+/// <summary>Options shared by the verbs, so each is spelled and described once.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> SchedulerConfig() => new("--scheduler-config")
+    {
+        Description = $"a preset ({string.Join(", ", NoiseSchedulePresets.Names)}), a scheduler_config.json, or a diffusers model folder",
+        Required = true,
+    };
+
+    public static Option<string> Solver()
+    {
+        var option = new Option<string>("--solver") { Description = "sampler the schedule is for", DefaultValueFactory = _ => "unipc" };
+        option.AcceptOnlyFromAmong([.. Solvers.Names]);
+        return option;
+    }
+
+    public static Option<int> Nfe() => new("--nfe") { Description = "number of model evaluations", Required = true };
+
+    public static Option<bool> Json() => new("--json") { Description = "print one JSON schedule (snake_case) and nothing else" };
+
+    public static Option<string> Range(string name, string description, Bounds defaults) =>
+        new(name) { Description = description, DefaultValueFactory = _ => string.Create(CultureInfo.InvariantCulture, $"{defaults.Lower},{defaults.Upper}") };
+
+    public static Bounds ParseRange(string? text, string name)
+    {
+        var parts = (text ?? "").Split(',');
+        if (parts.Length == 1 && TryParse(parts[0], out var single))
+        {
+            return new Bounds(single, single);
+        }
+
+        if (parts.Length == 2 && TryParse(parts[0], out var lower) && TryParse(parts[1], out var upper))
+        {
+            return new Bounds(lower, upper);
+        }
+
+        throw new HsoArgumentException($"{name} '{text}' must be min,max (or one value to fix it), for example 0.01,0.03", name);
+    }
+
+    private static bool TryParse(string text, out double value) =>
+        double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using HsoService.Optimization.Schedules;
+
+namespace HsoService.Cli;
+
+/// <summary>Writes a schedule as one JSON document (for programs) or as a short table (for people).</summary>
+internal static class ScheduleOutput
+{
+    public static void Write(Schedule schedule, bool json, TextWriter output)
+    {
+        if (json)
+        {
+            output.WriteLine(ScheduleJson.Serialize(schedule));
+            return;
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        var name = schedule.Mode == ScheduleMode.Family ? $"family {schedule.Family}" : $"hso {schedule.Mode.Name()}";
+        output.WriteLine(string.Create(c, $"{name}, solver {schedule.Solver.Name()}, nfe {schedule.Nfe}, noise schedule {schedule.NoiseScheduleHash}"));
+        output.WriteLine(string.Create(c, $"fitness {schedule.Fitness:G8} = mep {schedule.Mep:G8} + penalty {schedule.Penalty:G4}"));
+        var parameters = schedule.Params;
+        output.WriteLine(string.Create(c, $"rho {(parameters.Rho is { } rho ? rho.ToString("G5", c) : "-")}, eps {parameters.Eps:G5}, t_max {parameters.TMax:G5}"));
+        if (schedule.Evaluations is { } evaluations)
+        {
+            output.WriteLine(string.Create(c, $"seed {schedule.Seed}, {evaluations} lower-level evaluations, {schedule.ElapsedMs:F1} ms"));
+        }
+
+        output.WriteLine("  i          t  timestep  model_time      sigma     lambda");
+        for (var i = 0; i < schedule.T.Count; i++)
+        {
+            output.WriteLine(string.Create(
+                c, $"{i,3} {schedule.T[i],10:F6} {schedule.Timesteps[i],9} {schedule.ModelTimes[i],11:F3} {schedule.Sigmas[i],10:G5} {schedule.Lambdas[i],10:F5}"));
+        }
+
+        foreach (var warning in schedule.Warnings)
+        {
+            output.WriteLine($"warning: {warning}");
+        }
+    }
+}
