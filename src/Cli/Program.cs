@@ -11,8 +11,10 @@ var root = new RootCommand("HSO schedule optimizer: few-step diffusion sampling 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
-    var message = string.Join(' ', parsed.Errors[0].Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
-    Console.Error.WriteLine($"error: {message} (see hso {parsed.CommandResult.Command.Name} --help)");
+    var messages = parsed.Errors.Select(e => string.Join(' ', e.Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)));
+    var message = string.Join("; ", messages);
+    var verb = parsed.CommandResult.Command == root ? "" : $" {parsed.CommandResult.Command.Name}";
+    Console.Error.WriteLine($"error: {message} (see hso{verb} --help)");
     return 2;
 }
 

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using HsoService.Optimization.NoiseSchedules;
+using HsoService.Optimization.Schedules;
+using HsoService.Optimization.Search;
+
+namespace HsoService.Cli.Tests;
+
+public class CliTests
+{
+    [Fact]
+    public void Optimize_with_json_prints_exactly_one_schedule_equal_to_the_library_result()
+    {
+        var result = HsoProcess.Run("optimize", "--scheduler-config", "sd", "--solver", "unipc", "--nfe", "5", "--mode", "paper", "--seed", "66", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Stderr);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var schedule = ScheduleJson.Deserialize(Assert.Single(lines));
+        var expected = HsoOptimizer.Optimize(
+            NoiseSchedule.FromConfig(NoiseSchedulePresets.StableDiffusion),
+            new HsoOptions { Mode = ScheduleMode.Paper, Solver = SolverKind.UniPc, Nfe = 5 });
+        Assert.Equal(expected.T, schedule.T);
+        Assert.Equal(ScheduleMode.Paper, schedule.Mode);
+        Assert.Equal(66, schedule.Seed);
+    }
+
+    [Fact]
+    public void Schedule_reads_a_diffusers_model_folder()
+    {
+        var folder = Directory.CreateTempSubdirectory("hso-cli-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder.FullName, "scheduler"));
+            File.WriteAllText(
+                Path.Combine(folder.FullName, "scheduler", "scheduler_config.json"),
+                """{"beta_schedule": "scaled_linear", "beta_start": 0.00085, "beta_end": 0.012, "num_train_timesteps": 1000}""");
+
+            var result = HsoProcess.Run("schedule", "--family", "uniform_t:trailing", "--scheduler-config", folder.FullName, "--solver", "ddim", "--nfe", "4", "--json");
+
+            Assert.Equal(0, result.ExitCode);
+            using var json = JsonDocument.Parse(result.Stdout);
+            Assert.Equal([999, 749, 499, 249], json.RootElement.GetProperty("timesteps").EnumerateArray().Select(e => e.GetInt32()));
+            Assert.Equal("uniform_t:trailing", json.RootElement.GetProperty("family").GetString());
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Without_json_it_prints_a_table_people_can_read()
+    {
+        var result = HsoProcess.Run("schedule", "--family", "edm", "--scheduler-config", "cosine", "--nfe", "4");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("family edm:7, solver unipc, nfe 4", result.Stdout);
+        Assert.Contains("timestep", result.Stdout);
+    }
+
+    [Theory]
+    [InlineData("nfe must be an integer in 2..100, got 0", "optimize", "--scheduler-config", "sd", "--nfe", "0")]
+    [InlineData("nfe must be an integer in 2..100, got 10000", "optimize", "--scheduler-config", "sd", "--nfe", "10000")]
+    [InlineData("'fast' not recognized", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--mode", "fast")]
+    [InlineData("'heun' not recognized", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--solver", "heun")]
+    [InlineData("'--scheduler-config' is required", "optimize", "--nfe", "5")]
+    [InlineData("neither a preset", "optimize", "--scheduler-config", "no/such/file.json", "--nfe", "5")]
+    [InlineData("eps must stay below t_max", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--eps", "0.5,0.99")]
+    [InlineData("family 'karras' is not one of", "schedule", "--family", "karras", "--scheduler-config", "sd", "--nfe", "5")]
+    [InlineData("Unrecognized command or argument", "optimise", "--nfe", "5")]
+    public void Bad_arguments_exit_2_with_one_line_on_stderr(string expected, params string[] args)
+    {
+        var result = HsoProcess.Run(args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("", result.Stdout);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(expected, line);
+        Assert.StartsWith("error: ", line);
+    }
+
+    [Fact]
+    public void A_bad_scheduler_config_file_names_the_field()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, """{"beta_schedule": "sigmoid"}""");
+            var result = HsoProcess.Run("optimize", "--scheduler-config", file, "--nfe", "5");
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("scheduler config field 'beta_schedule': 'sigmoid' is not supported", result.Stderr);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
