@@ -58,22 +58,12 @@ public sealed class MepNewtonMinimizer
                 return true;
             }
 
-            var slope = SolveNewtonStep(count);
-            if (slope < 0 && -slope <= 1e-14 * Math.Max(1, Math.Abs(value)))
+            var slope = TridiagonalNewtonStep.Solve(
+                _diagonal.AsSpan(0, count), _offDiagonal.AsSpan(0, count), _gradient.AsSpan(0, count), _step, _scratch);
+            if (-slope <= 1e-14 * Math.Max(1, Math.Abs(value)))
             {
                 // Newton decrement below what a double can resolve in the value: converged.
                 return true;
-            }
-
-            if (slope >= 0)
-            {
-                // Hessian not positive definite here: fall back to steepest descent.
-                slope = 0;
-                for (var i = 1; i < count - 1; i++)
-                {
-                    _step[i] = -_gradient[i];
-                    slope -= _gradient[i] * _gradient[i];
-                }
             }
 
             var alpha = 1.0;
@@ -116,45 +106,5 @@ public sealed class MepNewtonMinimizer
         }
 
         return false;
-    }
-
-    /// <summary>Solves H step = -g on the interior by the Thomas algorithm; returns g . step, or +1 when a pivot is not positive.</summary>
-    private double SolveNewtonStep(int count)
-    {
-        // Forward sweep over interior indices 1..count-2; _scratch holds the modified super-diagonal.
-        var first = 1;
-        var last = count - 2;
-        double pivot = _diagonal[first];
-        if (pivot <= 0)
-        {
-            return 1;
-        }
-
-        _scratch[first] = _offDiagonal[first] / pivot;
-        _step[first] = -_gradient[first] / pivot;
-        for (var i = first + 1; i <= last; i++)
-        {
-            pivot = _diagonal[i] - _offDiagonal[i - 1] * _scratch[i - 1];
-            if (pivot <= 0)
-            {
-                return 1;
-            }
-
-            _scratch[i] = _offDiagonal[i] / pivot;
-            _step[i] = (-_gradient[i] - _offDiagonal[i - 1] * _step[i - 1]) / pivot;
-        }
-
-        for (var i = last - 1; i >= first; i--)
-        {
-            _step[i] -= _scratch[i] * _step[i + 1];
-        }
-
-        var slope = 0.0;
-        for (var i = first; i <= last; i++)
-        {
-            slope += _gradient[i] * _step[i];
-        }
-
-        return slope;
     }
 }

@@ -128,16 +128,7 @@ public sealed class SpacedRefinement
     {
         var count = times.Length;
         var value = Objective(times, mu, withDerivatives: true);
-        var slope = SolveStep(count);
-        if (slope >= 0)
-        {
-            slope = 0;
-            for (var i = 1; i < count - 1; i++)
-            {
-                _step[i] = -_gradient[i];
-                slope -= _gradient[i] * _gradient[i];
-            }
-        }
+        var slope = TridiagonalNewtonStep.Solve(_diagonal, _offDiagonal, _gradient, _step, _scratch);
 
         if (-slope <= 1e-14 * Math.Max(1, Math.Abs(value)))
         {
@@ -229,43 +220,5 @@ public sealed class SpacedRefinement
         }
 
         return value;
-    }
-
-    /// <summary>Solves H step = -g on the interior (Thomas algorithm); returns g . step, or +1 when a pivot is not positive.</summary>
-    private double SolveStep(int count)
-    {
-        var last = count - 2;
-        var pivot = _diagonal[1];
-        if (!(pivot > 0))
-        {
-            return 1;
-        }
-
-        _scratch[1] = _offDiagonal[1] / pivot;
-        _step[1] = -_gradient[1] / pivot;
-        for (var i = 2; i <= last; i++)
-        {
-            pivot = _diagonal[i] - _offDiagonal[i - 1] * _scratch[i - 1];
-            if (!(pivot > 0))
-            {
-                return 1;
-            }
-
-            _scratch[i] = _offDiagonal[i] / pivot;
-            _step[i] = (-_gradient[i] - _offDiagonal[i - 1] * _step[i - 1]) / pivot;
-        }
-
-        for (var i = last - 1; i >= 1; i--)
-        {
-            _step[i] -= _scratch[i] * _step[i + 1];
-        }
-
-        var slope = 0.0;
-        for (var i = 1; i <= last; i++)
-        {
-            slope += _gradient[i] * _step[i];
-        }
-
-        return slope;
     }
 }
