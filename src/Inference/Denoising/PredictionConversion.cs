@@ -1,0 +1,83 @@
+using System.Numerics.Tensors;
+
+namespace HsoService.Inference.Denoising;
+
+/// <summary>
+/// Converts a network output at x = alpha x0 + sigma eps (alpha^2 + sigma^2 = 1) into the data prediction x0 and the
+/// noise prediction eps. epsilon: x0 = (x - sigma eps) / alpha. v: x0 = alpha x - sigma v, eps = sigma x + alpha v.
+/// sample: eps = (x - alpha x0) / sigma.
+/// </summary>
+public static class PredictionConversion
+{
+    /// <summary>Writes x0 into <paramref name="data"/> (may be the same span as <paramref name="output"/>).</summary>
+    public static void ToData(PredictionType type, ReadOnlySpan<float> output, ReadOnlySpan<float> x, double alpha, double sigma, Span<float> data)
+    {
+        switch (type)
+        {
+            case PredictionType.Epsilon:
+                // x0 = x / alpha - (sigma / alpha) eps
+                TensorPrimitives.Multiply(output, (float)(-sigma / alpha), data);
+                TensorPrimitives.MultiplyAdd(x, (float)(1 / alpha), data, data);
+                break;
+            case PredictionType.VPrediction:
+                TensorPrimitives.Multiply(output, (float)-sigma, data);
+                TensorPrimitives.MultiplyAdd(x, (float)alpha, data, data);
+                break;
+            case PredictionType.Sample:
+                if (!data.Overlaps(output))
+                {
+                    output.CopyTo(data);
+                }
+
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(type), type, null);
+        }
+    }
+
+    /// <summary>Writes eps into <paramref name="noise"/> (may be the same span as <paramref name="output"/>).</summary>
+    public static void ToNoise(PredictionType type, ReadOnlySpan<float> output, ReadOnlySpan<float> x, double alpha, double sigma, Span<float> noise)
+    {
+        switch (type)
+        {
+            case PredictionType.Epsilon:
+                if (!noise.Overlaps(output))
+                {
+                    output.CopyTo(noise);
+                }
+
+                break;
+            case PredictionType.VPrediction:
+                TensorPrimitives.Multiply(output, (float)alpha, noise);
+                TensorPrimitives.MultiplyAdd(x, (float)sigma, noise, noise);
+                break;
+            case PredictionType.Sample:
+                // eps = x / sigma - (alpha / sigma) x0
+                TensorPrimitives.Multiply(output, (float)(-alpha / sigma), noise);
+                TensorPrimitives.MultiplyAdd(x, (float)(1 / sigma), noise, noise);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(type), type, null);
+        }
+    }
+
+    /// <summary>The network output of the given type that corresponds to (x0, eps): the inverse of the two above.</summary>
+    public static void FromDataAndNoise(PredictionType type, ReadOnlySpan<float> data, ReadOnlySpan<float> noise, double alpha, double sigma, Span<float> output)
+    {
+        switch (type)
+        {
+            case PredictionType.Epsilon:
+                noise.CopyTo(output);
+                break;
+            case PredictionType.VPrediction:
+                TensorPrimitives.Multiply(data, (float)-sigma, output);
+                TensorPrimitives.MultiplyAdd(noise, (float)alpha, output, output);
+                break;
+            case PredictionType.Sample:
+                data.CopyTo(output);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(type), type, null);
+        }
+    }
+}

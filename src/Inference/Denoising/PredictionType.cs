@@ -1,0 +1,26 @@
+namespace HsoService.Inference.Denoising;
+
+/// <summary>What a diffusion network predicts, as diffusers' <c>prediction_type</c> names it.</summary>
+public enum PredictionType
+{
+    /// <summary><c>epsilon</c>: the noise eps in x = alpha x0 + sigma eps.</summary>
+    Epsilon,
+
+    /// <summary><c>v_prediction</c>: v = alpha eps - sigma x0 (Salimans and Ho, 2022).</summary>
+    VPrediction,
+
+    /// <summary><c>sample</c>: the clean data x0 itself.</summary>
+    Sample,
+}
+
+/// <summary>Parsing of <see cref="PredictionType"/> from scheduler configs.</summary>
+public static class PredictionTypes
+{
+    public static PredictionType Parse(string name) => name switch
+    {
+        "epsilon" => PredictionType.Epsilon,
+        "v_prediction" => PredictionType.VPrediction,
+        "sample" => PredictionType.Sample,
+        _ => throw new ArgumentException($"prediction_type '{name}' is not one of epsilon, v_prediction, sample", "prediction_type"),
+    };
+}

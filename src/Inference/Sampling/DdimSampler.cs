@@ -1,0 +1,34 @@
+using System.Numerics.Tensors;
+using HsoService.Inference.Denoising;
+using HsoService.Optimization.NoiseSchedules;
+using HsoService.Optimization.Schedules;
+
+namespace HsoService.Inference.Sampling;
+
+/// <summary>
+/// DDIM with eta = 0 (Song, Meng and Ermon, 2021, eq. 12): x_{i+1} = alpha_{i+1} x0_i + sigma_{i+1} eps_i, where x0_i
+/// and eps_i are the data and noise predictions at t_i. First order in the step size.
+/// </summary>
+public sealed class DdimSampler : ISampler
+{
+    public SolverKind Solver => SolverKind.Ddim;
+
+    public void Sample(IDenoiser denoiser, NoiseSchedule noise, IReadOnlyList<double> times, float[] x, Action<int>? onStep = null, CancellationToken cancellationToken = default)
+    {
+        var output = new float[x.Length];
+        var data = new float[x.Length];
+        for (var i = 0; i + 1 < times.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var alpha = noise.Alpha(times[i]);
+            var sigma = noise.Sigma(times[i]);
+            denoiser.Predict(x, times[i], output);
+            onStep?.Invoke(i);
+            PredictionConversion.ToData(denoiser.PredictionType, output, x, alpha, sigma, data);
+            PredictionConversion.ToNoise(denoiser.PredictionType, output, x, alpha, sigma, output);
+            // x <- alpha_next x0 + sigma_next eps
+            TensorPrimitives.Multiply(output, (float)noise.Sigma(times[i + 1]), x);
+            TensorPrimitives.MultiplyAdd(data, (float)noise.Alpha(times[i + 1]), x, x);
+        }
+    }
+}
