@@ -9,9 +9,14 @@ namespace HsoService.Inference.Denoising;
 /// </summary>
 public static class PredictionConversion
 {
-    /// <summary>Writes x0 into <paramref name="data"/> (may be the same span as <paramref name="output"/>).</summary>
+    /// <summary>Writes x0 into <paramref name="data"/>, which may be <paramref name="output"/> itself but must not overlap <paramref name="x"/>.</summary>
     public static void ToData(PredictionType type, ReadOnlySpan<float> output, ReadOnlySpan<float> x, double alpha, double sigma, Span<float> data)
     {
+        if (data.Overlaps(x))
+        {
+            throw new ArgumentException("the data prediction cannot be written over x", nameof(data));
+        }
+
         switch (type)
         {
             case PredictionType.Epsilon:
@@ -35,9 +40,14 @@ public static class PredictionConversion
         }
     }
 
-    /// <summary>Writes eps into <paramref name="noise"/> (may be the same span as <paramref name="output"/>).</summary>
+    /// <summary>Writes eps into <paramref name="noise"/>, which may be <paramref name="output"/> itself but must not overlap <paramref name="x"/>.</summary>
     public static void ToNoise(PredictionType type, ReadOnlySpan<float> output, ReadOnlySpan<float> x, double alpha, double sigma, Span<float> noise)
     {
+        if (noise.Overlaps(x))
+        {
+            throw new ArgumentException("the noise prediction cannot be written over x", nameof(noise));
+        }
+
         switch (type)
         {
             case PredictionType.Epsilon:

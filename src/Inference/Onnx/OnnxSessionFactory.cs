@@ -1,0 +1,59 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace HsoService.Inference.Onnx;
+
+/// <summary>
+/// Creates the sessions of every graph with one set of <see cref="OnnxOptions"/>. When CUDA is asked for but its
+/// provider cannot load (no GPU, no CUDA 13 / cuDNN 9 libraries), it falls back to CPU for good and reports one warning;
+/// <see cref="ActiveProvider"/> says what is really in use. Thread-safe.
+/// </summary>
+public sealed class OnnxSessionFactory(OnnxOptions options, Action<string>? onWarning = null)
+{
+    private readonly Lock _gate = new();
+    private bool _cudaFailed;
+
+    public OnnxOptions Options => options;
+
+    /// <summary>The provider sessions actually use (CPU after a CUDA failure).</summary>
+    public ExecutionProvider ActiveProvider => options.Provider == ExecutionProvider.Cuda && !_cudaFailed ? ExecutionProvider.Cuda : ExecutionProvider.Cpu;
+
+    /// <summary>Opens one graph; <paramref name="displayName"/> (for example <c>unet/model.onnx</c>) appears in errors.</summary>
+    public OnnxGraph Open(string path, string displayName)
+    {
+        lock (_gate)
+        {
+            if (ActiveProvider == ExecutionProvider.Cuda)
+            {
+                try
+                {
+                    var cuda = CreateOptions();
+                    cuda.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                    return new OnnxGraph(new InferenceSession(path, cuda), displayName, ExecutionProvider.Cuda);
+                }
+                catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
+                {
+                    _cudaFailed = true;
+                    onWarning?.Invoke($"CUDA execution provider (device {options.CudaDeviceId}) could not load, using CPU: {e.Message}");
+                }
+            }
+
+            try
+            {
+                return new OnnxGraph(new InferenceSession(path, CreateOptions()), displayName, ExecutionProvider.Cpu);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw new Models.ModelLoadException($"{displayName}: ONNX Runtime cannot load it ({e.Message})", e);
+            }
+        }
+    }
+
+    private SessionOptions CreateOptions()
+    {
+        return new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Environment.ProcessorCount,
+        };
+    }
+}

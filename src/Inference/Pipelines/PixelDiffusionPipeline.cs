@@ -1,0 +1,122 @@
+using HsoService.Inference.Denoising;
+using HsoService.Inference.Models;
+using HsoService.Inference.Noise;
+using HsoService.Inference.Onnx;
+using HsoService.Optimization.NoiseSchedules;
+using HsoService.Optimization.Schedules;
+
+namespace HsoService.Inference.Pipelines;
+
+/// <summary>
+/// Class-conditional pixel-space diffusion (digits16-ddpm): noise from the seed, a solver over the schedule with the
+/// unet (and classifier-free guidance when the scale is not 1), images in [-1, 1]. The graphs are opened once and
+/// shared; each call binds its own buffers, so calls may run concurrently.
+/// </summary>
+public sealed class PixelDiffusionPipeline : IDiffusionPipeline
+{
+    /// <summary>Largest batch sent to the unet at once; larger requests run in chunks.</summary>
+    public const int MaxBatch = 64;
+
+    private readonly OnnxGraph _unet;
+
+    public PixelDiffusionPipeline(ModelFolder folder, OnnxSessionFactory sessions)
+    {
+        if (folder.Kind != PipelineKind.ClassConditionalPixel)
+        {
+            throw new ModelLoadException($"model folder '{folder.Root}' is a {folder.Kind} model, not a class-conditional pixel model");
+        }
+
+        Folder = folder;
+        Noise = NoiseSchedule.FromConfig(folder.Scheduler);
+        PredictionType = PredictionTypes.Parse(folder.Scheduler.PredictionType);
+        _unet = sessions.Open(folder.UnetPath, "unet/model.onnx");
+        _unet.RequireType("sample", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float);
+        _unet.RequireType("class_labels", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64);
+        using var probe = new TimestepInput(_unet, 1);
+        DiscreteTime = probe.IsDiscrete;
+        Classifier = folder.ClassifierPath is null ? null : new ImageClassifier(sessions.Open(folder.ClassifierPath, "classifier/model.onnx"), folder.Channels, folder.SampleSize);
+    }
+
+    public ModelFolder Folder { get; }
+
+    public PipelineKind Kind => PipelineKind.ClassConditionalPixel;
+
+    public NoiseSchedule Noise { get; }
+
+    public PredictionType PredictionType { get; }
+
+    public ExecutionProvider Provider => _unet.Provider;
+
+    public bool DiscreteTime { get; }
+
+    /// <summary>The folder's classifier / feature extractor, or null.</summary>
+    public ImageClassifier? Classifier { get; }
+
+    /// <summary>The shared unet graph (tests build denoisers on it directly).</summary>
+    internal OnnxGraph UnetForTests => _unet;
+
+    /// <summary>Elements per image (C x H x W).</summary>
+    public int ImageSize => Folder.Channels * Folder.SampleSize * Folder.SampleSize;
+
+    /// <summary>
+    /// Generates one image per label; returns N x C x H x W values clipped to [-1, 1].
+    /// <paramref name="onStep"/> receives the number of model evaluations done so far in this call.
+    /// </summary>
+    public float[] Generate(PixelGenerationRequest request, Action<int>? onStep = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Validate(request);
+        var count = request.Labels.Count;
+        var images = new float[count * ImageSize];
+        var evaluations = 0;
+        for (var start = 0; start < count; start += MaxBatch)
+        {
+            var batch = Math.Min(MaxBatch, count - start);
+            var labels = new int[batch];
+            for (var i = 0; i < batch; i++)
+            {
+                labels[i] = request.Labels[start + i] ?? Folder.NullClassLabel;
+            }
+
+            var x = new float[batch * ImageSize];
+            for (var i = 0; i < batch; i++)
+            {
+                GaussianNoise.Fill(request.Seed + start + i, x.AsSpan(i * ImageSize, ImageSize));
+            }
+
+            using var denoiser = new PixelUNetDenoiser(_unet, Noise, PredictionType, labels, Folder.NullClassLabel, request.GuidanceScale, Folder.Channels, Folder.SampleSize);
+            SamplingRun.Run(request.Solver, denoiser, Noise, request.Times, x, _ => onStep?.Invoke(++evaluations), cancellationToken);
+            System.Numerics.Tensors.TensorPrimitives.Clamp(x, -1f, 1f, x);
+            x.CopyTo(images, start * ImageSize);
+        }
+
+        return images;
+    }
+
+    private void Validate(PixelGenerationRequest request)
+    {
+        ClassifierFreeGuidance.Validate(request.GuidanceScale);
+        if (request.Labels.Count == 0)
+        {
+            throw new ArgumentException("at least one image must be requested", "n");
+        }
+
+        foreach (var label in request.Labels)
+        {
+            if (label is { } value && (value < 0 || value >= Folder.NumClasses))
+            {
+                throw new ArgumentException($"class_label must be in 0..{Folder.NumClasses - 1} (or absent for unconditional), got {value}", "class_label");
+            }
+        }
+
+        var nfe = request.Solver == SolverKind.Ddim ? request.Times.Count : request.Times.Count - 1;
+        Solvers.ValidateNfe(nfe, Noise.TrainSteps);
+        ScheduleBuilder.Validate(Noise, request.Solver, nfe, request.Times);
+    }
+
+    public void Dispose()
+    {
+        _unet.Dispose();
+        Classifier?.Dispose();
+    }
+}

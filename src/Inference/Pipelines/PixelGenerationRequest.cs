@@ -1,0 +1,14 @@
+using HsoService.Optimization.Schedules;
+
+namespace HsoService.Inference.Pipelines;
+
+/// <summary>
+/// A batch of class-conditional pixel images: one label per image (null = unconditional), the solver and schedule,
+/// guidance scale (1 = the conditional prediction alone), and the seed of image 0 (image i uses seed + i).
+/// </summary>
+public sealed record PixelGenerationRequest(
+    SolverKind Solver,
+    IReadOnlyList<double> Times,
+    IReadOnlyList<int?> Labels,
+    double GuidanceScale,
+    long Seed);
