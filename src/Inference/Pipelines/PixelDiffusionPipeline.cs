@@ -84,7 +84,7 @@ public sealed class PixelDiffusionPipeline : IDiffusionPipeline
                 GaussianNoise.Fill(request.Seed + start + i, x.AsSpan(i * ImageSize, ImageSize));
             }
 
-            using var denoiser = new PixelUNetDenoiser(_unet, Noise, PredictionType, labels, Folder.NullClassLabel, request.GuidanceScale, Folder.Channels, Folder.SampleSize);
+            using var denoiser = UNetDenoiser.ForClassLabels(_unet, Noise, PredictionType, labels, Folder.NullClassLabel, request.GuidanceScale, [Folder.Channels, Folder.SampleSize, Folder.SampleSize]);
             SamplingRun.Run(request.Solver, denoiser, Noise, request.Times, x, _ => onStep?.Invoke(++evaluations), cancellationToken);
             System.Numerics.Tensors.TensorPrimitives.Clamp(x, -1f, 1f, x);
             x.CopyTo(images, start * ImageSize);

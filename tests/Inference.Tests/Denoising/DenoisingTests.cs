@@ -48,8 +48,8 @@ public class DenoisingTests
         HsoService.Inference.Noise.GaussianNoise.Fill(5, x);
         float[] Run(int label, double scale)
         {
-            using var denoiser = new PixelUNetDenoiser(
-                pipeline.UnetForTests, pipeline.Noise, PredictionType.Epsilon, [label], folder.NullClassLabel, scale, 1, 16);
+            using var denoiser = UNetDenoiser.ForClassLabels(
+                pipeline.UnetForTests, pipeline.Noise, PredictionType.Epsilon, [label], folder.NullClassLabel, scale, [1, 16, 16]);
             var output = new float[256];
             denoiser.Predict(x, 0.5, output);
             return output;

@@ -1,0 +1,132 @@
+using HsoService.Inference.Denoising;
+using HsoService.Inference.Models;
+using HsoService.Inference.Noise;
+using HsoService.Inference.Onnx;
+using HsoService.Optimization.NoiseSchedules;
+using HsoService.Optimization.Schedules;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace HsoService.Inference.Pipelines;
+
+/// <summary>
+/// Stable Diffusion text-to-image over the optimum ONNX layout: CLIP tokenizer, text encoder (its <c>input_ids</c> as
+/// int32 or int64, whichever the graph declares), unet with classifier-free guidance on <c>encoder_hidden_states</c>,
+/// latents divided by the VAE scaling factor (0.18215 unless the model says otherwise) and decoded by the VAE decoder.
+/// Latents are [B, 4, H/8, W/8] and start as N(0, 1) noise from the seed.
+/// </summary>
+public sealed class StableDiffusionPipeline : IDiffusionPipeline
+{
+    private readonly OnnxGraph _textEncoder;
+    private readonly OnnxGraph _unet;
+    private readonly OnnxGraph _vaeDecoder;
+    private readonly ClipTokenizer _tokenizer;
+    private readonly TensorElementType _idType;
+
+    public StableDiffusionPipeline(ModelFolder folder, OnnxSessionFactory sessions)
+    {
+        if (folder.Kind != PipelineKind.StableDiffusion)
+        {
+            throw new ModelLoadException($"model folder '{folder.Root}' is a {folder.Kind} model, not Stable Diffusion");
+        }
+
+        Folder = folder;
+        Noise = NoiseSchedule.FromConfig(folder.Scheduler);
+        PredictionType = PredictionTypes.Parse(folder.Scheduler.PredictionType);
+        _tokenizer = new ClipTokenizer(folder.VocabPath!, folder.MergesPath!);
+        _textEncoder = sessions.Open(folder.TextEncoderPath!, "text_encoder/model.onnx");
+        _idType = _textEncoder.RequireType("input_ids", TensorElementType.Int32, TensorElementType.Int64);
+        _unet = sessions.Open(folder.UnetPath, "unet/model.onnx");
+        _unet.RequireType("sample", TensorElementType.Float);
+        _unet.RequireType("encoder_hidden_states", TensorElementType.Float);
+        _vaeDecoder = sessions.Open(folder.VaeDecoderPath!, "vae_decoder/model.onnx");
+        _vaeDecoder.RequireType("latent_sample", TensorElementType.Float);
+        using var probe = new TimestepInput(_unet, 1);
+        DiscreteTime = probe.IsDiscrete;
+    }
+
+    public ModelFolder Folder { get; }
+
+    public PipelineKind Kind => PipelineKind.StableDiffusion;
+
+    public NoiseSchedule Noise { get; }
+
+    public PredictionType PredictionType { get; }
+
+    public ExecutionProvider Provider => _unet.Provider;
+
+    public bool DiscreteTime { get; }
+
+    public ClipTokenizer Tokenizer => _tokenizer;
+
+    /// <summary>Generates images; returns N x 3 x H x W values clipped to [-1, 1].</summary>
+    public float[] Generate(TextGenerationRequest request, Action<int>? onStep = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Validate(request);
+        var (conditional, tokens, width) = Encode(request.Prompt);
+        var (unconditional, _, _) = Encode(request.NegativePrompt);
+        var latentHeight = request.Height / 8;
+        var latentWidth = request.Width / 8;
+        var latentSize = 4 * latentHeight * latentWidth;
+        var latents = new float[request.Count * latentSize];
+        for (var i = 0; i < request.Count; i++)
+        {
+            GaussianNoise.Fill(request.Seed + i, latents.AsSpan(i * latentSize, latentSize));
+        }
+
+        using (var denoiser = UNetDenoiser.ForTextEmbeddings(
+            _unet, Noise, PredictionType, request.Count, conditional, unconditional, tokens, width, request.GuidanceScale, [4, latentHeight, latentWidth]))
+        {
+            var evaluations = 0;
+            SamplingRun.Run(request.Solver, denoiser, Noise, request.Times, latents, _ => onStep?.Invoke(++evaluations), cancellationToken);
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Multiply(latents, (float)(1 / Folder.VaeScalingFactor), latents);
+        var images = new float[request.Count * 3 * request.Height * request.Width];
+        using var latentValue = OrtValue.CreateTensorValueFromMemory(latents, [request.Count, 4, latentHeight, latentWidth]);
+        using var imageValue = OrtValue.CreateTensorValueFromMemory(images, [request.Count, 3, request.Height, request.Width]);
+        _vaeDecoder.Run(["latent_sample"], [latentValue], [_vaeDecoder.FirstOutput], [imageValue]);
+        System.Numerics.Tensors.TensorPrimitives.Clamp(images, -1f, 1f, images);
+        return images;
+    }
+
+    private (float[] Embeddings, int Tokens, int Width) Encode(string prompt)
+    {
+        var ids = _tokenizer.Encode(prompt);
+        using var idValue = _idType == TensorElementType.Int32
+            ? OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length])
+            : OrtValue.CreateTensorValueFromMemory(ids.Select(i => (long)i).ToArray(), [1, ids.Length]);
+        using var options = new RunOptions();
+        using var outputs = _textEncoder.Session.Run(options, ["input_ids"], [idValue], [_textEncoder.FirstOutput]);
+        var shape = outputs[0].GetTensorTypeAndShape().Shape;
+        return (outputs[0].GetTensorDataAsSpan<float>().ToArray(), (int)shape[1], (int)shape[2]);
+    }
+
+    private static void Validate(TextGenerationRequest request)
+    {
+        ClassifierFreeGuidance.Validate(request.GuidanceScale);
+        foreach (var (field, value) in new[] { ("width", request.Width), ("height", request.Height) })
+        {
+            if (value < 8 || value > 2048 || value % 8 != 0)
+            {
+                throw new ArgumentException($"{field} must be a multiple of 8 in 8..2048, got {value}", field);
+            }
+        }
+
+        if (request.Count is < 1 or > 64)
+        {
+            throw new ArgumentException($"n must be in 1..64, got {request.Count}", "n");
+        }
+
+        var nfe = request.Solver == SolverKind.Ddim ? request.Times.Count : request.Times.Count - 1;
+        Optimization.Schedules.Solvers.ValidateNfe(nfe, 1000);
+    }
+
+    public void Dispose()
+    {
+        _textEncoder.Dispose();
+        _unet.Dispose();
+        _vaeDecoder.Dispose();
+    }
+}

@@ -1,0 +1,58 @@
+using HsoService.Inference.Images;
+using HsoService.Inference.Models;
+using HsoService.Inference.Onnx;
+using HsoService.Inference.Pipelines;
+using HsoService.Optimization.Families;
+using HsoService.Optimization.Schedules;
+using SkiaSharp;
+
+namespace HsoService.Inference.Tests.Pipelines;
+
+public sealed class StableDiffusionPipelineTests : IDisposable
+{
+    private readonly StableDiffusionPipeline _pipeline = new(ModelFolder.Open(Repository.TinySd), new OnnxSessionFactory(new OnnxOptions()));
+
+    public void Dispose() => _pipeline.Dispose();
+
+    private TextGenerationRequest Request(int width = 64, int height = 64, double guidance = 7.5, int count = 1, long seed = 3) =>
+        new(SolverKind.DpmPp2M, ScheduleFamilies.Build(_pipeline.Noise, "uniform_t:leading", SolverKind.DpmPp2M, 4).T, "a photo of a cat", "", width, height, count, guidance, seed);
+
+    [Fact]
+    public void A_64_by_64_text_to_image_run_writes_a_64_by_64_rgb_png()
+    {
+        var images = _pipeline.Generate(Request());
+        Assert.Equal(3 * 64 * 64, images.Length);
+
+        var png = PngEncoder.Encode(images, 0, 3, 64, 64);
+        using var decoded = SKBitmap.Decode(png);
+        Assert.Equal(64, decoded.Width);
+        Assert.Equal(64, decoded.Height);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png.Take(4));
+        Assert.Equal(png, PngEncoder.Encode(_pipeline.Generate(Request()), 0, 3, 64, 64));
+    }
+
+    [Fact]
+    public void The_int64_timestep_unet_runs_on_the_trained_grid()
+    {
+        Assert.True(_pipeline.DiscreteTime);
+        Assert.Equal(PipelineKind.StableDiffusion, _pipeline.Kind);
+    }
+
+    [Fact]
+    public void Non_square_sizes_and_batches_work()
+    {
+        var images = _pipeline.Generate(Request(width: 32, height: 48, count: 2));
+        Assert.Equal(2 * 3 * 48 * 32, images.Length);
+        Assert.All(images, v => Assert.InRange(v, -1f, 1f));
+    }
+
+    [Theory]
+    [InlineData(60, 64, "width")]
+    [InlineData(64, 0, "height")]
+    public void Sizes_that_are_not_multiples_of_8_are_clear_errors(int width, int height, string field)
+    {
+        var error = Assert.Throws<ArgumentException>(() => _pipeline.Generate(Request(width, height)));
+        Assert.Equal(field, error.ParamName);
+        Assert.Contains("multiple of 8", error.Message);
+    }
+}
