@@ -1,0 +1,7 @@
+namespace HsoService.Inference.Evaluation;
+
+/// <summary>
+/// What one schedule scored: FD-digits against the real images, RMSE against the reference trajectory's end
+/// (same noise, same labels), the share of samples the classifier gives their requested label, and the cost.
+/// </summary>
+public sealed record ScheduleEvaluation(double Fd, double Rmse, double Agreement, int Samples, double Seconds);
