@@ -1,11 +1,14 @@
 using System.CommandLine;
 using HsoService.Cli;
 
-// hso: thin verbs over the optimizer. Exit codes: 0 success, 2 bad arguments (one line on stderr), 1 anything else.
+// hso: thin verbs over the libraries. Exit codes: 0 success, 2 bad arguments (one line on stderr), 1 anything else
+// (unreadable files, unusable models), also with one line on stderr.
 var root = new RootCommand("HSO schedule optimizer: few-step diffusion sampling schedules from a model's noise schedule")
 {
     OptimizeCommand.Create(),
     ScheduleCommand.Create(),
+    GenerateCommand.Create(),
+    EvaluateCommand.Create(),
 };
 
 var parsed = root.Parse(args);
@@ -27,7 +30,7 @@ catch (ArgumentException e)
     Console.Error.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
     return 2;
 }
-catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or HsoService.Inference.Models.ModelLoadException or InvalidDataException)
 {
     Console.Error.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
     return 1;

@@ -1,3 +1,4 @@
+using HsoService.Optimization;
 using System.Numerics.Tensors;
 
 namespace HsoService.Inference.Denoising;
@@ -13,7 +14,7 @@ public static class ClassifierFreeGuidance
     {
         if (!double.IsFinite(scale) || scale < 0 || scale > 50)
         {
-            throw new ArgumentException($"guidance_scale must be a finite number in [0, 50], got {scale}", "guidance_scale");
+            throw new HsoArgumentException($"guidance_scale must be a finite number in [0, 50], got {scale}", "guidance_scale");
         }
     }
 

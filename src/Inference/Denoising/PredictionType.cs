@@ -1,3 +1,5 @@
+using HsoService.Optimization;
+
 namespace HsoService.Inference.Denoising;
 
 /// <summary>What a diffusion network predicts, as diffusers' <c>prediction_type</c> names it.</summary>
@@ -21,6 +23,6 @@ public static class PredictionTypes
         "epsilon" => PredictionType.Epsilon,
         "v_prediction" => PredictionType.VPrediction,
         "sample" => PredictionType.Sample,
-        _ => throw new ArgumentException($"prediction_type '{name}' is not one of epsilon, v_prediction, sample", "prediction_type"),
+        _ => throw new HsoArgumentException($"prediction_type '{name}' is not one of epsilon, v_prediction, sample", "prediction_type"),
     };
 }

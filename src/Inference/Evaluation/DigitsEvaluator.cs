@@ -1,3 +1,4 @@
+using HsoService.Optimization;
 using System.Diagnostics;
 using HsoService.Inference.Pipelines;
 using HsoService.Optimization.Schedules;
@@ -22,11 +23,11 @@ public sealed class DigitsEvaluator
     {
         _pipeline = pipeline;
         _classifier = pipeline.Classifier
-            ?? throw new ArgumentException($"model '{pipeline.Folder.Root}' has no classifier/model.onnx to measure FD with", "model");
+            ?? throw new HsoArgumentException($"model '{pipeline.Folder.Root}' has no classifier/model.onnx to measure FD with", "model");
         _options = options;
         if (options.Samples < 2 || options.ReferenceSamples < 1 || options.ReferenceSamples > options.Samples)
         {
-            throw new ArgumentException($"need 2 <= samples ({options.Samples}) and 1 <= reference samples ({options.ReferenceSamples}) <= samples", "n");
+            throw new HsoArgumentException($"need 2 <= samples ({options.Samples}) and 1 <= reference samples ({options.ReferenceSamples}) <= samples", "n");
         }
 
         _labels = Enumerable.Range(0, options.Samples).Select(i => (int?)dataset.Labels[i % dataset.Count]).ToArray();

@@ -1,3 +1,4 @@
+using HsoService.Optimization;
 using System.Collections.Concurrent;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;

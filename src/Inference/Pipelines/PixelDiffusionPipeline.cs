@@ -1,3 +1,4 @@
+using HsoService.Optimization;
 using HsoService.Inference.Denoising;
 using HsoService.Inference.Models;
 using HsoService.Inference.Noise;
@@ -98,14 +99,14 @@ public sealed class PixelDiffusionPipeline : IDiffusionPipeline
         ClassifierFreeGuidance.Validate(request.GuidanceScale);
         if (request.Labels.Count == 0)
         {
-            throw new ArgumentException("at least one image must be requested", "n");
+            throw new HsoArgumentException("at least one image must be requested", "n");
         }
 
         foreach (var label in request.Labels)
         {
             if (label is { } value && (value < 0 || value >= Folder.NumClasses))
             {
-                throw new ArgumentException($"class_label must be in 0..{Folder.NumClasses - 1} (or absent for unconditional), got {value}", "class_label");
+                throw new HsoArgumentException($"class_label must be in 0..{Folder.NumClasses - 1} (or absent for unconditional), got {value}", "class_label");
             }
         }
 

@@ -1,3 +1,4 @@
+using HsoService.Optimization;
 using HsoService.Inference.Denoising;
 using HsoService.Inference.Models;
 using HsoService.Inference.Noise;
@@ -110,13 +111,13 @@ public sealed class StableDiffusionPipeline : IDiffusionPipeline
         {
             if (value < 8 || value > 2048 || value % 8 != 0)
             {
-                throw new ArgumentException($"{field} must be a multiple of 8 in 8..2048, got {value}", field);
+                throw new HsoArgumentException($"{field} must be a multiple of 8 in 8..2048, got {value}", field);
             }
         }
 
         if (request.Count is < 1 or > 64)
         {
-            throw new ArgumentException($"n must be in 1..64, got {request.Count}", "n");
+            throw new HsoArgumentException($"n must be in 1..64, got {request.Count}", "n");
         }
 
         var nfe = request.Solver == SolverKind.Ddim ? request.Times.Count : request.Times.Count - 1;

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Globalization;
+using HsoService.Inference.Evaluation;
+using HsoService.Inference.Pipelines;
+using HsoService.Optimization;
+using HsoService.Optimization.Schedules;
+
+namespace HsoService.Cli;
+
+/// <summary>
+/// <c>hso evaluate</c>: measures schedules on a pixel model with a classifier (FD-digits, RMSE against a cached
+/// reference, label agreement) for every solver, NFE and schedule asked for, and relates the scores to MEP.
+/// </summary>
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "a model id under models/ or a model folder", DefaultValueFactory = _ => "digits16-ddpm" };
+        var solvers = new Option<string>("--solvers") { Description = "comma-separated solvers", DefaultValueFactory = _ => "ddim,dpmpp2m,unipc" };
+        var nfes = new Option<string>("--nfe") { Description = "comma-separated NFEs", DefaultValueFactory = _ => "4,5,6,8,10" };
+        var schedules = new Option<string>("--schedules")
+        {
+            Description = $"comma-separated schedules: {string.Join(", ", NamedSchedules.Names)}",
+            DefaultValueFactory = _ => "uniform_t,uniform_lambda,edm,ays,hso-paper,hso-robust",
+        };
+        var samples = new Option<int>("--n") { Description = "samples per schedule", DefaultValueFactory = _ => 1797 };
+        var seed = new Option<long>("--seed") { Description = "seed of sample 0", DefaultValueFactory = _ => 1234 };
+        var referenceSamples = new Option<int>("--reference-samples") { Description = "samples of the RMSE reference", DefaultValueFactory = _ => 128 };
+        var referenceSteps = new Option<int>("--reference-steps") { Description = "DDIM steps of the RMSE reference", DefaultValueFactory = _ => 1000 };
+        var cache = new Option<string>("--cache-dir")
+        {
+            Description = "where reference runs are cached",
+            DefaultValueFactory = _ => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "hso", "cache"),
+        };
+        var data = new Option<string>("--data") { Description = "the real images (digits16.csv.gz)", DefaultValueFactory = _ => DefaultData() };
+        var output = new Option<string>("--out") { Description = "report directory", Required = true };
+        var provider = ModelSource.ProviderOption();
+        var device = ModelSource.DeviceOption();
+
+        var command = new Command("evaluate", "Measure schedules on a model: FD-digits, RMSE, label agreement, and their rank correlation with MEP")
+        {
+            model, solvers, nfes, schedules, samples, seed, referenceSamples, referenceSteps, cache, data, output, provider, device,
+        };
+        command.SetAction(result =>
+        {
+            var solverList = Split(result.GetRequiredValue(solvers)).Select(s => Solvers.Parse(s)).ToArray();
+            var nfeList = Split(result.GetRequiredValue(nfes)).Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var v) ? v : throw new HsoArgumentException($"--nfe '{s}' is not an integer", "nfe")).ToArray();
+            var scheduleList = Split(result.GetRequiredValue(schedules)).ToArray();
+            var modelId = result.GetRequiredValue(model);
+            using var opened = ModelSource.Open(modelId, ModelSource.Options(result.GetRequiredValue(provider), result.GetValue(device)), w => Console.Error.WriteLine($"warning: {w}"));
+            var pipeline = opened as PixelDiffusionPipeline ?? throw new HsoArgumentException($"--model '{modelId}' is a {opened.Kind} model; evaluate measures class-conditional pixel models with a classifier", "model");
+            foreach (var nfe in nfeList)
+            {
+                Solvers.ValidateNfe(nfe, pipeline.Noise.TrainSteps);
+            }
+
+            var options = new EvaluationOptions
+            {
+                Samples = result.GetValue(samples),
+                Seed = result.GetValue(seed),
+                ReferenceSamples = Math.Min(result.GetValue(referenceSamples), result.GetValue(samples)),
+                ReferenceSteps = result.GetValue(referenceSteps),
+                CacheDirectory = result.GetRequiredValue(cache),
+            };
+            var evaluator = new DigitsEvaluator(pipeline, DigitsDataset.Load(result.GetRequiredValue(data)), options);
+            ConsoleProgress.Run("reference run (cached after the first time)", options.ReferenceSteps * Math.Ceiling(options.ReferenceSamples / (double)PixelDiffusionPipeline.MaxBatch), report =>
+            {
+                evaluator.EnsureReference(done => report(done));
+                return 0;
+            });
+
+            var plan = (from solver in solverList from nfe in nfeList from name in scheduleList select (solver, nfe, name)).ToArray();
+            var chunks = Math.Ceiling(options.Samples / (double)PixelDiffusionPipeline.MaxBatch);
+            var total = plan.Sum(p => p.nfe * chunks);
+            var rows = ConsoleProgress.Run($"evaluating {plan.Length} schedules x {options.Samples} samples", total, report =>
+            {
+                var done = 0.0;
+                var list = new List<EvaluationRow>();
+                foreach (var (solver, nfe, name) in plan)
+                {
+                    var schedule = NamedSchedules.Build(pipeline.Noise, name, solver, nfe);
+                    var before = done;
+                    var scores = evaluator.Evaluate(solver, schedule.T, step => report(before + step));
+                    done = before + nfe * chunks;
+                    list.Add(new EvaluationRow(solver.Name(), nfe, name, scores.Fd, scores.Rmse, scores.Agreement, schedule.Mep, schedule.Fitness, scores.Seconds, schedule.T));
+                }
+
+                return list;
+            });
+
+            var evaluation = new EvaluationReport(modelId, options.Samples, options.Seed, options.ReferenceSamples, options.ReferenceSteps, pipeline.Provider.ToString().ToLowerInvariant(), rows, EvaluationReport.Correlate(rows));
+            foreach (var file in ReportWriter.Write(evaluation, result.GetRequiredValue(output)))
+            {
+                Console.WriteLine($"wrote {file}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static IEnumerable<string> Split(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static string DefaultData()
+    {
+        var models = HsoService.Inference.Models.ModelRegistry.FindModelsDirectory();
+        var root = models is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(models))!;
+        return Path.Combine(root, "data", "digits16.csv.gz");
+    }
+}
