@@ -53,8 +53,8 @@ public sealed class PixelDiffusionPipeline : IDiffusionPipeline
     /// <summary>The folder's classifier / feature extractor, or null.</summary>
     public ImageClassifier? Classifier { get; }
 
-    /// <summary>The shared unet graph (tests build denoisers on it directly).</summary>
-    internal OnnxGraph UnetForTests => _unet;
+    /// <summary>The shared unet graph, for callers that build their own denoisers or time raw runs.</summary>
+    public OnnxGraph Unet => _unet;
 
     /// <summary>Elements per image (C x H x W).</summary>
     public int ImageSize => Folder.Channels * Folder.SampleSize * Folder.SampleSize;
@@ -111,7 +111,8 @@ public sealed class PixelDiffusionPipeline : IDiffusionPipeline
         }
 
         var nfe = request.Solver == SolverKind.Ddim ? request.Times.Count : request.Times.Count - 1;
-        Solvers.ValidateNfe(nfe, Noise.TrainSteps);
+        // Any schedule the model can follow is allowed here: long reference runs use every trained step.
+        Solvers.ValidateNfe(nfe, Noise.TrainSteps, limit: Noise.TrainSteps);
         ScheduleBuilder.Validate(Noise, request.Solver, nfe, request.Times);
     }
 

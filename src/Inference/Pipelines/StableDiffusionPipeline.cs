@@ -104,7 +104,7 @@ public sealed class StableDiffusionPipeline : IDiffusionPipeline
         return (outputs[0].GetTensorDataAsSpan<float>().ToArray(), (int)shape[1], (int)shape[2]);
     }
 
-    private static void Validate(TextGenerationRequest request)
+    private void Validate(TextGenerationRequest request)
     {
         ClassifierFreeGuidance.Validate(request.GuidanceScale);
         foreach (var (field, value) in new[] { ("width", request.Width), ("height", request.Height) })
@@ -121,7 +121,7 @@ public sealed class StableDiffusionPipeline : IDiffusionPipeline
         }
 
         var nfe = request.Solver == SolverKind.Ddim ? request.Times.Count : request.Times.Count - 1;
-        Optimization.Schedules.Solvers.ValidateNfe(nfe, 1000);
+        Solvers.ValidateNfe(nfe, Noise.TrainSteps, limit: Noise.TrainSteps);
     }
 
     public void Dispose()

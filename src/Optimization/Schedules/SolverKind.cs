@@ -48,10 +48,13 @@ public static class Solvers
     /// <summary>Number of intervals N between the time points.</summary>
     public static int IntervalCount(this SolverKind solver, int nfe) => solver.PointCount(nfe) - 1;
 
-    /// <summary>Throws naming <paramref name="field"/> unless NFE is within [<see cref="MinNfe"/>, <see cref="MaxNfe"/>] and below N_train.</summary>
-    public static void ValidateNfe(int nfe, int trainSteps, string field = "nfe")
+    /// <summary>
+    /// Throws naming <paramref name="field"/> unless NFE is within [<see cref="MinNfe"/>, <paramref name="limit"/>]
+    /// (default <see cref="MaxNfe"/>, the optimizer's and the service's limit) and at most N_train.
+    /// </summary>
+    public static void ValidateNfe(int nfe, int trainSteps, string field = "nfe", int limit = MaxNfe)
     {
-        var max = Math.Min(MaxNfe, trainSteps - 1);
+        var max = Math.Min(limit, trainSteps);
         if (nfe < MinNfe || nfe > max)
         {
             throw new HsoArgumentException($"{field} must be an integer in {MinNfe}..{max}, got {nfe}", field);

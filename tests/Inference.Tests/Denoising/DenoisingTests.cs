@@ -49,7 +49,7 @@ public class DenoisingTests
         float[] Run(int label, double scale)
         {
             using var denoiser = UNetDenoiser.ForClassLabels(
-                pipeline.UnetForTests, pipeline.Noise, PredictionType.Epsilon, [label], folder.NullClassLabel, scale, [1, 16, 16]);
+                pipeline.Unet, pipeline.Noise, PredictionType.Epsilon, [label], folder.NullClassLabel, scale, [1, 16, 16]);
             var output = new float[256];
             denoiser.Predict(x, 0.5, output);
             return output;

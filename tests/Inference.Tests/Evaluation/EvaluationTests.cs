@@ -59,6 +59,18 @@ public sealed class EvaluationTests : IDisposable
     }
 
     [Fact]
+    public void The_default_reference_runs_ddim_through_all_1000_trained_steps()
+    {
+        var pipeline = Repository.DigitsPipeline;
+        var steps = 0;
+        var reference = ReferenceTrajectoryCache.Get(pipeline, [3], seed: 9, steps: 1000, _cache.FullName, out var computed, _ => steps++);
+        Assert.True(computed);
+        Assert.Equal(1000, steps); // 999 steps on the grid, then the final jump to x0 at t = 1/N
+        Assert.Equal(256, reference.Length);
+        Assert.Equal(3, pipeline.Classifier!.Classify(reference, 1).Labels[0]);
+    }
+
+    [Fact]
     public void Evaluator_scores_schedules_and_caches_the_reference_on_disk()
     {
         var pipeline = Repository.DigitsPipeline;
