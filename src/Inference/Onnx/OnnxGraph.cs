@@ -11,6 +11,9 @@ namespace HsoService.Inference.Onnx;
 /// </summary>
 public sealed class OnnxGraph(InferenceSession session, string displayName, ExecutionProvider provider) : IDisposable
 {
+    // Default run options, made once: runs share them (they are only read during a run).
+    private readonly RunOptions _runOptions = new();
+
     public InferenceSession Session => session;
 
     /// <summary>Graph name for messages, for example <c>unet/model.onnx</c>.</summary>
@@ -45,9 +48,12 @@ public sealed class OnnxGraph(InferenceSession session, string displayName, Exec
     /// <summary>Runs the graph into preallocated outputs.</summary>
     public void Run(IReadOnlyCollection<string> inputNames, IReadOnlyCollection<OrtValue> inputs, IReadOnlyCollection<string> outputNames, IReadOnlyCollection<OrtValue> outputs)
     {
-        using var options = new RunOptions();
-        session.Run(options, inputNames, inputs, outputNames, outputs);
+        session.Run(_runOptions, inputNames, inputs, outputNames, outputs);
     }
 
-    public void Dispose() => session.Dispose();
+    public void Dispose()
+    {
+        session.Dispose();
+        _runOptions.Dispose();
+    }
 }
