@@ -1,5 +1,13 @@
-// The HTTP service is built in a later issue (endpoints, worker, stores). Until then it only answers liveness.
+using HsoService.Api.Endpoints;
+using HsoService.Api.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddHsoService();
+
 var app = builder.Build();
-app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
+app.UseHsoService();
+app.MapHsoEndpoints();
 app.Run();
+
+/// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -23,6 +23,9 @@ public sealed partial record SchedulerConfig
     public double BetaStart { get; init; } = 0.0001;
     public double BetaEnd { get; init; } = 0.02;
     public BetaScheduleKind BetaSchedule { get; init; } = BetaScheduleKind.Linear;
+
+    /// <summary>The beta schedule as diffusers names it (<c>trained_betas</c> for explicit betas).</summary>
+    public string BetaScheduleName => BetaSchedule == BetaScheduleKind.Trained ? "trained_betas" : BetaScheduleNames[(int)BetaSchedule];
     public IReadOnlyList<double>? TrainedBetas { get; init; }
     public string PredictionType { get; init; } = "epsilon";
     public string TimestepSpacing { get; init; } = "linspace";

@@ -1,0 +1,69 @@
+using System.ComponentModel.DataAnnotations;
+using HsoService.Inference.Onnx;
+
+namespace HsoService.Api.Configuration;
+
+/// <summary>The service's settings, bound from the <c>Hso</c> configuration section and validated at start-up.</summary>
+public sealed class HsoServiceOptions
+{
+    public const string Section = "Hso";
+
+    /// <summary>Models by id. Empty: every folder under the shipped <c>models/</c> directory, by folder name.</summary>
+    public Dictionary<string, ModelOptions> Models { get; set; } = [];
+
+    /// <summary>Where the embedded store keeps schedules (ignored with Redis).</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "hso-data";
+
+    public OnnxOptions Onnx { get; set; } = new();
+
+    public WorkerOptions Worker { get; set; } = new();
+
+    /// <summary>When set, POST endpoints require this value in the <c>X-Api-Key</c> header.</summary>
+    public string? ApiKey { get; set; }
+
+    public RateLimitOptions RateLimit { get; set; } = new();
+
+    /// <summary>A generation taking longer is cancelled and answered 503.</summary>
+    [Range(1, 3600)]
+    public int GenerationTimeoutSeconds { get; set; } = 120;
+}
+
+/// <summary>One served model: its folder and the solver its schedules default to.</summary>
+public sealed class ModelOptions
+{
+    [Required]
+    public string Path { get; set; } = "";
+
+    /// <summary>ddim, unipc or dpmpp2m; unipc when not set.</summary>
+    public string? DefaultSolver { get; set; }
+}
+
+/// <summary>The background optimization worker.</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>Run optimization jobs in this instance.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Jobs run at once in this instance.</summary>
+    [Range(1, 64)]
+    public int Concurrency { get; set; } = 1;
+
+    /// <summary>A job unacknowledged this long (its worker died) is reclaimed by another instance (Redis only).</summary>
+    [Range(1, 3600)]
+    public int ClaimIdleSeconds { get; set; } = 30;
+
+    /// <summary>A job failing this many times is marked failed.</summary>
+    [Range(1, 20)]
+    public int MaxAttempts { get; set; } = 3;
+}
+
+/// <summary>Per-client fixed-window rate limiting (by client address); 429 with Retry-After beyond it.</summary>
+public sealed class RateLimitOptions
+{
+    [Range(1, 1_000_000)]
+    public int PermitsPerWindow { get; set; } = 1000;
+
+    [Range(1, 3600)]
+    public int WindowSeconds { get; set; } = 1;
+}

@@ -1,0 +1,36 @@
+using HsoService.Api.Generation;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace HsoService.Api.Endpoints;
+
+/// <summary><c>POST /generate</c>: images from a served model with its cached optimal schedule (or any other).</summary>
+public static class GenerateEndpoints
+{
+    public const string ScheduleSourceHeader = "X-Hso-Schedule-Source";
+
+    public static IEndpointRouteBuilder MapGenerateEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/generate", Generate)
+            .WithTags("Generation")
+            .WithName("Generate")
+            .WithSummary("Generate images; with response_format png and n = 1 the body is the PNG itself")
+            .Produces(StatusCodes.Status200OK, contentType: "image/png")
+            .AddEndpointFilter<Security.ApiKeyFilter>();
+        return app;
+    }
+
+    public static async Task<Results<FileContentHttpResult, Ok<GenerateResponse>>> Generate(
+        GenerateRequest request, GenerationService generation, HttpContext context, CancellationToken cancellationToken)
+    {
+        var result = await generation.GenerateAsync(request, cancellationToken);
+        context.Response.Headers[ScheduleSourceHeader] = result.ScheduleSource;
+        if (result.ResponseFormat == "png" && result.Pngs.Count == 1)
+        {
+            context.Response.Headers["X-Hso-Seed"] = result.Seeds[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.File(result.Pngs[0], "image/png");
+        }
+
+        var data = result.Pngs.Select((png, i) => new GeneratedImage(Convert.ToBase64String(png), result.Seeds[i])).ToArray();
+        return TypedResults.Ok(new GenerateResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data, result.Schedule, result.ScheduleSource));
+    }
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Text.Json;
+using HsoService.Api.Configuration;
+using HsoService.Api.Hosting;
+using HsoService.Api.Schedules;
+using HsoService.Api.Telemetry;
+using HsoService.Inference.Images;
+using HsoService.Inference.Pipelines;
+using HsoService.Optimization;
+using HsoService.Optimization.Families;
+using HsoService.Optimization.Schedules;
+using HsoService.Optimization.Search;
+using Microsoft.Extensions.Options;
+
+namespace HsoService.Api.Generation;
+
+/// <summary>
+/// Validates a generation request, resolves its schedule (cached, computed, family or explicit), samples with the
+/// model's pipeline under the configured timeout, and encodes PNGs.
+/// </summary>
+public sealed class GenerationService(ModelCatalog models, ScheduleService schedules, HsoTelemetry telemetry, IOptions<HsoServiceOptions> options)
+{
+    public const int MaxImages = 16;
+    public const int MaxNfe = 1000;
+    public const int MaxSide = 1024;
+    public const int MaxPromptLength = 1000;
+
+    public async Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken)
+    {
+        schedules.RequireModel(request.Model);
+        var model = request.Model!;
+        var nfe = request.Nfe ?? throw new HsoArgumentException("nfe is required (an integer in 2..1000)", "nfe");
+        if (nfe is < Solvers.MinNfe or > MaxNfe)
+        {
+            throw new HsoArgumentException($"nfe must be an integer in {Solvers.MinNfe}..{MaxNfe}, got {nfe}", "nfe");
+        }
+
+        var solver = request.Solver is null ? models.DefaultSolver(model) : Solvers.Parse(request.Solver);
+        var count = request.N ?? 1;
+        if (count is < 1 or > MaxImages)
+        {
+            throw new HsoArgumentException($"n must be in 1..{MaxImages}, got {count}", "n");
+        }
+
+        var format = request.ResponseFormat ?? "png";
+        if (format is not ("png" or "b64_json"))
+        {
+            throw new HsoArgumentException($"response_format must be png or b64_json, got '{format}'", "response_format");
+        }
+
+        var seed = request.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
+        if (seed < 0 || seed > long.MaxValue - MaxImages)
+        {
+            throw new HsoArgumentException($"seed must be a non-negative integer, got {seed}", "seed");
+        }
+
+        var pipeline = models.Pipeline(model);
+        var guidance = request.GuidanceScale ?? (pipeline is StableDiffusionPipeline ? 7.5 : 1.0);
+        if (!double.IsFinite(guidance) || guidance is < 0 or > 50)
+        {
+            throw new HsoArgumentException($"guidance_scale must be a finite number in [0, 50], got {guidance}", "guidance_scale");
+        }
+
+        var (schedule, source) = await ResolveScheduleAsync(model, solver, nfe, request.Schedule, cancellationToken);
+
+        using var activity = HsoTelemetry.Source.StartActivity("generate");
+        activity?.SetTag("hso.model", model);
+        activity?.SetTag("hso.solver", solver.Name());
+        activity?.SetTag("hso.nfe", nfe);
+        activity?.SetTag("hso.schedule_source", source);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.GenerationTimeoutSeconds));
+        var stopwatch = Stopwatch.StartNew();
+        List<byte[]> pngs;
+        try
+        {
+            pngs = await Task.Run(() => Sample(pipeline, request, solver, schedule.T, count, guidance, seed, timeout.Token), timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"generation took longer than {options.Value.GenerationTimeoutSeconds} s and was cancelled");
+        }
+
+        telemetry.GenerationLatency.Record(stopwatch.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
+        telemetry.Images.Add(count, new KeyValuePair<string, object?>("model", model));
+        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedule, source, format);
+    }
+
+    private static List<byte[]> Sample(IDiffusionPipeline pipeline, GenerateRequest request, SolverKind solver, IReadOnlyList<double> times, int count, double guidance, long seed, CancellationToken cancellationToken)
+    {
+        switch (pipeline)
+        {
+            case PixelDiffusionPipeline pixel:
+                {
+                    var images = pixel.Generate(new PixelGenerationRequest(solver, times, Enumerable.Repeat(request.ClassLabel, count).ToArray(), guidance, seed), null, cancellationToken);
+                    return [.. Enumerable.Range(0, count).Select(i => PngEncoder.Encode(images, i, pixel.Folder.Channels, pixel.Folder.SampleSize, pixel.Folder.SampleSize))];
+                }
+
+            case StableDiffusionPipeline sd:
+                {
+                    var prompt = request.Prompt ?? throw new HsoArgumentException("prompt is required for a Stable Diffusion model", "prompt");
+                    foreach (var (field, text) in new[] { ("prompt", prompt), ("negative_prompt", request.NegativePrompt ?? "") })
+                    {
+                        if (text.Length > MaxPromptLength)
+                        {
+                            throw new HsoArgumentException($"{field} must be at most {MaxPromptLength} characters, got {text.Length}", field);
+                        }
+                    }
+
+                    var width = request.Width ?? sd.Folder.SampleSize;
+                    var height = request.Height ?? sd.Folder.SampleSize;
+                    foreach (var (field, value) in new[] { ("width", width), ("height", height) })
+                    {
+                        if (value < 8 || value > MaxSide || value % 8 != 0)
+                        {
+                            throw new HsoArgumentException($"{field} must be a multiple of 8 in 8..{MaxSide}, got {value}", field);
+                        }
+                    }
+
+                    var images = sd.Generate(new TextGenerationRequest(solver, times, prompt, request.NegativePrompt ?? "", width, height, count, guidance, seed), null, cancellationToken);
+                    return [.. Enumerable.Range(0, count).Select(i => PngEncoder.Encode(images, i, 3, height, width))];
+                }
+
+            default:
+                throw new InvalidOperationException($"no sampler for pipeline {pipeline.Kind}");
+        }
+    }
+
+    private async Task<(Schedule Schedule, string Source)> ResolveScheduleAsync(string model, SolverKind solver, int nfe, JsonElement? requested, CancellationToken cancellationToken)
+    {
+        var noise = models.Noise(model);
+        if (requested is { ValueKind: JsonValueKind.Array } array)
+        {
+            var times = new List<double>();
+            foreach (var item in array.EnumerateArray())
+            {
+                times.Add(item.ValueKind == JsonValueKind.Number && item.TryGetDouble(out var t) && double.IsFinite(t)
+                    ? t
+                    : throw new HsoArgumentException($"schedule must hold numbers; found {item.GetRawText()}", "schedule"));
+            }
+
+            return (ScheduleBuilder.Build(noise, solver, nfe, ValidateExplicit(noise, solver, nfe, times), ScheduleMode.Explicit), "explicit");
+        }
+
+        var name = requested switch
+        {
+            null or { ValueKind: JsonValueKind.Null } => "auto",
+            { ValueKind: JsonValueKind.String } text => text.GetString()!,
+            var other => throw new HsoArgumentException($"schedule must be a name or an array of times, got {other.Value.ValueKind}", "schedule"),
+        };
+        if (name is "auto" or NamedSchedules.HsoRobust or NamedSchedules.HsoPaper)
+        {
+            var mode = name == NamedSchedules.HsoPaper ? ScheduleMode.Paper : ScheduleMode.Robust;
+            if (nfe > ScheduleService.MaxOptimizationNfe)
+            {
+                if (name != "auto")
+                {
+                    ScheduleService.ValidateOptimizationNfe(nfe);
+                }
+
+                return (ScheduleFamilies.Build(noise, "uniform_t:trailing", solver, nfe), "family");
+            }
+
+            var key = ScheduleKey.For(model, solver, nfe, mode, ScheduleKey.DefaultSeed);
+            if (await schedules.GetAsync(key, cancellationToken) is { } cached)
+            {
+                return (cached, "cached");
+            }
+
+            var computed = HsoOptimizer.Optimize(noise, new HsoOptions { Mode = mode, Solver = solver, Nfe = nfe }, null, cancellationToken);
+            try
+            {
+                await schedules.SetAsync(key, computed, cancellationToken);
+            }
+            catch (StoreUnavailableException)
+            {
+                // Serve it anyway; it is cheap to compute again.
+            }
+
+            return (computed, "computed");
+        }
+
+        return ScheduleFamilies.IsFamily(name)
+            ? (ScheduleFamilies.Build(noise, name, solver, nfe), "family")
+            : throw new HsoArgumentException($"schedule '{name}' is not auto, {string.Join(", ", NamedSchedules.Names)}, or an array of times", "schedule");
+    }
+
+    private static IReadOnlyList<double> ValidateExplicit(Optimization.NoiseSchedules.NoiseSchedule noise, SolverKind solver, int nfe, List<double> times)
+    {
+        ScheduleBuilder.Validate(noise, solver, nfe, times, "schedule");
+        return times;
+    }
+}

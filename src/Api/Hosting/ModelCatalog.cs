@@ -1,0 +1,66 @@
+using HsoService.Api.Configuration;
+using HsoService.Inference.Models;
+using HsoService.Inference.Onnx;
+using HsoService.Inference.Pipelines;
+using HsoService.Optimization.NoiseSchedules;
+using HsoService.Optimization.Schedules;
+using Microsoft.Extensions.Options;
+
+namespace HsoService.Api.Hosting;
+
+/// <summary>
+/// The served models, from configuration only (<c>Hso:Models</c>, or every folder of the shipped <c>models/</c>):
+/// model ids in requests are looked up here and never become paths. Noise schedules are read without loading the
+/// ONNX graphs, so optimization never waits on a model load; pipelines load on first generation.
+/// </summary>
+public sealed class ModelCatalog : IDisposable
+{
+    private readonly ModelRegistry _registry;
+    private readonly Dictionary<string, SolverKind> _defaultSolvers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NoiseSchedule> _noise = new(StringComparer.Ordinal);
+
+    public ModelCatalog(IOptions<HsoServiceOptions> options, ILogger<ModelCatalog> logger)
+    {
+        var settings = options.Value;
+        Sessions = new OnnxSessionFactory(settings.Onnx, warning => logger.LogWarning("{Warning}", warning));
+        _registry = new ModelRegistry(Sessions);
+        if (settings.Models.Count == 0)
+        {
+            if (ModelRegistry.FindModelsDirectory() is { } directory)
+            {
+                _registry.Discover(directory);
+            }
+        }
+        else
+        {
+            foreach (var (id, model) in settings.Models)
+            {
+                _registry.Register(id, model.Path);
+                if (model.DefaultSolver is { } solver)
+                {
+                    _defaultSolvers[id] = Solvers.Parse(solver, $"Hso:Models:{id}:DefaultSolver");
+                }
+            }
+        }
+
+        foreach (var id in _registry.Ids)
+        {
+            _noise[id] = NoiseSchedule.FromConfig(ModelFolder.Open(_registry.PathOf(id)).Scheduler);
+        }
+    }
+
+    public OnnxSessionFactory Sessions { get; }
+
+    public IReadOnlyList<string> Ids => _registry.Ids;
+
+    public bool Contains(string? id) => id is not null && _noise.ContainsKey(id);
+
+    public NoiseSchedule Noise(string id) => _noise[id];
+
+    public SolverKind DefaultSolver(string id) => _defaultSolvers.TryGetValue(id, out var solver) ? solver : SolverKind.UniPc;
+
+    /// <summary>The model's pipeline, loaded on first use.</summary>
+    public IDiffusionPipeline Pipeline(string id) => _registry.Get(id);
+
+    public void Dispose() => _registry.Dispose();
+}

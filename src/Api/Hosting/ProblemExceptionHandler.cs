@@ -1,0 +1,87 @@
+using System.Text.Json;
+using HsoService.Api.Schedules;
+using HsoService.Inference.Models;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace HsoService.Api.Hosting;
+
+/// <summary>
+/// Turns every exception into an RFC 9457 problem: bad input 400 naming the field (from the exception's field name or
+/// the JSON path), unknown model 404, body too large 413, store outage and generation timeout 503 with Retry-After,
+/// anything else 500 with no internals. Never a stack trace.
+/// </summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail, field) = Classify(exception);
+        if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogError(exception, "Unhandled error on {Path}", context.Request.Path);
+        }
+
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "5";
+        }
+
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
+        if (field is not null)
+        {
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [detail] };
+        }
+
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static (int Status, string Title, string Detail, string? Field) Classify(Exception exception) => exception switch
+    {
+        ArgumentException { ParamName: { } name } argument => (400, "Invalid request", argument is Optimization.HsoArgumentException ? argument.Message : StripParameter(argument.Message), name),
+        ArgumentException argument => (400, "Invalid request", argument.Message, null),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, "Payload too large", "the request body is larger than 64 KB", null),
+        BadHttpRequestException { InnerException: JsonException json } => (400, "Invalid JSON", Describe(json), FieldOf(json.Path)),
+        BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message, null),
+        JsonException json => (400, "Invalid JSON", Describe(json), FieldOf(json.Path)),
+        KeyNotFoundException notFound => (404, "Not found", notFound.Message, "model"),
+        StoreUnavailableException unavailable => (503, "Service unavailable", $"{unavailable.Message}; retry later", null),
+        TimeoutException timeout => (503, "Service unavailable", timeout.Message, null),
+        ModelLoadException load => (500, "Model unavailable", load.Message, null),
+        _ => (500, "Internal error", "an unexpected error occurred; it has been logged", null),
+    };
+
+    private static string Describe(JsonException json)
+    {
+        var field = FieldOf(json.Path);
+        var message = json.Message.Split(" Path:", 2)[0];
+        if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
+        {
+            message = "the value has the wrong type or is out of range";
+        }
+        else if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            message = "unknown field";
+        }
+        return field is null ? message : $"{field}: {message}";
+    }
+
+    // "$.nfe" -> "nfe"; "$.schedule[2]" -> "schedule"; the root -> null.
+    private static string? FieldOf(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$")
+        {
+            return null;
+        }
+
+        var field = path.TrimStart('$', '.');
+        var end = field.IndexOfAny(['.', '[']);
+        return end > 0 ? field[..end] : field.Length > 0 ? field : null;
+    }
+
+    private static string StripParameter(string message)
+    {
+        var index = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        return index > 0 ? message[..index] : message;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using HsoService.Api.Configuration;
+using HsoService.Api.Generation;
+using HsoService.Api.Schedules;
+using HsoService.Api.Stores;
+using HsoService.Api.Telemetry;
+using HsoService.Api.Worker;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using StackExchange.Redis;
+
+namespace HsoService.Api.Hosting;
+
+/// <summary>Composes the service: options, models, store and queue (embedded or Redis), worker, JSON, errors, limits, Swagger, telemetry.</summary>
+public static class ServiceRegistration
+{
+    public static WebApplicationBuilder AddHsoService(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<HsoServiceOptions>().Bind(builder.Configuration.GetSection(HsoServiceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<HsoTelemetry>();
+        services.AddSingleton<ScheduleService>();
+        services.AddSingleton<GenerationService>();
+        services.AddSingleton<ModelWarmup>();
+        services.AddHostedService(provider => provider.GetRequiredService<ModelWarmup>());
+        services.AddHostedService<OptimizationWorker>();
+
+        var redis = builder.Configuration.GetConnectionString("Redis");
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            services.AddSingleton<IScheduleStore>(provider => new FileScheduleStore(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.DataDirectory));
+            services.AddSingleton<IJobQueue>(provider => new InMemoryJobQueue(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker.MaxAttempts));
+        }
+        else
+        {
+            // AbortOnConnectFail = false: start without Redis and reconnect by ourselves when it comes back.
+            var redisOptions = ConfigurationOptions.Parse(redis);
+            redisOptions.AbortOnConnectFail = false;
+            redisOptions.ConnectTimeout = Math.Min(redisOptions.ConnectTimeout, 2000);
+            redisOptions.SyncTimeout = Math.Min(redisOptions.SyncTimeout, 2000);
+            redisOptions.AsyncTimeout = Math.Min(redisOptions.AsyncTimeout, 2000);
+            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisOptions));
+            services.AddSingleton<IScheduleStore, RedisScheduleStore>();
+            services.AddSingleton<IJobQueue>(provider =>
+            {
+                var worker = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker;
+                return new RedisJobQueue(provider.GetRequiredService<IConnectionMultiplexer>(), worker.MaxAttempts, TimeSpan.FromSeconds(worker.ClaimIdleSeconds));
+            });
+        }
+
+        services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                var limits = context.RequestServices.GetRequiredService<IOptions<HsoServiceOptions>>().Value.RateLimit;
+                return RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.PermitsPerWindow, Window = TimeSpan.FromSeconds(limits.WindowSeconds), QueueLimit = 0 });
+            });
+            options.OnRejected = async (context, cancellationToken) =>
+            {
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
+                context.HttpContext.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = { Status = 429, Title = "Too many requests", Detail = $"rate limit exceeded; retry after {retry} s" },
+                });
+            };
+        });
+
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(options => options.OperationFilter<SwaggerExamples>());
+        AddTelemetry(builder, redis);
+        return builder;
+    }
+
+    /// <summary>The service's JSON: snake_case, enum names as strings, unknown fields rejected, shallow nesting.</summary>
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.MaxDepth = 16;
+    }
+
+    private static void AddTelemetry(WebApplicationBuilder builder, string? redis)
+    {
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(HsoTelemetry.Name).AddAspNetCoreInstrumentation();
+                if (!string.IsNullOrWhiteSpace(redis))
+                {
+                    tracing.AddRedisInstrumentation();
+                }
+            })
+            .WithMetrics(metrics => metrics.AddMeter(HsoTelemetry.Name).AddAspNetCoreInstrumentation());
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
+    }
+
+    public static WebApplication UseHsoService(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RequestBodyLimit>();
+        app.UseRateLimiter();
+        app.UseSwagger();
+        app.UseSwaggerUI(options => options.RoutePrefix = "swagger");
+        return app;
+    }
+}

@@ -1,0 +1,30 @@
+namespace HsoService.Api.Schedules;
+
+/// <summary>
+/// The queue of optimization jobs and their state. One active job per schedule key: enqueuing a key that already has a
+/// queued or running job returns that job. A worker takes a job (counting an attempt), reports progress, and completes,
+/// fails (retried until the attempt limit) or releases it (shutdown: back to the queue without counting).
+/// </summary>
+public interface IJobQueue
+{
+    Task<(OptimizationJob Job, bool Created)> EnqueueAsync(OptimizationJob job, CancellationToken cancellationToken = default);
+
+    Task<OptimizationJob?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits for the next job (or one whose worker died) and marks it running.</summary>
+    Task<OptimizationJob> TakeAsync(string consumer, CancellationToken cancellationToken);
+
+    Task ReportProgressAsync(string id, double fraction, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the job succeeded; call only after its schedule is stored.</summary>
+    Task CompleteAsync(OptimizationJob job, string result, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a failure: queued again, or failed for good at the attempt limit.</summary>
+    Task FailAsync(OptimizationJob job, string error, CancellationToken cancellationToken = default);
+
+    /// <summary>Puts an unfinished job back without counting the attempt (graceful shutdown).</summary>
+    Task ReleaseAsync(OptimizationJob job, CancellationToken cancellationToken = default);
+
+    /// <summary>Jobs waiting to run.</summary>
+    Task<long> DepthAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using HsoService.Api.Hosting;
+using HsoService.Optimization;
+using HsoService.Optimization.Schedules;
+using StackExchange.Redis;
+
+namespace HsoService.Api.Schedules;
+
+/// <summary>
+/// The one path between requests and the store and queue: validated requests become cache reads or jobs (one job per
+/// key however many callers). Every schedule read is remembered in memory, so an instance keeps serving what it has
+/// seen while the store is down; store failures surface as <see cref="StoreUnavailableException"/>.
+/// </summary>
+public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, ModelCatalog models)
+{
+    public const int MinOptimizationNfe = 2;
+    public const int MaxOptimizationNfe = 50;
+
+    private readonly ConcurrentDictionary<string, Schedule> _seen = new();
+
+    /// <summary>The result of a request: a cached schedule, or the job computing it.</summary>
+    public sealed record Outcome(Schedule? Schedule, OptimizationJob? Job, bool Created, ScheduleKey Key);
+
+    public async Task<Outcome> RequestAsync(string model, SolverKind solver, int nfe, ScheduleMode mode, int seed, bool force, CancellationToken cancellationToken)
+    {
+        var key = ScheduleKey.For(model, solver, nfe, mode, seed);
+        if (!force && await GetAsync(key, cancellationToken) is { } cached)
+        {
+            return new Outcome(cached, null, false, key);
+        }
+
+        var job = new OptimizationJob
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            Key = key.ToString(),
+            Model = model,
+            Solver = solver.Name(),
+            Nfe = nfe,
+            Mode = mode.Name(),
+            Seed = seed,
+            Force = force,
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        var (active, created) = await Guard(() => queue.EnqueueAsync(job, cancellationToken));
+        return new Outcome(null, active, created, key);
+    }
+
+    public async Task<Schedule?> GetAsync(ScheduleKey key, CancellationToken cancellationToken)
+    {
+        var text = key.ToString();
+        try
+        {
+            var schedule = await store.GetAsync(key, cancellationToken);
+            if (schedule is not null)
+            {
+                _seen[text] = schedule;
+            }
+
+            return schedule;
+        }
+        catch (Exception e) when (IsOutage(e))
+        {
+            return _seen.TryGetValue(text, out var remembered)
+                ? remembered
+                : throw new StoreUnavailableException("the schedule store is unavailable", e);
+        }
+    }
+
+    public async Task SetAsync(ScheduleKey key, Schedule schedule, CancellationToken cancellationToken)
+    {
+        await Guard(async () =>
+        {
+            await store.SetAsync(key, schedule, cancellationToken);
+            return 0;
+        });
+        _seen[key.ToString()] = schedule;
+    }
+
+    public Task<IReadOnlyList<(string Key, Schedule Schedule)>> ListAsync(string model, CancellationToken cancellationToken) =>
+        Guard(() => store.ListAsync(model, cancellationToken));
+
+    public Task<OptimizationJob?> JobAsync(string id, CancellationToken cancellationToken) => Guard(() => queue.GetAsync(id, cancellationToken));
+
+    /// <summary>Checks a model id against configuration; throws <see cref="KeyNotFoundException"/> for an unknown one.</summary>
+    public void RequireModel(string? model)
+    {
+        if (!models.Contains(model))
+        {
+            throw new KeyNotFoundException($"model '{model}' is not served; served models: {string.Join(", ", models.Ids)}");
+        }
+    }
+
+    public static void ValidateOptimizationNfe(int nfe)
+    {
+        if (nfe is < MinOptimizationNfe or > MaxOptimizationNfe)
+        {
+            throw new HsoArgumentException($"nfe must be an integer in {MinOptimizationNfe}..{MaxOptimizationNfe} for optimization, got {nfe}", "nfe");
+        }
+    }
+
+    internal static bool IsOutage(Exception e) => e is RedisException or RedisTimeoutException or TimeoutException or ObjectDisposedException;
+
+    private static async Task<T> Guard<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception e) when (IsOutage(e))
+        {
+            throw new StoreUnavailableException("the schedule store is unavailable", e);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using HsoService.Api.Schedules;
+
+namespace HsoService.Api.Stores;
+
+/// <summary>
+/// The embedded job queue: a <see cref="Channel{T}"/> of job ids and the jobs' state in memory. Jobs live as long as
+/// the process (schedules, in the file store, outlive it).
+/// </summary>
+public sealed class InMemoryJobQueue(int maxAttempts) : IJobQueue
+{
+    private readonly Channel<string> _channel = Channel.CreateUnbounded<string>();
+    private readonly ConcurrentDictionary<string, OptimizationJob> _jobs = new();
+    private readonly Dictionary<string, string> _activeByKey = [];
+    private readonly Lock _gate = new();
+    private long _depth;
+
+    public Task<(OptimizationJob Job, bool Created)> EnqueueAsync(OptimizationJob job, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_activeByKey.TryGetValue(job.Key, out var activeId) && _jobs.TryGetValue(activeId, out var active) && active.IsActive)
+            {
+                return Task.FromResult((active, false));
+            }
+
+            _jobs[job.Id] = job;
+            _activeByKey[job.Key] = job.Id;
+        }
+
+        Interlocked.Increment(ref _depth);
+        _channel.Writer.TryWrite(job.Id);
+        return Task.FromResult((job, true));
+    }
+
+    public Task<OptimizationJob?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_jobs.TryGetValue(id, out var job) ? job : null);
+
+    public async Task<OptimizationJob> TakeAsync(string consumer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var id = await _channel.Reader.ReadAsync(cancellationToken);
+            Interlocked.Decrement(ref _depth);
+            if (_jobs.TryGetValue(id, out var job) && job.Status == JobStatus.Queued)
+            {
+                var running = job with { Status = JobStatus.Running, Attempts = job.Attempts + 1, StartedAt = DateTimeOffset.UtcNow };
+                _jobs[id] = running;
+                return running;
+            }
+        }
+    }
+
+    public Task ReportProgressAsync(string id, double fraction, CancellationToken cancellationToken = default)
+    {
+        if (_jobs.TryGetValue(id, out var job))
+        {
+            _jobs[id] = job with { Progress = fraction };
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task CompleteAsync(OptimizationJob job, string result, CancellationToken cancellationToken = default)
+    {
+        Finish(job with { Status = JobStatus.Succeeded, Progress = 1, Result = result, FinishedAt = DateTimeOffset.UtcNow, Error = null });
+        return Task.CompletedTask;
+    }
+
+    public Task FailAsync(OptimizationJob job, string error, CancellationToken cancellationToken = default)
+    {
+        if (job.Attempts >= maxAttempts)
+        {
+            Finish(job with { Status = JobStatus.Failed, Error = error, FinishedAt = DateTimeOffset.UtcNow });
+        }
+        else
+        {
+            Requeue(job with { Status = JobStatus.Queued, Error = error });
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ReleaseAsync(OptimizationJob job, CancellationToken cancellationToken = default)
+    {
+        Requeue(job with { Status = JobStatus.Queued, Attempts = job.Attempts - 1, Progress = 0 });
+        return Task.CompletedTask;
+    }
+
+    public Task<long> DepthAsync(CancellationToken cancellationToken = default) => Task.FromResult(Interlocked.Read(ref _depth));
+
+    private void Requeue(OptimizationJob job)
+    {
+        _jobs[job.Id] = job;
+        Interlocked.Increment(ref _depth);
+        _channel.Writer.TryWrite(job.Id);
+    }
+
+    private void Finish(OptimizationJob job)
+    {
+        lock (_gate)
+        {
+            _jobs[job.Id] = job;
+            if (_activeByKey.TryGetValue(job.Key, out var id) && id == job.Id)
+            {
+                _activeByKey.Remove(job.Key);
+            }
+        }
+    }
+}

@@ -1,0 +1,237 @@
+using System.Globalization;
+using HsoService.Api.Schedules;
+using StackExchange.Redis;
+
+namespace HsoService.Api.Stores;
+
+/// <summary>
+/// Jobs in a Redis Stream (<c>hso:v1:jobs</c>, consumer group <c>workers</c>) with each job's state in a hash. An
+/// entry is acknowledged only when its job is finished (after the schedule is stored) or re-queued, so a job whose
+/// worker died stays pending and is reclaimed with XAUTOCLAIM after <c>ClaimIdleSeconds</c> by any instance.
+/// One active job per key is kept with SET NX on <c>hso:v1:active:{key}</c>. StackExchange.Redis cannot block on a
+/// stream read, so an idle worker polls every 100 ms.
+/// </summary>
+public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts, TimeSpan claimIdle) : IJobQueue
+{
+    private static readonly TimeSpan JobLifetime = TimeSpan.FromDays(7);
+    private const string ReleaseActiveScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+    private volatile bool _groupReady;
+
+    private IDatabase Database => redis.GetDatabase();
+
+    public async Task<(OptimizationJob Job, bool Created)> EnqueueAsync(OptimizationJob job, CancellationToken cancellationToken = default)
+    {
+        await EnsureGroupAsync();
+        var database = Database;
+        await WriteAsync(database, job);
+        var activeKey = RedisKeys.ActiveJob(job.Key);
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (await database.StringSetAsync(activeKey, job.Id, JobLifetime, When.NotExists))
+            {
+                await database.StreamAddAsync(RedisKeys.JobStream, "id", job.Id);
+                await database.StringIncrementAsync(RedisKeys.QueueDepth);
+                return (job, true);
+            }
+
+            var activeId = await database.StringGetAsync(activeKey);
+            if (!activeId.IsNullOrEmpty && await GetAsync(activeId!, cancellationToken) is { IsActive: true } active)
+            {
+                await database.KeyDeleteAsync(RedisKeys.Job(job.Id));
+                return (active, false);
+            }
+
+            // The marker points at a finished or vanished job: clear it and try again.
+            await database.ScriptEvaluateAsync(ReleaseActiveScript, [activeKey], [activeId]);
+        }
+
+        throw new RedisException($"could not claim the active-job marker of {job.Key}");
+    }
+
+    public async Task<OptimizationJob?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var fields = await Database.HashGetAllAsync(RedisKeys.Job(id));
+        return fields.Length == 0 ? null : Read(fields.ToDictionary(f => f.Name.ToString(), f => f.Value.ToString()));
+    }
+
+    public async Task<OptimizationJob> TakeAsync(string consumer, CancellationToken cancellationToken)
+    {
+        await EnsureGroupAsync();
+        var database = Database;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var reclaimed = true;
+            var claim = await database.StreamAutoClaimAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, consumer, (long)claimIdle.TotalMilliseconds, "0-0", 1);
+            var entry = claim.ClaimedEntries.FirstOrDefault();
+            if (entry.IsNull)
+            {
+                reclaimed = false;
+                var entries = await database.StreamReadGroupAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, consumer, ">", 1);
+                entry = entries.FirstOrDefault();
+                if (!entry.IsNull)
+                {
+                    await database.StringDecrementAsync(RedisKeys.QueueDepth);
+                }
+            }
+
+            if (entry.IsNull)
+            {
+                await Task.Delay(100, cancellationToken);
+                continue;
+            }
+
+            var id = entry["id"].ToString();
+            var job = await GetAsync(id, cancellationToken);
+            if (job is null || !job.IsActive)
+            {
+                await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry.Id);
+                continue;
+            }
+
+            var attempts = (int)await database.HashIncrementAsync(RedisKeys.Job(id), "attempts");
+            if (reclaimed && attempts > maxAttempts)
+            {
+                await FinishAsync(database, job with { Attempts = attempts - 1 }, entry.Id, JobStatus.Failed, error: $"its worker stopped {maxAttempts} times", result: null);
+                continue;
+            }
+
+            var running = job with { Status = JobStatus.Running, Attempts = attempts, StartedAt = DateTimeOffset.UtcNow, Progress = 0 };
+            await database.HashSetAsync(RedisKeys.Job(id),
+            [
+                new HashEntry("status", running.Status),
+                new HashEntry("started_at", running.StartedAt!.Value.ToString("O")),
+                new HashEntry("progress", "0"),
+                new HashEntry("entry", entry.Id.ToString()),
+                new HashEntry("consumer", consumer),
+            ]);
+            return running;
+        }
+    }
+
+    public Task ReportProgressAsync(string id, double fraction, CancellationToken cancellationToken = default) =>
+        Database.HashSetAsync(RedisKeys.Job(id), "progress", fraction.ToString("R", CultureInfo.InvariantCulture));
+
+    public async Task CompleteAsync(OptimizationJob job, string result, CancellationToken cancellationToken = default) =>
+        await FinishAsync(Database, job, await EntryOf(job), JobStatus.Succeeded, error: null, result);
+
+    public async Task FailAsync(OptimizationJob job, string error, CancellationToken cancellationToken = default)
+    {
+        var database = Database;
+        if (job.Attempts >= maxAttempts)
+        {
+            await FinishAsync(database, job, await EntryOf(job), JobStatus.Failed, error, result: null);
+            return;
+        }
+
+        await RequeueAsync(database, job, error, attemptsDelta: 0);
+    }
+
+    public Task ReleaseAsync(OptimizationJob job, CancellationToken cancellationToken = default) =>
+        RequeueAsync(Database, job, job.Error, attemptsDelta: -1);
+
+    public async Task<long> DepthAsync(CancellationToken cancellationToken = default) =>
+        Math.Max(0, (long)await Database.StringGetAsync(RedisKeys.QueueDepth));
+
+    private async Task RequeueAsync(IDatabase database, OptimizationJob job, string? error, int attemptsDelta)
+    {
+        var entry = await EntryOf(job);
+        await database.HashSetAsync(RedisKeys.Job(job.Id), [new HashEntry("status", JobStatus.Queued), new HashEntry("progress", "0"), new HashEntry("error", error ?? "")]);
+        if (attemptsDelta != 0)
+        {
+            await database.HashIncrementAsync(RedisKeys.Job(job.Id), "attempts", attemptsDelta);
+        }
+
+        await database.StreamAddAsync(RedisKeys.JobStream, "id", job.Id);
+        await database.StringIncrementAsync(RedisKeys.QueueDepth);
+        if (!entry.IsNullOrEmpty)
+        {
+            await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry);
+        }
+    }
+
+    private async Task FinishAsync(IDatabase database, OptimizationJob job, RedisValue entry, string status, string? error, string? result)
+    {
+        await database.HashSetAsync(RedisKeys.Job(job.Id),
+        [
+            new HashEntry("status", status),
+            new HashEntry("finished_at", DateTimeOffset.UtcNow.ToString("O")),
+            new HashEntry("error", error ?? ""),
+            new HashEntry("result", result ?? ""),
+            new HashEntry("progress", status == JobStatus.Succeeded ? "1" : job.Progress.ToString("R", CultureInfo.InvariantCulture)),
+        ]);
+        if (!entry.IsNullOrEmpty)
+        {
+            await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry);
+        }
+
+        await database.ScriptEvaluateAsync(ReleaseActiveScript, [RedisKeys.ActiveJob(job.Key)], [job.Id]);
+    }
+
+    private async Task<RedisValue> EntryOf(OptimizationJob job) => await Database.HashGetAsync(RedisKeys.Job(job.Id), "entry");
+
+    private async Task EnsureGroupAsync()
+    {
+        if (_groupReady)
+        {
+            return;
+        }
+
+        try
+        {
+            await Database.StreamCreateConsumerGroupAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, "0-0", createStream: true);
+        }
+        catch (RedisServerException e) when (e.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // Another instance made it first.
+        }
+
+        _groupReady = true;
+    }
+
+    private static async Task WriteAsync(IDatabase database, OptimizationJob job)
+    {
+        var key = RedisKeys.Job(job.Id);
+        await database.HashSetAsync(key,
+        [
+            new HashEntry("id", job.Id),
+            new HashEntry("key", job.Key),
+            new HashEntry("model", job.Model),
+            new HashEntry("solver", job.Solver),
+            new HashEntry("nfe", job.Nfe),
+            new HashEntry("mode", job.Mode),
+            new HashEntry("seed", job.Seed),
+            new HashEntry("force", job.Force ? 1 : 0),
+            new HashEntry("status", job.Status),
+            new HashEntry("progress", "0"),
+            new HashEntry("attempts", job.Attempts),
+            new HashEntry("created_at", job.CreatedAt.ToString("O")),
+        ]);
+        await database.KeyExpireAsync(key, JobLifetime);
+    }
+
+    private static OptimizationJob Read(Dictionary<string, string> fields)
+    {
+        string? Optional(string name) => fields.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
+        DateTimeOffset? Time(string name) => Optional(name) is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) : null;
+        return new OptimizationJob
+        {
+            Id = fields["id"],
+            Key = fields["key"],
+            Model = fields["model"],
+            Solver = fields["solver"],
+            Nfe = int.Parse(fields["nfe"], CultureInfo.InvariantCulture),
+            Mode = fields["mode"],
+            Seed = int.Parse(fields["seed"], CultureInfo.InvariantCulture),
+            Force = Optional("force") == "1",
+            Status = fields["status"],
+            Progress = double.Parse(Optional("progress") ?? "0", CultureInfo.InvariantCulture),
+            Attempts = int.Parse(Optional("attempts") ?? "0", CultureInfo.InvariantCulture),
+            CreatedAt = Time("created_at") ?? DateTimeOffset.MinValue,
+            StartedAt = Time("started_at"),
+            FinishedAt = Time("finished_at"),
+            Error = Optional("error"),
+            Result = Optional("result"),
+        };
+    }
+}
