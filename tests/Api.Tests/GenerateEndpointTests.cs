@@ -1,0 +1,103 @@
+using System.Net;
+
+namespace HsoService.Api.Tests;
+
+public sealed class GenerateEndpointTests : IClassFixture<GenerateEndpointTests.Service>
+{
+    public sealed class Service : IDisposable
+    {
+        public ServiceFactory Factory { get; } = new();
+
+        public void Dispose() => Factory.Dispose();
+    }
+
+    private readonly HttpClient _client;
+
+    public GenerateEndpointTests(Service service) => _client = service.Factory.CreateClient();
+
+    private static (int Width, int Height) PngSize(byte[] png) =>
+        ((png[16] << 24) | (png[17] << 16) | (png[18] << 8) | png[19], (png[20] << 24) | (png[21] << 16) | (png[22] << 8) | png[23]);
+
+    [Fact]
+    public async Task Auto_computes_the_robust_schedule_once_and_then_uses_the_cache()
+    {
+        var body = new { model = "digits16-ddpm", nfe = 6, solver = "ddim", class_label = 4, seed = 11 };
+        var first = await _client.PostJsonAsync("/generate", body);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("image/png", first.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("computed", first.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        Assert.Equal("11", first.Headers.GetValues("X-Hso-Seed").Single());
+        var png = await first.Content.ReadAsByteArrayAsync();
+        Assert.Equal((16, 16), PngSize(png));
+
+        var second = await _client.PostJsonAsync("/generate", body);
+        Assert.Equal("cached", second.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        Assert.Equal(png, await second.Content.ReadAsByteArrayAsync());
+
+        var stored = await _client.GetAsync("/schedules/digits16-ddpm/6?solver=ddim");
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+    }
+
+    [Fact]
+    public async Task Json_responses_carry_every_image_with_its_seed_and_the_schedule()
+    {
+        var response = await _client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 5, schedule = "uniform_lambda", n = 4, seed = 100, response_format = "b64_json" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("family", response.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        var body = await response.JsonAsync();
+        var data = body.GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(4, data.Length);
+        Assert.Equal([100L, 101, 102, 103], data.Select(d => d.GetProperty("seed").GetInt64()));
+        Assert.Equal((16, 16), PngSize(Convert.FromBase64String(data[0].GetProperty("b64_json").GetString()!)));
+        Assert.Equal("uniform_lambda", body.GetProperty("schedule").GetProperty("family").GetString());
+        Assert.True(body.GetProperty("created").GetInt64() > 1_700_000_000);
+    }
+
+    [Fact]
+    public async Task Explicit_times_are_used_as_given()
+    {
+        var response = await _client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 3, solver = "unipc", schedule = new[] { 0.99, 0.6, 0.3, 0.05 }, response_format = "b64_json" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("explicit", response.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        Assert.Equal("[0.99,0.6,0.3,0.05]", (await response.JsonAsync()).GetProperty("schedule").GetProperty("t").ToString());
+    }
+
+    [Fact]
+    public async Task Stable_diffusion_models_take_prompts_and_sizes()
+    {
+        var response = await _client.PostJsonAsync("/generate", new { model = "tiny-sd", nfe = 4, prompt = "a photo of a cat", width = 64, height = 48, schedule = "uniform_t:leading" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal((64, 48), PngSize(await response.Content.ReadAsByteArrayAsync()));
+    }
+
+    [Theory]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "class_label": 11}""", 400, "class_label", "0..9")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 0}""", 400, "nfe", "2..1000")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 1001}""", 400, "nfe", "2..1000")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "n": 17}""", 400, "n", "1..16")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "guidance_scale": "NaN"}""", 400, "guidance_scale", "finite number")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "guidance_scale": 1e308}""", 400, "guidance_scale", "[0, 50]")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "response_format": "jpeg"}""", 400, "response_format", "png or b64_json")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "schedule": "karras"}""", 400, "schedule", "'karras'")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 3, "solver": "unipc", "schedule": [0.3, 0.6, 0.9, 0.99]}""", 400, "schedule", "must descend")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 3, "schedule": [0.9, "x"]}""", 400, "schedule", "numbers")]
+    [InlineData("""{"model": "tiny-sd", "nfe": 4, "prompt": "cat", "width": 60}""", 400, "width", "multiple of 8")]
+    [InlineData("""{"model": "tiny-sd", "nfe": 4, "prompt": "cat", "height": 2048}""", 400, "height", "8..1024")]
+    [InlineData("""{"model": "tiny-sd", "nfe": 4}""", 400, "prompt", "required")]
+    [InlineData("""{"model": "nope", "nfe": 4}""", 404, "model", "not served")]
+    public async Task Bad_generation_requests_are_problems_naming_the_field(string body, int status, string field, string detail)
+    {
+        var response = await _client.PostAsync("/generate", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(status, (int)response.StatusCode);
+        var problem = await response.JsonAsync();
+        Assert.Contains(detail, problem.GetProperty("errors").GetProperty(field)[0].GetString());
+    }
+
+    [Fact]
+    public async Task A_prompt_over_1000_characters_is_refused()
+    {
+        var response = await _client.PostJsonAsync("/generate", new { model = "tiny-sd", nfe = 4, prompt = new string('a', 1001) });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("at most 1000", (await response.JsonAsync()).GetProperty("detail").GetString());
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net;
+
+namespace HsoService.Api.Tests;
+
+public sealed class OperationsTests
+{
+    [Fact]
+    public async Task Models_lists_what_is_served_with_its_noise_schedule_and_provider()
+    {
+        using var factory = new ServiceFactory();
+        var models = await (await factory.CreateClient().GetAsync("/models")).JsonAsync();
+        var digits = models.EnumerateArray().Single(m => m.GetProperty("id").GetString() == "digits16-ddpm");
+        Assert.Equal("class_conditional_pixel", digits.GetProperty("pipeline").GetString());
+        Assert.Equal("dpmpp2m", digits.GetProperty("default_solver").GetString());
+        Assert.Equal("scaled_linear", digits.GetProperty("noise_schedule").GetProperty("beta_schedule").GetString());
+        Assert.Equal("cpu", digits.GetProperty("execution_provider").GetString());
+        var sd = models.EnumerateArray().Single(m => m.GetProperty("id").GetString() == "tiny-sd");
+        Assert.Equal("stable_diffusion", sd.GetProperty("pipeline").GetString());
+        Assert.True(sd.GetProperty("discrete_timesteps").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Health_endpoints_answer_and_readiness_waits_for_the_models()
+    {
+        using var factory = new ServiceFactory();
+        var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HttpResponseMessage ready;
+        do
+        {
+            ready = await client.GetAsync("/health/ready");
+        }
+        while (ready.StatusCode != HttpStatusCode.OK && DateTime.UtcNow < deadline);
+
+        var report = await ready.JsonAsync();
+        Assert.Equal("ready", report.GetProperty("status").GetString());
+        Assert.Equal("up", report.GetProperty("store").GetString());
+        Assert.Equal("loaded", report.GetProperty("models").GetString());
+    }
+
+    [Fact]
+    public async Task Swagger_documents_every_endpoint_with_request_examples()
+    {
+        using var factory = new ServiceFactory();
+        var client = factory.CreateClient();
+        var document = await (await client.GetAsync("/swagger/v1/swagger.json")).JsonAsync();
+        var paths = document.GetProperty("paths");
+        foreach (var path in new[] { "/schedules", "/schedules/jobs/{id}", "/schedules/{model}/{nfe}", "/schedules/{model}", "/generate", "/models", "/health/live", "/health/ready" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), path);
+        }
+
+        var example = paths.GetProperty("/schedules").GetProperty("post").GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("example");
+        Assert.Equal("digits16-ddpm", example.GetProperty("model").GetString());
+        Assert.True(paths.GetProperty("/generate").GetProperty("post").GetProperty("requestBody").GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/swagger/index.html")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_api_key_guards_the_post_endpoints_only()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:ApiKey"] = "s3cret" });
+        var client = factory.CreateClient();
+        var body = new { model = "digits16-ddpm", nfe = 5 };
+        var refused = await client.PostJsonAsync("/schedules", body);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("X-Api-Key", (await refused.JsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 5 })).StatusCode);
+
+        client.DefaultRequestHeaders.Add("X-Api-Key", "s3cret");
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostJsonAsync("/schedules", body)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClient().GetAsync("/models")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Clients_over_the_rate_limit_get_429_with_retry_after()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:RateLimit:PermitsPerWindow"] = "5", ["Hso:RateLimit:WindowSeconds"] = "30" });
+        var client = factory.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 8; i++)
+        {
+            var response = await client.GetAsync("/models");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                limited = response;
+            }
+        }
+
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.NotNull(limited);
+        Assert.InRange(int.Parse(limited.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 30);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Bodies_over_64_kb_are_refused_with_413()
+    {
+        using var factory = new ServiceFactory();
+        var body = "{\"model\": \"digits16-ddpm\", \"nfe\": 5, \"prompt\": \"" + new string('a', 70_000) + "\"}";
+        var response = await factory.CreateClient().PostAsync("/generate", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Cached_schedules_survive_a_restart_in_embedded_mode()
+    {
+        var data = Directory.CreateTempSubdirectory("hso-restart-").FullName;
+        string before;
+        using (var first = new ServiceFactory(dataDirectory: data))
+        {
+            var client = first.CreateClient();
+            var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 8, solver = "unipc" });
+            await client.WaitForJobAsync(accepted.Headers.Location!.ToString());
+            before = (await (await client.GetAsync("/schedules/digits16-ddpm/8?solver=unipc")).JsonAsync()).GetProperty("t").ToString();
+        }
+
+        using var second = new ServiceFactory(dataDirectory: data);
+        var read = await second.CreateClient().GetAsync("/schedules/digits16-ddpm/8?solver=unipc");
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(before, (await read.JsonAsync()).GetProperty("t").ToString());
+        Assert.Empty(Directory.EnumerateFiles(data, "*.tmp", SearchOption.AllDirectories));
+    }
+}
