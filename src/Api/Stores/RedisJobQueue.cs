@@ -61,24 +61,25 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var reclaimed = true;
-            var claim = await database.StreamAutoClaimAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, consumer, (long)claimIdle.TotalMilliseconds, "0-0", 1);
-            var entry = claim.ClaimedEntries.FirstOrDefault();
-            if (entry.IsNull)
+            // Entries whose worker died first, then new ones. (default(StreamEntry) is not IsNull, so test the arrays.)
+            var claimed = (await database.StreamAutoClaimAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, consumer, (long)claimIdle.TotalMilliseconds, "0-0", 1)).ClaimedEntries;
+            var reclaimed = claimed is { Length: > 0 } && !claimed[0].Id.IsNull;
+            StreamEntry entry;
+            if (reclaimed)
             {
-                reclaimed = false;
-                var entries = await database.StreamReadGroupAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, consumer, ">", 1);
-                entry = entries.FirstOrDefault();
-                if (!entry.IsNull)
-                {
-                    await database.StringDecrementAsync(RedisKeys.QueueDepth);
-                }
+                entry = claimed![0];
             }
-
-            if (entry.IsNull)
+            else
             {
-                await Task.Delay(100, cancellationToken);
-                continue;
+                var entries = await database.StreamReadGroupAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, consumer, ">", 1);
+                if (entries is not { Length: > 0 } || entries[0].Id.IsNull)
+                {
+                    await Task.Delay(100, cancellationToken);
+                    continue;
+                }
+
+                entry = entries[0];
+                await database.StringDecrementAsync(RedisKeys.QueueDepth);
             }
 
             var id = entry["id"].ToString();

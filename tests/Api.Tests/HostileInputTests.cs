@@ -1,0 +1,95 @@
+using System.Net;
+using System.Text;
+
+namespace HsoService.Api.Tests;
+
+public sealed class HostileInputTests
+{
+    private static readonly string[] Fields = ["model", "solver", "nfe", "mode", "seed", "force", "schedule", "class_label", "prompt", "negative_prompt", "guidance_scale", "n", "width", "height", "response_format"];
+
+    private static readonly string[] Values =
+    [
+        "null", "true", "-1", "0", "1e400", "-1e400", "1e308", "9223372036854775808", "3.5", "\"\"", "\"NaN\"", "\"Infinity\"", "NaN",
+        "\"../../etc/passwd\"", "\"/etc/shadow\"", "\"C:\\\\Windows\"", "\"%2e%2e%2f\"", "\"digits16-ddpm\\u0000\"", "\"\\ud800\"",
+        "\"" + new string('x', 5000) + "\"", "[]", "[1, 2, \"a\"]", "{}", "{\"$ref\": \"#\"}", "\"ddim\"", "\"robust\"", "2", "5", "\"auto\"",
+        "[0.9, 0.5, 0.1]", "[1e400]", "\"digits16-ddpm\"", "\"tiny-sd\"", "\"b64_json\"",
+    ];
+
+    /// <summary>1000 bodies, the same every run: wrong types, huge numbers, NaN, deep nesting, unknown fields, path-like ids, broken JSON.</summary>
+    private static IEnumerable<string> Bodies()
+    {
+        var random = new Random(2026);
+        for (var i = 0; i < 1000; i++)
+        {
+            switch (i % 10)
+            {
+                case 0:
+                    yield return new string('[', 200 + i) + new string(']', 200 + i);
+                    break;
+                case 1:
+                    yield return "{\"model\": " + new string('{', 100) + new string('}', 100) + "}";
+                    break;
+                case 2:
+                    yield return "{\"model\": \"digits16-ddpm\", \"nfe\": 5" + (i % 3 == 0 ? "" : ", \"unknown_" + i + "\": 1") + (i % 4 == 0 ? "" : "}");
+                    break;
+                case 3:
+                    yield return i % 2 == 0 ? "" : "not json at all " + i;
+                    break;
+                default:
+                {
+                    var body = new StringBuilder("{");
+                    var count = random.Next(1, 7);
+                    for (var f = 0; f < count; f++)
+                    {
+                        var field = random.Next(8) == 0 ? "x" + random.Next(100) : Fields[random.Next(Fields.Length)];
+                        var value = Values[random.Next(Values.Length)];
+                        if (field == "nfe" && int.TryParse(value, out var number) && number > 8)
+                        {
+                            value = "8";
+                        }
+
+                        body.Append(f == 0 ? "" : ", ").Append('"').Append(field).Append("\": ").Append(value);
+                    }
+
+                    yield return body.Append('}').ToString();
+                    break;
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_thousand_malformed_or_hostile_bodies_cause_no_5xx()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:RateLimit:PermitsPerWindow"] = "100000" });
+        var client = factory.CreateClient();
+        var failures = new List<string>();
+        var index = 0;
+        foreach (var body in Bodies())
+        {
+            var path = index++ % 2 == 0 ? "/schedules" : "/generate";
+            var response = await client.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+            if ((int)response.StatusCode >= 500)
+            {
+                failures.Add($"{path} {(int)response.StatusCode}: {body[..Math.Min(body.Length, 200)]} -> {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        Assert.Equal(1000, index);
+        Assert.Empty(failures);
+    }
+
+    [Theory]
+    [InlineData("/schedules/..%2F..%2Fetc%2Fpasswd/5")]
+    [InlineData("/schedules/%2e%2e/5")]
+    [InlineData("/schedules/digits16-ddpm/99999999999")]
+    [InlineData("/schedules/digits16-ddpm/5?solver=../../x&mode=paper")]
+    [InlineData("/schedules/digits16-ddpm/5?seed=abc")]
+    [InlineData("/schedules/jobs/..%2F..%2Fetc")]
+    public async Task Hostile_paths_and_queries_cause_no_5xx(string path)
+    {
+        using var factory = new ServiceFactory();
+        var response = await factory.CreateClient().GetAsync(path);
+        Assert.InRange((int)response.StatusCode, 400, 499);
+    }
+}
