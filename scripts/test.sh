@@ -9,6 +9,20 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+# A real Redis for the Redis tests: Debian's redis-server, installed when missing, on a loopback port, no persistence.
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "installing redis-server (Debian package)" >&2
+  if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+  "${apt_get[@]}" update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq redis-server >/dev/null
+fi
+redis_port=${HSO_TEST_REDIS_PORT:-6399}
+redis_pid=$(mktemp -u /tmp/hso-test-redis.XXXXXX.pid)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --pidfile "$redis_pid" --logfile /dev/null
+trap 'if [ -f "$redis_pid" ]; then kill "$(cat "$redis_pid")" 2>/dev/null || true; fi' EXIT
+for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$redis_port" ping >/dev/null || { echo "error: redis-server did not start on port $redis_port" >&2; exit 1; }
+export HSO_TEST_REDIS="127.0.0.1:$redis_port"
+
 results=TestResults
 rm -rf "$results"
 status=0

@@ -36,24 +36,24 @@ public sealed class HostileInputTests
                     yield return i % 2 == 0 ? "" : "not json at all " + i;
                     break;
                 default:
-                {
-                    var body = new StringBuilder("{");
-                    var count = random.Next(1, 7);
-                    for (var f = 0; f < count; f++)
                     {
-                        var field = random.Next(8) == 0 ? "x" + random.Next(100) : Fields[random.Next(Fields.Length)];
-                        var value = Values[random.Next(Values.Length)];
-                        if (field == "nfe" && int.TryParse(value, out var number) && number > 8)
+                        var body = new StringBuilder("{");
+                        var count = random.Next(1, 7);
+                        for (var f = 0; f < count; f++)
                         {
-                            value = "8";
+                            var field = random.Next(8) == 0 ? "x" + random.Next(100) : Fields[random.Next(Fields.Length)];
+                            var value = Values[random.Next(Values.Length)];
+                            if (field == "nfe" && int.TryParse(value, out var number) && number > 8)
+                            {
+                                value = "8";
+                            }
+
+                            body.Append(f == 0 ? "" : ", ").Append('"').Append(field).Append("\": ").Append(value);
                         }
 
-                        body.Append(f == 0 ? "" : ", ").Append('"').Append(field).Append("\": ").Append(value);
+                        yield return body.Append('}').ToString();
+                        break;
                     }
-
-                    yield return body.Append('}').ToString();
-                    break;
-                }
             }
         }
     }

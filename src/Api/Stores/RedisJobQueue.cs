@@ -56,6 +56,20 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
 
     public async Task<OptimizationJob> TakeAsync(string consumer, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await TakeOnceAsync(consumer, cancellationToken);
+        }
+        catch (RedisServerException e) when (e.Message.Contains("NOGROUP", StringComparison.Ordinal))
+        {
+            // Redis came back empty (no persistence): make the group again; the stream keeps any new entries.
+            _groupReady = false;
+            throw;
+        }
+    }
+
+    private async Task<OptimizationJob> TakeOnceAsync(string consumer, CancellationToken cancellationToken)
+    {
         await EnsureGroupAsync();
         var database = Database;
         while (true)

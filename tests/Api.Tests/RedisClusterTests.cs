@@ -1,0 +1,125 @@
+using System.Net;
+using HsoService.Api.Schedules;
+using HsoService.Api.Stores;
+using HsoService.Api.Telemetry;
+using StackExchange.Redis;
+
+namespace HsoService.Api.Tests;
+
+/// <summary>Several service instances on one real Redis share the work.</summary>
+public sealed class RedisClusterTests : IDisposable
+{
+    private readonly RedisServer _server = RedisServer.Shared();
+
+    public void Dispose()
+    {
+        if (_server.Owned)
+        {
+            _server.Dispose();
+        }
+    }
+
+    private static Dictionary<string, string?> Settings(int claimIdleSeconds = 30) => new()
+    {
+        ["Hso:Worker:Concurrency"] = "2",
+        ["Hso:Worker:ClaimIdleSeconds"] = claimIdleSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Hso:RateLimit:PermitsPerWindow"] = "100000",
+    };
+
+    [Fact]
+    public async Task Two_instances_finish_fifty_jobs_each_exactly_once()
+    {
+        var redis = _server.IsolatedConnectionString();
+        using var a = new ServiceFactory(redis, settings: Settings());
+        using var b = new ServiceFactory(redis, settings: Settings());
+        var clientA = a.CreateClient();
+        var clientB = b.CreateClient();
+
+        // 50 distinct keys: NFE 2..26 in both modes, posted alternately to the two instances.
+        var requests = Enumerable.Range(2, 25).SelectMany(nfe => new[] { (nfe, "paper"), (nfe, "robust") }).ToArray();
+        var accepted = await Task.WhenAll(requests.Select((r, i) =>
+            (i % 2 == 0 ? clientA : clientB).PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "ddim", nfe = r.nfe, mode = r.Item2 })));
+        Assert.All(accepted, response => Assert.Equal(HttpStatusCode.Accepted, response.StatusCode));
+
+        var jobs = await Task.WhenAll(accepted.Select(response => clientA.WaitForJobAsync(response.Headers.Location!.ToString(), seconds: 120)));
+        Assert.All(jobs, job => Assert.Equal("succeeded", job.GetProperty("status").GetString()));
+        Assert.All(jobs, job => Assert.Equal(1, job.GetProperty("attempts").GetInt32()));
+        Assert.Equal(50, jobs.Select(j => j.GetProperty("id").GetString()).Distinct().Count());
+
+        // Each job searched once, somewhere; both instances took part.
+        var searchesA = a.Service<HsoTelemetry>().Searches;
+        var searchesB = b.Service<HsoTelemetry>().Searches;
+        Assert.Equal(50, searchesA + searchesB);
+        Assert.True(searchesA > 0 && searchesB > 0, $"searches: {searchesA} and {searchesB}");
+
+        // Every schedule readable from either instance; nothing left queued or pending.
+        foreach (var (nfe, mode) in requests)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await clientB.GetAsync($"/schedules/digits16-ddpm/{nfe}?solver=ddim&mode={mode}")).StatusCode);
+        }
+
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis);
+        var pending = await connection.GetDatabase().StreamPendingAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup);
+        Assert.Equal(0, pending.PendingMessageCount);
+        Assert.Equal(0, (long)await connection.GetDatabase().StringGetAsync(RedisKeys.QueueDepth));
+    }
+
+    [Fact]
+    public async Task A_job_whose_worker_died_is_reclaimed_and_finished_by_another_instance()
+    {
+        var redis = _server.IsolatedConnectionString();
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis);
+
+        // The instance that dies: it takes the job from the stream and stops before acknowledging it.
+        var dying = new RedisJobQueue(connection, maxAttempts: 3, claimIdle: TimeSpan.FromSeconds(1));
+        var job = new OptimizationJob
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            Key = ScheduleKey.For("digits16-ddpm", Optimization.Schedules.SolverKind.UniPc, 6, Optimization.Schedules.ScheduleMode.Robust, 66).ToString(),
+            Model = "digits16-ddpm",
+            Solver = "unipc",
+            Nfe = 6,
+            Mode = "robust",
+            Seed = 66,
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        await dying.EnqueueAsync(job);
+        var taken = await dying.TakeAsync("dead-instance", new CancellationTokenSource(5000).Token);
+        Assert.Equal(JobStatus.Running, taken.Status);
+
+        // A live instance reclaims it once it has been idle for ClaimIdleSeconds.
+        using var live = new ServiceFactory(redis, settings: Settings(claimIdleSeconds: 1));
+        var client = live.CreateClient();
+        var finished = await client.WaitForJobAsync($"/schedules/jobs/{job.Id}", seconds: 30);
+        Assert.Equal("succeeded", finished.GetProperty("status").GetString());
+        Assert.Equal(2, finished.GetProperty("attempts").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/schedules/digits16-ddpm/6?solver=unipc")).StatusCode);
+        Assert.Equal(1, live.Service<HsoTelemetry>().Searches);
+    }
+
+    [Fact]
+    public async Task A_job_that_fails_three_times_is_marked_failed_with_its_error()
+    {
+        var redis = _server.IsolatedConnectionString();
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis);
+        var queue = new RedisJobQueue(connection, maxAttempts: 3, claimIdle: TimeSpan.FromSeconds(30));
+
+        // A job for a model this service does not serve fails in the worker every time.
+        var (job, _) = await queue.EnqueueAsync(new OptimizationJob
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            Key = "ghost:unipc:5:robust",
+            Model = "ghost",
+            Solver = "unipc",
+            Nfe = 5,
+            Mode = "robust",
+            Seed = 66,
+            CreatedAt = DateTimeOffset.UtcNow,
+        });
+        using var service = new ServiceFactory(redis, settings: Settings());
+        var failed = await service.CreateClient().WaitForJobAsync($"/schedules/jobs/{job.Id}", seconds: 30);
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Equal(3, failed.GetProperty("attempts").GetInt32());
+        Assert.False(string.IsNullOrEmpty(failed.GetProperty("error").GetString()));
+    }
+}

@@ -1,0 +1,71 @@
+using System.Net;
+
+namespace HsoService.Api.Tests;
+
+/// <summary>Redis stopped and started again under a running service (a private redis-server this test controls).</summary>
+public sealed class RedisOutageTests
+{
+    [Fact]
+    public async Task The_service_degrades_while_redis_is_down_and_recovers_by_itself()
+    {
+        using var server = RedisServer.StartPrivate();
+        using var factory = new ServiceFactory(server.ConnectionString, settings: new Dictionary<string, string?> { ["Hso:RateLimit:PermitsPerWindow"] = "100000" });
+        var client = factory.CreateClient();
+
+        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, solver = "unipc" });
+        Assert.Equal("succeeded", (await client.WaitForJobAsync(accepted.Headers.Location!.ToString())).GetProperty("status").GetString());
+        var seen = await client.GetAsync("/schedules/digits16-ddpm/5?solver=unipc");
+        Assert.Equal(HttpStatusCode.OK, seen.StatusCode);
+        await WaitFor(client, "/health/ready", HttpStatusCode.OK);
+
+        server.Stop();
+
+        await WaitFor(client, "/health/ready", HttpStatusCode.ServiceUnavailable);
+        var refused = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 6, solver = "unipc" });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("5", refused.Headers.GetValues("Retry-After").Single());
+        var remembered = await client.GetAsync("/schedules/digits16-ddpm/5?solver=unipc");
+        Assert.Equal(HttpStatusCode.OK, remembered.StatusCode);
+        Assert.Equal((await seen.JsonAsync()).GetProperty("t").ToString(), (await remembered.JsonAsync()).GetProperty("t").ToString());
+        var unknown = await client.GetAsync("/schedules/digits16-ddpm/7?solver=unipc");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+
+        server.Start();
+
+        await WaitFor(client, "/health/ready", HttpStatusCode.OK, seconds: 30);
+        var again = await RetryPost(client, new { model = "digits16-ddpm", nfe = 6, solver = "unipc" });
+        Assert.Equal("succeeded", (await client.WaitForJobAsync(again.Headers.Location!.ToString(), seconds: 30)).GetProperty("status").GetString());
+    }
+
+    private static async Task WaitFor(HttpClient client, string path, HttpStatusCode status, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var response = await client.GetAsync(path);
+            Assert.True((int)response.StatusCode is 200 or 503, $"{path} answered {(int)response.StatusCode}");
+            if (response.StatusCode == status)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{path} did not become {(int)status} within {seconds} s");
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<HttpResponseMessage> RetryPost(HttpClient client, object body)
+    {
+        for (var i = 0; ; i++)
+        {
+            var response = await client.PostJsonAsync("/schedules", body);
+            if (response.StatusCode == HttpStatusCode.Accepted || i >= 50)
+            {
+                return response;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+}
