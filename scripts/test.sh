@@ -9,12 +9,19 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-# A real Redis for the Redis tests: Debian's redis-server, installed when missing, on a loopback port, no persistence.
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "installing redis-server (Debian package)" >&2
+# Tools the tests use, from Debian's packages when missing: redis-server (the Redis tests), yamllint and
+# docker-compose (the deployment checks; docker-compose parses the compose file without a Docker engine).
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} (Debian packages)" >&2
   if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
-  "${apt_get[@]}" update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq redis-server >/dev/null
+  "${apt_get[@]}" update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# A real Redis on a loopback port, no persistence; the Redis tests use it (HSO_TEST_REDIS).
 redis_port=${HSO_TEST_REDIS_PORT:-6399}
 redis_pid=$(mktemp -u /tmp/hso-test-redis.XXXXXX.pid)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --pidfile "$redis_pid" --logfile /dev/null

@@ -125,3 +125,29 @@ public sealed class OperationsTests
         Assert.Empty(Directory.EnumerateFiles(data, "*.tmp", SearchOption.AllDirectories));
     }
 }
+
+public sealed class RoleTests
+{
+    [Fact]
+    public async Task A_worker_only_instance_answers_health_probes_and_nothing_else()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:Role"] = "Worker" });
+        var client = factory.CreateClient();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5 })).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/models")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_http_only_instance_queues_jobs_without_running_them()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:Role"] = "Http" });
+        var client = factory.CreateClient();
+        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5 });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, accepted.StatusCode);
+        await Task.Delay(1000);
+        var job = await (await client.GetAsync(accepted.Headers.Location!.ToString())).JsonAsync();
+        Assert.Equal("queued", job.GetProperty("status").GetString());
+        Assert.Equal(0, factory.Service<HsoService.Api.Telemetry.HsoTelemetry>().Searches);
+    }
+}

@@ -8,6 +8,9 @@ public sealed class HsoServiceOptions
 {
     public const string Section = "Hso";
 
+    /// <summary>What this instance does: serve HTTP and run the worker (all), serve HTTP only, or run the worker only.</summary>
+    public ServiceRole Role { get; set; } = ServiceRole.All;
+
     /// <summary>Models by id. Empty: every folder under the shipped <c>models/</c> directory, by folder name.</summary>
     public Dictionary<string, ModelOptions> Models { get; set; } = [];
 
@@ -27,6 +30,19 @@ public sealed class HsoServiceOptions
     /// <summary>A generation taking longer is cancelled and answered 503.</summary>
     [Range(1, 3600)]
     public int GenerationTimeoutSeconds { get; set; } = 120;
+}
+
+/// <summary>The parts of the service an instance runs.</summary>
+public enum ServiceRole
+{
+    /// <summary>HTTP API and optimization worker (the default; <c>dotnet run</c> on a laptop).</summary>
+    All,
+
+    /// <summary>HTTP API only; jobs are left to worker instances sharing the same Redis.</summary>
+    Http,
+
+    /// <summary>Optimization worker only; HTTP answers the health probes and nothing else.</summary>
+    Worker,
 }
 
 /// <summary>One served model: its folder and the solver its schedules default to.</summary>

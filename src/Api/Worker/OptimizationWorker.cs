@@ -25,9 +25,9 @@ public sealed class OptimizationWorker(
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value.Worker;
-        if (!settings.Enabled)
+        if (!settings.Enabled || options.Value.Role == ServiceRole.Http)
         {
-            logger.LogInformation("Optimization worker disabled in this instance");
+            logger.LogInformation("Optimization worker disabled in this instance (role {Role})", options.Value.Role);
             return Task.CompletedTask;
         }
 
