@@ -101,3 +101,15 @@ public sealed class GenerateEndpointTests : IClassFixture<GenerateEndpointTests.
         Assert.Contains("at most 1000", (await response.JsonAsync()).GetProperty("detail").GetString());
     }
 }
+
+public sealed class LongScheduleTests
+{
+    [Fact]
+    public async Task Sampling_accepts_up_to_1000_evaluations_with_a_family_schedule()
+    {
+        using var factory = new ServiceFactory();
+        var response = await factory.CreateClient().PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 1000, solver = "ddim", schedule = "uniform_t", class_label = 2 });
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("family", response.Headers.GetValues("X-Hso-Schedule-Source").Single());
+    }
+}

@@ -151,3 +151,44 @@ public sealed class RoleTests
         Assert.Equal(0, factory.Service<HsoService.Api.Telemetry.HsoTelemetry>().Searches);
     }
 }
+
+public sealed class TelemetryAndTimeoutTests
+{
+    [Fact]
+    public async Task Optimizations_and_generations_are_measured()
+    {
+        var measurements = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == HsoService.Api.Telemetry.HsoTelemetry.Name)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, _, _) => measurements.Add(instrument.Name));
+        listener.SetMeasurementEventCallback<double>((instrument, _, _, _) => measurements.Add(instrument.Name));
+        listener.Start();
+
+        using var factory = new ServiceFactory();
+        var client = factory.CreateClient();
+        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 4 });
+        await client.WaitForJobAsync(accepted.Headers.Location!.ToString());
+        await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 4, n = 2, response_format = "b64_json" });
+
+        Assert.Contains("hso.optimizations", measurements);
+        Assert.Contains("hso.optimization.duration", measurements);
+        Assert.Contains("hso.generation.duration", measurements);
+        Assert.Contains("hso.images", measurements);
+    }
+
+    [Fact]
+    public async Task A_generation_over_the_timeout_is_cancelled_with_503()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:GenerationTimeoutSeconds"] = "1" });
+        var response = await factory.CreateClient().PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 100, solver = "ddim", schedule = "uniform_t", n = 16, response_format = "b64_json" });
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("longer than 1 s", (await response.JsonAsync()).GetProperty("detail").GetString());
+        Assert.True(response.Headers.Contains("Retry-After"));
+    }
+}

@@ -4,7 +4,7 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace HsoService.Api.Hosting;
 
-/// <summary>Request examples for the Swagger UI, per operation.</summary>
+/// <summary>Request examples for the Swagger UI: bodies of the POST endpoints and every path and query parameter.</summary>
 public sealed class SwaggerExamples : IOperationFilter
 {
     private static readonly Dictionary<string, string> Bodies = new()
@@ -21,7 +21,7 @@ public sealed class SwaggerExamples : IOperationFilter
             media.Example = JsonNode.Parse(body);
         }
 
-        if (name == "GetSchedule" && operation.Parameters is { } parameters)
+        if (operation.Parameters is { } parameters)
         {
             foreach (var parameter in parameters.OfType<OpenApiParameter>())
             {
@@ -31,6 +31,8 @@ public sealed class SwaggerExamples : IOperationFilter
                     "nfe" => JsonValue.Create(6),
                     "solver" => JsonValue.Create("dpmpp2m"),
                     "mode" => JsonValue.Create("robust"),
+                    "id" => JsonValue.Create("3f2a9c0e1b7d4e8f9a6b5c4d3e2f1a0b"),
+                    "seed" => JsonValue.Create(66),
                     _ => parameter.Example,
                 };
             }

@@ -31,7 +31,7 @@ public static class ScheduleFamilies
         ArgumentNullException.ThrowIfNull(noise);
         ArgumentNullException.ThrowIfNull(name);
         var stopwatch = Stopwatch.StartNew();
-        Solvers.ValidateNfe(nfe, noise.TrainSteps);
+        Solvers.ValidateNfe(nfe, noise.TrainSteps, limit: noise.TrainSteps);
         var parts = name.Trim().Split(':', 2);
         var family = All.FirstOrDefault(f => f.Name == parts[0])
             ?? throw new HsoArgumentException($"family '{name}' is not one of {string.Join(", ", Names)}", "family");

@@ -24,7 +24,7 @@ public static class ScheduleBuilder
     {
         ArgumentNullException.ThrowIfNull(noise);
         ArgumentNullException.ThrowIfNull(times);
-        Solvers.ValidateNfe(nfe, noise.TrainSteps);
+        Solvers.ValidateNfe(nfe, noise.TrainSteps, limit: noise.TrainSteps);
         Validate(noise, solver, nfe, times);
 
         var count = times.Count;
