@@ -51,7 +51,7 @@ public sealed class StableDiffusionPipelineTests : IDisposable
     [InlineData(64, 0, "height")]
     public void Sizes_that_are_not_multiples_of_8_are_clear_errors(int width, int height, string field)
     {
-        var error = Assert.Throws<ArgumentException>(() => _pipeline.Generate(Request(width, height)));
+        var error = Assert.Throws<HsoService.Optimization.HsoArgumentException>(() => _pipeline.Generate(Request(width, height)));
         Assert.Equal(field, error.ParamName);
         Assert.Contains("multiple of 8", error.Message);
     }
