@@ -86,21 +86,8 @@ public static class ClientExtensions
     }
 }
 
-/// <summary>The repository root, found from the test binaries.</summary>
+/// <summary>The repository root.</summary>
 public static class Repository
 {
-    public static string Root { get; } = Find();
-
-    private static string Find()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "HsoService.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("HsoService.sln not found");
-    }
+    public static string Root => HsoService.Tests.Shared.RepositoryRoot.Path;
 }

@@ -95,16 +95,5 @@ public sealed class InferenceCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(output, "fd-ddim.png")));
     }
 
-    private static string Root()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "HsoService.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
+    private static string Root() => HsoService.Tests.Shared.RepositoryRoot.Path;
 }

@@ -6,7 +6,7 @@ namespace HsoService.Deploy.Tests;
 /// <summary>The repository's deployment files, parsed.</summary>
 internal static partial class Manifests
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => HsoService.Tests.Shared.RepositoryRoot.Path;
 
     public static string Dockerfile => File.ReadAllText(Path.Combine(Root, "Dockerfile"));
 
@@ -50,19 +50,6 @@ internal static partial class Manifests
         using var reader = new StreamReader(path);
         stream.Load(reader);
         return stream.Documents.Select(d => (YamlMappingNode)d.RootNode);
-    }
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "HsoService.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("HsoService.sln not found");
     }
 
     [GeneratedRegex(@"^FROM\s+\S+\s+AS\s+(\S+)", RegexOptions.Multiline | RegexOptions.IgnoreCase)]

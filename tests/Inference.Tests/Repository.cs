@@ -7,7 +7,7 @@ namespace HsoService.Inference.Tests;
 /// <summary>Paths into the repository and the shipped models, shared by the tests (the digits pipeline is opened once).</summary>
 internal static class Repository
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => HsoService.Tests.Shared.RepositoryRoot.Path;
 
     public static string Digits => Path.Combine(Root, "models", "digits16-ddpm");
 
@@ -19,17 +19,4 @@ internal static class Repository
         new PixelDiffusionPipeline(ModelFolder.Open(Digits), new OnnxSessionFactory(new OnnxOptions())));
 
     public static PixelDiffusionPipeline DigitsPipeline => LazyDigits.Value;
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "HsoService.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("HsoService.sln not found above " + AppContext.BaseDirectory);
-    }
 }
