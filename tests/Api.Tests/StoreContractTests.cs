@@ -154,3 +154,35 @@ public sealed class RedisStoreContractTests : StoreContractTests
         }
     }
 }
+
+public sealed class InMemoryJobQueueTests
+{
+    private sealed class ManualClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 11, 26, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public async Task Finished_jobs_are_forgotten_after_a_day_and_active_ones_never()
+    {
+        var clock = new ManualClock();
+        var queue = new InMemoryJobQueue(3, clock);
+        OptimizationJob Job(string key) => new() { Id = Guid.NewGuid().ToString("N"), Key = key, Model = "m", Solver = "unipc", Nfe = 4, Mode = "robust", Seed = 66 };
+
+        var (done, _) = await queue.EnqueueAsync(Job("a"));
+        await queue.CompleteAsync(await queue.TakeAsync("c", CancellationToken.None), "/a");
+        var (waiting, _) = await queue.EnqueueAsync(Job("b"));
+
+        clock.Now += TimeSpan.FromHours(23);
+        await queue.EnqueueAsync(Job("c"));
+        Assert.NotNull(await queue.GetAsync(done.Id));
+
+        clock.Now += TimeSpan.FromHours(2);
+        await queue.EnqueueAsync(Job("d"));
+        Assert.Null(await queue.GetAsync(done.Id));
+        Assert.NotNull(await queue.GetAsync(waiting.Id));
+        Assert.Equal(3, queue.Count);
+    }
+}

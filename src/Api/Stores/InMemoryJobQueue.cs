@@ -5,11 +5,16 @@ using HsoService.Api.Schedules;
 namespace HsoService.Api.Stores;
 
 /// <summary>
-/// The embedded job queue: a <see cref="Channel{T}"/> of job ids and the jobs' state in memory. Jobs live as long as
-/// the process (schedules, in the file store, outlive it).
+/// The embedded job queue: a <see cref="Channel{T}"/> of job ids and the jobs' state in memory. Finished jobs are
+/// forgotten after <see cref="FinishedJobLifetime"/> (as Redis job hashes expire), so a long-running instance does not
+/// grow without bound; queued jobs live as long as the process (schedules, in the file store, outlive it).
 /// </summary>
-public sealed class InMemoryJobQueue(int maxAttempts) : IJobQueue
+public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null) : IJobQueue
 {
+    /// <summary>How long a finished job can still be read at <c>GET /schedules/jobs/{id}</c>.</summary>
+    public static readonly TimeSpan FinishedJobLifetime = TimeSpan.FromDays(1);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Channel<string> _channel = Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, OptimizationJob> _jobs = new();
     private readonly Dictionary<string, string> _activeByKey = [];
@@ -18,6 +23,7 @@ public sealed class InMemoryJobQueue(int maxAttempts) : IJobQueue
 
     public Task<(OptimizationJob Job, bool Created)> EnqueueAsync(OptimizationJob job, CancellationToken cancellationToken = default)
     {
+        ForgetOldJobs();
         lock (_gate)
         {
             if (_activeByKey.TryGetValue(job.Key, out var activeId) && _jobs.TryGetValue(activeId, out var active) && active.IsActive)
@@ -45,7 +51,7 @@ public sealed class InMemoryJobQueue(int maxAttempts) : IJobQueue
             Interlocked.Decrement(ref _depth);
             if (_jobs.TryGetValue(id, out var job) && job.Status == JobStatus.Queued)
             {
-                var running = job with { Status = JobStatus.Running, Attempts = job.Attempts + 1, StartedAt = DateTimeOffset.UtcNow };
+                var running = job with { Status = JobStatus.Running, Attempts = job.Attempts + 1, StartedAt = _time.GetUtcNow() };
                 _jobs[id] = running;
                 return running;
             }
@@ -64,7 +70,7 @@ public sealed class InMemoryJobQueue(int maxAttempts) : IJobQueue
 
     public Task CompleteAsync(OptimizationJob job, string result, CancellationToken cancellationToken = default)
     {
-        Finish(job with { Status = JobStatus.Succeeded, Progress = 1, Result = result, FinishedAt = DateTimeOffset.UtcNow, Error = null });
+        Finish(job with { Status = JobStatus.Succeeded, Progress = 1, Result = result, FinishedAt = _time.GetUtcNow(), Error = null });
         return Task.CompletedTask;
     }
 
@@ -72,7 +78,7 @@ public sealed class InMemoryJobQueue(int maxAttempts) : IJobQueue
     {
         if (job.Attempts >= maxAttempts)
         {
-            Finish(job with { Status = JobStatus.Failed, Error = error, FinishedAt = DateTimeOffset.UtcNow });
+            Finish(job with { Status = JobStatus.Failed, Error = error, FinishedAt = _time.GetUtcNow() });
         }
         else
         {
@@ -89,6 +95,21 @@ public sealed class InMemoryJobQueue(int maxAttempts) : IJobQueue
     }
 
     public Task<long> DepthAsync(CancellationToken cancellationToken = default) => Task.FromResult(Interlocked.Read(ref _depth));
+
+    /// <summary>Number of jobs held in memory, finished ones included.</summary>
+    public int Count => _jobs.Count;
+
+    private void ForgetOldJobs()
+    {
+        var cutoff = _time.GetUtcNow() - FinishedJobLifetime;
+        foreach (var (id, job) in _jobs)
+        {
+            if (!job.IsActive && job.FinishedAt is { } finished && finished < cutoff)
+            {
+                _jobs.TryRemove(id, out _);
+            }
+        }
+    }
 
     private void Requeue(OptimizationJob job)
     {
