@@ -55,6 +55,9 @@ public sealed class OperationsTests
         Assert.Equal("digits16-ddpm", example.GetProperty("model").GetString());
         Assert.True(paths.GetProperty("/generate").GetProperty("post").GetProperty("requestBody").GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/swagger/index.html")).StatusCode);
+        var root = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, root.StatusCode);
+        Assert.StartsWith("/swagger", root.RequestMessage!.RequestUri!.AbsolutePath);
     }
 
     [Fact]

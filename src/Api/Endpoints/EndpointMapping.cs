@@ -9,8 +9,13 @@ public static class EndpointMapping
     public static IEndpointRouteBuilder MapHsoEndpoints(this IEndpointRouteBuilder app)
     {
         var role = app.ServiceProvider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Role;
-        return role == ServiceRole.Worker
-            ? app.MapHealthEndpoints()
-            : app.MapScheduleEndpoints().MapGenerateEndpoints().MapModelEndpoints().MapHealthEndpoints();
+        if (role == ServiceRole.Worker)
+        {
+            return app.MapHealthEndpoints();
+        }
+
+        // People who open the root land on the Swagger UI.
+        app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
+        return app.MapScheduleEndpoints().MapGenerateEndpoints().MapModelEndpoints().MapHealthEndpoints();
     }
 }
