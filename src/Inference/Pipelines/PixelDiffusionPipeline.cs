@@ -110,10 +110,7 @@ public sealed class PixelDiffusionPipeline : IDiffusionPipeline
             }
         }
 
-        var nfe = request.Solver == SolverKind.Ddim ? request.Times.Count : request.Times.Count - 1;
-        // Any schedule the model can follow is allowed here: long reference runs use every trained step.
-        Solvers.ValidateNfe(nfe, Noise.TrainSteps, limit: Noise.TrainSteps);
-        ScheduleBuilder.Validate(Noise, request.Solver, nfe, request.Times);
+        SamplingRun.Validate(Noise, request.Solver, request.Times);
     }
 
     public void Dispose()

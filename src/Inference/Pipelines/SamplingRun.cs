@@ -13,6 +13,18 @@ namespace HsoService.Inference.Pipelines;
 /// </summary>
 public static class SamplingRun
 {
+    /// <summary>
+    /// Throws naming the field unless the times are a schedule the solver can follow: NFE = count (DDIM) or count - 1
+    /// in 2..N_train, finite, within [1/N, 1] and descending. Long reference runs use every trained step, so there is
+    /// no lower cap here than N_train.
+    /// </summary>
+    public static void Validate(NoiseSchedule noise, SolverKind solver, IReadOnlyList<double> times)
+    {
+        var nfe = solver == SolverKind.Ddim ? times.Count : times.Count - 1;
+        Solvers.ValidateNfe(nfe, noise.TrainSteps, limit: noise.TrainSteps);
+        ScheduleBuilder.Validate(noise, solver, nfe, times);
+    }
+
     /// <summary>Samples in place; returns the times actually used (after snapping).</summary>
     public static double[] Run(
         SolverKind solver,

@@ -120,8 +120,7 @@ public sealed class StableDiffusionPipeline : IDiffusionPipeline
             throw new HsoArgumentException($"n must be in 1..64, got {request.Count}", "n");
         }
 
-        var nfe = request.Solver == SolverKind.Ddim ? request.Times.Count : request.Times.Count - 1;
-        Solvers.ValidateNfe(nfe, Noise.TrainSteps, limit: Noise.TrainSteps);
+        SamplingRun.Validate(Noise, request.Solver, request.Times);
     }
 
     public void Dispose()

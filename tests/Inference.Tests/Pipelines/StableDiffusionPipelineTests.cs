@@ -56,3 +56,16 @@ public sealed class StableDiffusionPipelineTests : IDisposable
         Assert.Contains("multiple of 8", error.Message);
     }
 }
+
+public sealed class StableDiffusionScheduleValidationTests
+{
+    [Fact]
+    public void A_schedule_that_does_not_descend_is_a_clear_error()
+    {
+        using var pipeline = new StableDiffusionPipeline(ModelFolder.Open(Repository.TinySd), new OnnxSessionFactory(new OnnxOptions()));
+        var request = new TextGenerationRequest(SolverKind.UniPc, [0.2, 0.5, 0.9], "cat", "", 64, 64, 1, 7.5, 1);
+        var error = Assert.Throws<HsoService.Optimization.HsoArgumentException>(() => pipeline.Generate(request));
+        Assert.Equal("t", error.ParamName);
+        Assert.Contains("must descend", error.Message);
+    }
+}
