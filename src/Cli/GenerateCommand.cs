@@ -70,7 +70,7 @@ internal static class GenerateCommand
         return command;
     }
 
-    private static IReadOnlyList<double> ResolveTimes(IDiffusionPipeline pipeline, string schedule, SolverKind solver, int nfe)
+    private static IReadOnlyList<double> ResolveTimes(DiffusionPipeline pipeline, string schedule, SolverKind solver, int nfe)
     {
         if (schedule.Contains(',', StringComparison.Ordinal))
         {

@@ -8,7 +8,7 @@ namespace HsoService.Cli;
 /// <summary>Resolves <c>--model</c>: a model id found under the shipped <c>models/</c> directory, or a model folder path.</summary>
 internal static class ModelSource
 {
-    public static IDiffusionPipeline Open(string model, OnnxOptions options, Action<string> onWarning)
+    public static DiffusionPipeline Open(string model, OnnxOptions options, Action<string> onWarning)
     {
         var registry = new ModelRegistry(new OnnxSessionFactory(options, onWarning));
         if (ModelRegistry.FindModelsDirectory() is { } directory)

@@ -86,7 +86,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedule, source, format);
     }
 
-    private static List<byte[]> Sample(IDiffusionPipeline pipeline, GenerateRequest request, SolverKind solver, IReadOnlyList<double> times, int count, double guidance, long seed, CancellationToken cancellationToken)
+    private static List<byte[]> Sample(DiffusionPipeline pipeline, GenerateRequest request, SolverKind solver, IReadOnlyList<double> times, int count, double guidance, long seed, CancellationToken cancellationToken)
     {
         switch (pipeline)
         {

@@ -60,7 +60,7 @@ public sealed class ModelCatalog : IDisposable
     public SolverKind DefaultSolver(string id) => _defaultSolvers.TryGetValue(id, out var solver) ? solver : SolverKind.UniPc;
 
     /// <summary>The model's pipeline, loaded on first use.</summary>
-    public IDiffusionPipeline Pipeline(string id) => _registry.Get(id);
+    public DiffusionPipeline Pipeline(string id) => _registry.Get(id);
 
     public void Dispose() => _registry.Dispose();
 }

@@ -13,7 +13,7 @@ namespace HsoService.Inference.Models;
 public sealed class ModelRegistry(OnnxSessionFactory sessions) : IDisposable
 {
     private readonly ConcurrentDictionary<string, string> _paths = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<IDiffusionPipeline>> _loaded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<DiffusionPipeline>> _loaded = new(StringComparer.Ordinal);
 
     public OnnxSessionFactory Sessions => sessions;
 
@@ -82,10 +82,10 @@ public sealed class ModelRegistry(OnnxSessionFactory sessions) : IDisposable
         : throw new ArgumentException($"model '{id}' is not registered; registered models: {(Ids.Count == 0 ? "none" : string.Join(", ", Ids))}", "model");
 
     /// <summary>The loaded pipeline of a registered model (loaded once, on first use).</summary>
-    public IDiffusionPipeline Get(string id)
+    public DiffusionPipeline Get(string id)
     {
         var path = PathOf(id);
-        var lazy = _loaded.GetOrAdd(id, _ => new Lazy<IDiffusionPipeline>(() => Load(path), LazyThreadSafetyMode.ExecutionAndPublication));
+        var lazy = _loaded.GetOrAdd(id, _ => new Lazy<DiffusionPipeline>(() => Load(path), LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
             return lazy.Value;
@@ -97,7 +97,7 @@ public sealed class ModelRegistry(OnnxSessionFactory sessions) : IDisposable
         }
     }
 
-    private IDiffusionPipeline Load(string path)
+    private DiffusionPipeline Load(string path)
     {
         var folder = ModelFolder.Open(path);
         return folder.Kind == PipelineKind.StableDiffusion

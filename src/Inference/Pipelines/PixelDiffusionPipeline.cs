@@ -13,48 +13,19 @@ namespace HsoService.Inference.Pipelines;
 /// unet (and classifier-free guidance when the scale is not 1), images in [-1, 1]. The graphs are opened once and
 /// shared; each call binds its own buffers, so calls may run concurrently.
 /// </summary>
-public sealed class PixelDiffusionPipeline : IDiffusionPipeline
+public sealed class PixelDiffusionPipeline : DiffusionPipeline
 {
     /// <summary>Largest batch sent to the unet at once; larger requests run in chunks.</summary>
     public const int MaxBatch = 64;
 
-    private readonly OnnxGraph _unet;
-
     public PixelDiffusionPipeline(ModelFolder folder, OnnxSessionFactory sessions)
+        : base(folder, PipelineKind.ClassConditionalPixel, sessions, "class_labels", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64)
     {
-        if (folder.Kind != PipelineKind.ClassConditionalPixel)
-        {
-            throw new ModelLoadException($"model folder '{folder.Root}' is a {folder.Kind} model, not a class-conditional pixel model");
-        }
-
-        Folder = folder;
-        Noise = NoiseSchedule.FromConfig(folder.Scheduler);
-        PredictionType = PredictionTypes.Parse(folder.Scheduler.PredictionType);
-        _unet = sessions.Open(folder.UnetPath, "unet/model.onnx");
-        _unet.RequireType("sample", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float);
-        _unet.RequireType("class_labels", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64);
-        using var probe = new TimestepInput(_unet, 1);
-        DiscreteTime = probe.IsDiscrete;
         Classifier = folder.ClassifierPath is null ? null : new ImageClassifier(sessions.Open(folder.ClassifierPath, "classifier/model.onnx"), folder.Channels, folder.SampleSize);
     }
 
-    public ModelFolder Folder { get; }
-
-    public PipelineKind Kind => PipelineKind.ClassConditionalPixel;
-
-    public NoiseSchedule Noise { get; }
-
-    public PredictionType PredictionType { get; }
-
-    public ExecutionProvider Provider => _unet.Provider;
-
-    public bool DiscreteTime { get; }
-
     /// <summary>The folder's classifier / feature extractor, or null.</summary>
     public ImageClassifier? Classifier { get; }
-
-    /// <summary>The shared unet graph, for callers that build their own denoisers or time raw runs.</summary>
-    public OnnxGraph Unet => _unet;
 
     /// <summary>Elements per image (C x H x W).</summary>
     public int ImageSize => Folder.Channels * Folder.SampleSize * Folder.SampleSize;
@@ -85,7 +56,7 @@ public sealed class PixelDiffusionPipeline : IDiffusionPipeline
                 GaussianNoise.Fill(request.Seed + start + i, x.AsSpan(i * ImageSize, ImageSize));
             }
 
-            using var denoiser = UNetDenoiser.ForClassLabels(_unet, Noise, PredictionType, labels, Folder.NullClassLabel, request.GuidanceScale, [Folder.Channels, Folder.SampleSize, Folder.SampleSize]);
+            using var denoiser = UNetDenoiser.ForClassLabels(Unet, Noise, PredictionType, labels, Folder.NullClassLabel, request.GuidanceScale, [Folder.Channels, Folder.SampleSize, Folder.SampleSize]);
             SamplingRun.Run(request.Solver, denoiser, Noise, request.Times, x, _ => onStep?.Invoke(++evaluations), cancellationToken);
             System.Numerics.Tensors.TensorPrimitives.Clamp(x, -1f, 1f, x);
             x.CopyTo(images, start * ImageSize);
@@ -113,9 +84,13 @@ public sealed class PixelDiffusionPipeline : IDiffusionPipeline
         SamplingRun.Validate(Noise, request.Solver, request.Times);
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        _unet.Dispose();
-        Classifier?.Dispose();
+        if (disposing)
+        {
+            Classifier?.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }

@@ -16,47 +16,22 @@ namespace HsoService.Inference.Pipelines;
 /// latents divided by the VAE scaling factor (0.18215 unless the model says otherwise) and decoded by the VAE decoder.
 /// Latents are [B, 4, H/8, W/8] and start as N(0, 1) noise from the seed.
 /// </summary>
-public sealed class StableDiffusionPipeline : IDiffusionPipeline
+public sealed class StableDiffusionPipeline : DiffusionPipeline
 {
     private readonly OnnxGraph _textEncoder;
-    private readonly OnnxGraph _unet;
     private readonly OnnxGraph _vaeDecoder;
     private readonly ClipTokenizer _tokenizer;
     private readonly TensorElementType _idType;
 
     public StableDiffusionPipeline(ModelFolder folder, OnnxSessionFactory sessions)
+        : base(folder, PipelineKind.StableDiffusion, sessions, "encoder_hidden_states", TensorElementType.Float)
     {
-        if (folder.Kind != PipelineKind.StableDiffusion)
-        {
-            throw new ModelLoadException($"model folder '{folder.Root}' is a {folder.Kind} model, not Stable Diffusion");
-        }
-
-        Folder = folder;
-        Noise = NoiseSchedule.FromConfig(folder.Scheduler);
-        PredictionType = PredictionTypes.Parse(folder.Scheduler.PredictionType);
         _tokenizer = new ClipTokenizer(folder.VocabPath!, folder.MergesPath!);
         _textEncoder = sessions.Open(folder.TextEncoderPath!, "text_encoder/model.onnx");
         _idType = _textEncoder.RequireType("input_ids", TensorElementType.Int32, TensorElementType.Int64);
-        _unet = sessions.Open(folder.UnetPath, "unet/model.onnx");
-        _unet.RequireType("sample", TensorElementType.Float);
-        _unet.RequireType("encoder_hidden_states", TensorElementType.Float);
         _vaeDecoder = sessions.Open(folder.VaeDecoderPath!, "vae_decoder/model.onnx");
         _vaeDecoder.RequireType("latent_sample", TensorElementType.Float);
-        using var probe = new TimestepInput(_unet, 1);
-        DiscreteTime = probe.IsDiscrete;
     }
-
-    public ModelFolder Folder { get; }
-
-    public PipelineKind Kind => PipelineKind.StableDiffusion;
-
-    public NoiseSchedule Noise { get; }
-
-    public PredictionType PredictionType { get; }
-
-    public ExecutionProvider Provider => _unet.Provider;
-
-    public bool DiscreteTime { get; }
 
     public ClipTokenizer Tokenizer => _tokenizer;
 
@@ -77,7 +52,7 @@ public sealed class StableDiffusionPipeline : IDiffusionPipeline
         }
 
         using (var denoiser = UNetDenoiser.ForTextEmbeddings(
-            _unet, Noise, PredictionType, request.Count, conditional, unconditional, tokens, width, request.GuidanceScale, [4, latentHeight, latentWidth]))
+            Unet, Noise, PredictionType, request.Count, conditional, unconditional, tokens, width, request.GuidanceScale, [4, latentHeight, latentWidth]))
         {
             var evaluations = 0;
             SamplingRun.Run(request.Solver, denoiser, Noise, request.Times, latents, _ => onStep?.Invoke(++evaluations), cancellationToken);
@@ -123,10 +98,14 @@ public sealed class StableDiffusionPipeline : IDiffusionPipeline
         SamplingRun.Validate(Noise, request.Solver, request.Times);
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        _textEncoder.Dispose();
-        _unet.Dispose();
-        _vaeDecoder.Dispose();
+        if (disposing)
+        {
+            _textEncoder.Dispose();
+            _vaeDecoder.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }
