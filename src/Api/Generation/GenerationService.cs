@@ -4,6 +4,7 @@ using HsoService.Api.Configuration;
 using HsoService.Api.Hosting;
 using HsoService.Api.Schedules;
 using HsoService.Api.Telemetry;
+using HsoService.Inference.Denoising;
 using HsoService.Inference.Images;
 using HsoService.Inference.Pipelines;
 using HsoService.Optimization;
@@ -56,10 +57,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
 
         var pipeline = models.Pipeline(model);
         var guidance = request.GuidanceScale ?? (pipeline is StableDiffusionPipeline ? 7.5 : 1.0);
-        if (!double.IsFinite(guidance) || guidance is < 0 or > 50)
-        {
-            throw new HsoArgumentException($"guidance_scale must be a finite number in [0, 50], got {guidance}", "guidance_scale");
-        }
+        ClassifierFreeGuidance.Validate(guidance);
 
         var (schedule, source) = await ResolveScheduleAsync(model, solver, nfe, request.Schedule, cancellationToken);
 
@@ -139,7 +137,9 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
                     : throw new HsoArgumentException($"schedule must hold numbers; found {item.GetRawText()}", "schedule"));
             }
 
-            return (ScheduleBuilder.Build(noise, solver, nfe, ValidateExplicit(noise, solver, nfe, times), ScheduleMode.Explicit), "explicit");
+            // Validated under the request's field name before Build checks it again as "t".
+            ScheduleBuilder.Validate(noise, solver, nfe, times, "schedule");
+            return (ScheduleBuilder.Build(noise, solver, nfe, times, ScheduleMode.Explicit), "explicit");
         }
 
         var name = requested switch
@@ -183,11 +183,5 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         return ScheduleFamilies.IsFamily(name)
             ? (ScheduleFamilies.Build(noise, name, solver, nfe), "family")
             : throw new HsoArgumentException($"schedule '{name}' is not auto, {string.Join(", ", NamedSchedules.Names)}, or an array of times", "schedule");
-    }
-
-    private static IReadOnlyList<double> ValidateExplicit(Optimization.NoiseSchedules.NoiseSchedule noise, SolverKind solver, int nfe, List<double> times)
-    {
-        ScheduleBuilder.Validate(noise, solver, nfe, times, "schedule");
-        return times;
     }
 }

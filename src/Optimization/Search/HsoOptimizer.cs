@@ -53,7 +53,7 @@ public static class HsoOptimizer
         var minimumGap = SpacingPenalty.MinimumGap(options.Nfe);
         if (refinement.Penalty > 0)
         {
-            warnings.Add(options.Mode == ScheduleMode.Robust || !SpacedRefinement.IsFeasible(intervals, options.Nfe, options.Eps.Lower, options.TMax.Upper)
+            warnings.Add(options.Mode == ScheduleMode.Robust || !SpacingPenalty.IsFeasible(intervals, options.Nfe, options.Eps.Lower, options.TMax.Upper)
                 ? Invariant($"infeasible spacing: {intervals} intervals of at least d_min = {minimumGap} need T_max - eps >= {intervals * minimumGap:G6}, but the bounds allow at most {options.TMax.Upper - options.Eps.Lower:G6}; the spacing penalty is {refinement.Penalty:G6}")
                 : Invariant($"spacing penalty {refinement.Penalty:G6}: some gaps are below d_min = {minimumGap} because the paper's lower level ignores the spacing rule; mode robust keeps every gap >= d_min"));
         }
@@ -71,14 +71,6 @@ public static class HsoOptimizer
     }
 
     /// <summary>The lower level at one psi = (rho, eps, T_max): EDM start, refined per the mode.</summary>
-    public static Refinement LowerLevel(NoiseSchedule noise, HsoOptions options, int count, IReadOnlyList<double> psi) =>
-        LowerLevel(
-            noise,
-            options,
-            new UnconstrainedRefinement(noise, count, options.Nfe, options.P),
-            new SpacedRefinement(noise, count, options.Nfe, options.P),
-            psi);
-
     private static Refinement LowerLevel(
         NoiseSchedule noise, HsoOptions options, UnconstrainedRefinement unconstrained, SpacedRefinement constrained, IReadOnlyList<double> psi)
     {

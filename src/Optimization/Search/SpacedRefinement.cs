@@ -58,7 +58,7 @@ public sealed class SpacedRefinement
     }
 
     /// <summary>True when N gaps of at least d_min(NFE) fit between eps and T_max.</summary>
-    public static bool IsFeasible(int intervals, int nfe, double eps, double tMax) =>
+    private static bool IsFeasible(int intervals, int nfe, double eps, double tMax) =>
         intervals * (SpacingPenalty.MinimumGap(nfe) + GapMargin) < tMax - eps;
 
     /// <summary>
