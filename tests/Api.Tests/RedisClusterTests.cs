@@ -72,17 +72,10 @@ public sealed class RedisClusterTests : IDisposable
 
         // The instance that dies: it takes the job from the stream and stops before acknowledging it.
         var dying = new RedisJobQueue(connection, maxAttempts: 3, claimIdle: TimeSpan.FromSeconds(1));
-        var job = new OptimizationJob
-        {
-            Id = Guid.NewGuid().ToString("N"),
-            Key = ScheduleKey.For("digits16-ddpm", Optimization.Schedules.SolverKind.UniPc, 6, Optimization.Schedules.ScheduleMode.Robust, 66).ToString(),
-            Model = "digits16-ddpm",
-            Solver = "unipc",
-            Nfe = 6,
-            Mode = "robust",
-            Seed = 66,
-            CreatedAt = DateTimeOffset.UtcNow,
-        };
+        var job = TestJobs.Create(
+            ScheduleKey.For("digits16-ddpm", Optimization.Schedules.SolverKind.UniPc, 6, Optimization.Schedules.ScheduleMode.Robust, 66).ToString(),
+            model: "digits16-ddpm",
+            nfe: 6);
         await dying.EnqueueAsync(job);
         var taken = await dying.TakeAsync("dead-instance", new CancellationTokenSource(5000).Token);
         Assert.Equal(JobStatus.Running, taken.Status);
@@ -105,17 +98,7 @@ public sealed class RedisClusterTests : IDisposable
         var queue = new RedisJobQueue(connection, maxAttempts: 3, claimIdle: TimeSpan.FromSeconds(30));
 
         // A job for a model this service does not serve fails in the worker every time.
-        var (job, _) = await queue.EnqueueAsync(new OptimizationJob
-        {
-            Id = Guid.NewGuid().ToString("N"),
-            Key = "ghost:unipc:5:robust",
-            Model = "ghost",
-            Solver = "unipc",
-            Nfe = 5,
-            Mode = "robust",
-            Seed = 66,
-            CreatedAt = DateTimeOffset.UtcNow,
-        });
+        var (job, _) = await queue.EnqueueAsync(TestJobs.Create("ghost:unipc:5:robust", model: "ghost", nfe: 5));
         using var service = new ServiceFactory(redis, settings: Settings());
         var failed = await service.CreateClient().WaitForJobAsync($"/schedules/jobs/{job.Id}", seconds: 30);
         Assert.Equal("failed", failed.GetProperty("status").GetString());

@@ -18,17 +18,7 @@ public abstract class StoreContractTests : IDisposable
 
     public abstract void Dispose();
 
-    private static OptimizationJob Job(string key) => new()
-    {
-        Id = Guid.NewGuid().ToString("N"),
-        Key = key,
-        Model = "m",
-        Solver = "unipc",
-        Nfe = 4,
-        Mode = "robust",
-        Seed = 66,
-        CreatedAt = DateTimeOffset.UtcNow,
-    };
+    private static OptimizationJob Job(string key) => TestJobs.Create(key);
 
     [Fact]
     public async Task Stores_and_reads_schedules_by_key_and_lists_them_per_model()
@@ -169,7 +159,7 @@ public sealed class InMemoryJobQueueTests
     {
         var clock = new ManualClock();
         var queue = new InMemoryJobQueue(3, clock);
-        OptimizationJob Job(string key) => new() { Id = Guid.NewGuid().ToString("N"), Key = key, Model = "m", Solver = "unipc", Nfe = 4, Mode = "robust", Seed = 66 };
+        OptimizationJob Job(string key) => TestJobs.Create(key);
 
         var (done, _) = await queue.EnqueueAsync(Job("a"));
         await queue.CompleteAsync(await queue.TakeAsync("c", CancellationToken.None), "/a");
