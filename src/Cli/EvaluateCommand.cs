@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using HsoService.Inference.Evaluation;
 using HsoService.Inference.Pipelines;
+using HsoService.Inference.Validation;
 using HsoService.Optimization;
 using HsoService.Optimization.Schedules;
 
@@ -20,7 +21,7 @@ internal static class EvaluateCommand
         var nfes = new Option<string>("--nfe") { Description = "comma-separated NFEs", DefaultValueFactory = _ => "4,5,6,8,10" };
         var schedules = new Option<string>("--schedules")
         {
-            Description = $"comma-separated schedules: {string.Join(", ", NamedSchedules.Names)}",
+            Description = $"comma-separated schedules: {string.Join(", ", NamedSchedules.Names)}, validated (searched on the model with a calibration seed)",
             DefaultValueFactory = _ => "uniform_t,uniform_lambda,edm,ays,hso-paper,hso-robust",
         };
         var samples = new Option<int>("--n") { Description = "samples per schedule", DefaultValueFactory = _ => 1797 };
@@ -34,6 +35,7 @@ internal static class EvaluateCommand
         };
         var data = new Option<string>("--data") { Description = "the real images (digits16.csv.gz)", DefaultValueFactory = _ => DefaultData() };
         var output = new Option<string>("--out") { Description = "report directory", Required = true };
+        var calibration = ValidationOptions.Create();
         var provider = ModelSource.ProviderOption();
         var device = ModelSource.DeviceOption();
 
@@ -41,13 +43,16 @@ internal static class EvaluateCommand
         {
             model, solvers, nfes, schedules, samples, seed, referenceSamples, referenceSteps, cache, data, output, provider, device,
         };
+        calibration.AddTo(command);
         command.SetAction(result =>
         {
             var solverList = Split(result.GetRequiredValue(solvers)).Select(s => Solvers.Parse(s)).ToArray();
             var nfeList = Split(result.GetRequiredValue(nfes)).Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var v) ? v : throw new HsoArgumentException($"--nfe '{s}' is not an integer", "nfe")).ToArray();
             var scheduleList = Split(result.GetRequiredValue(schedules)).ToArray();
             var modelId = result.GetRequiredValue(model);
-            using var opened = ModelSource.Open(modelId, ModelSource.Options(result.GetRequiredValue(provider), result.GetValue(device)), w => Console.Error.WriteLine($"warning: {w}"));
+            var onnx = ModelSource.Options(result.GetRequiredValue(provider), result.GetValue(device)) with { MaxBatch = calibration.Batch(result) };
+            var sessions = new HsoService.Inference.Onnx.OnnxSessionFactory(onnx, w => Console.Error.WriteLine($"warning: {w}"));
+            using var opened = ModelSource.Open(modelId, sessions);
             var pipeline = opened as PixelDiffusionPipeline ?? throw new HsoArgumentException($"--model '{modelId}' is a {opened.Kind} model; evaluate measures class-conditional pixel models with a classifier", "model");
             foreach (var nfe in nfeList)
             {
@@ -63,14 +68,27 @@ internal static class EvaluateCommand
                 CacheDirectory = result.GetRequiredValue(cache),
             };
             var evaluator = new DigitsEvaluator(pipeline, DigitsDataset.Load(result.GetRequiredValue(data)), options);
-            ConsoleProgress.Run("reference run (cached after the first time)", options.ReferenceSteps * Math.Ceiling(options.ReferenceSamples / (double)PixelDiffusionPipeline.MaxBatch), report =>
+            ConsoleProgress.Run("reference run (cached after the first time)", options.ReferenceSteps * Math.Ceiling(options.ReferenceSamples / (double)pipeline.MaxBatch), report =>
             {
                 evaluator.EnsureReference(done => report(done));
                 return 0;
             });
 
+            var settings = calibration.Settings(result, result.GetRequiredValue(cache));
+            if (scheduleList.Contains(ValidationOptions.Name))
+            {
+                var k = settings.SamplesFor(pipeline.Provider);
+                if (settings.Seed < options.Seed + options.Samples && options.Seed < settings.Seed + k)
+                {
+                    throw new HsoArgumentException(
+                        $"--calibration-seed {settings.Seed} (samples {settings.Seed}..{settings.Seed + k - 1}) overlaps the evaluation's seeds {options.Seed}..{options.Seed + options.Samples - 1}: held-out scores need other noise",
+                        "calibration-seed");
+                }
+            }
+
+            using var validation = new ModelValidation(pipeline, sessions, settings);
             var plan = (from solver in solverList from nfe in nfeList from name in scheduleList select (solver, nfe, name)).ToArray();
-            var chunks = Math.Ceiling(options.Samples / (double)PixelDiffusionPipeline.MaxBatch);
+            var chunks = Math.Ceiling(options.Samples / (double)pipeline.MaxBatch);
             var total = plan.Sum(p => p.nfe * chunks);
             var rows = ConsoleProgress.Run($"evaluating {plan.Length} schedules x {options.Samples} samples", total, report =>
             {
@@ -78,11 +96,20 @@ internal static class EvaluateCommand
                 var list = new List<EvaluationRow>();
                 foreach (var (solver, nfe, name) in plan)
                 {
-                    var schedule = NamedSchedules.Build(pipeline.Noise, name, solver, nfe);
+                    var schedule = name == ValidationOptions.Name
+                        ? validation.Optimize(solver, nfe, cancellationToken: CancellationToken.None)
+                        : NamedSchedules.Build(pipeline.Noise, name, solver, nfe);
+                    if (schedule.Validation is { } searched)
+                    {
+                        Console.Error.WriteLine(string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"validated {solver.Name()} nfe {nfe}: {searched.Metric} {searched.Score:F3} on {searched.Samples} calibration samples (best candidate {searched.BestCandidate} {searched.BestCandidateScore:F3}), {searched.SchedulesMeasured} schedules, {searched.Cost.ModelEvaluations} model evaluations, {searched.Cost.Seconds:F1} s on {searched.Cost.Provider}"));
+                    }
+
                     var before = done;
                     var scores = evaluator.Evaluate(solver, schedule.T, step => report(before + step));
                     done = before + nfe * chunks;
-                    list.Add(new EvaluationRow(solver.Name(), nfe, name, scores.Fd, scores.Rmse, scores.Agreement, schedule.Mep, schedule.Fitness, scores.Seconds, schedule.T));
+                    list.Add(new EvaluationRow(solver.Name(), nfe, name, scores.Fd, scores.Rmse, scores.Agreement, schedule.Mep, schedule.Fitness, scores.Seconds, schedule.T, schedule.Validation));
                 }
 
                 return list;

@@ -49,7 +49,7 @@ internal static class GenerateCommand
             using var pipeline = ModelSource.Open(result.GetRequiredValue(model), ModelSource.Options(result.GetRequiredValue(provider), result.GetValue(device)), w => Console.Error.WriteLine($"warning: {w}"));
             Solvers.ValidateNfe(steps, pipeline.Noise.TrainSteps);
             var times = ResolveTimes(pipeline, result.GetRequiredValue(schedule), solverKind, steps);
-            var evaluations = (double)steps * (pipeline is PixelDiffusionPipeline ? Math.Ceiling(n / (double)PixelDiffusionPipeline.MaxBatch) : 1);
+            var evaluations = (double)steps * (pipeline is PixelDiffusionPipeline pixel ? Math.Ceiling(n / (double)pixel.MaxBatch) : 1);
             var (images, channels, imageHeight, imageWidth) = ConsoleProgress.Run($"generating {n} image(s)", evaluations, report => pipeline switch
             {
                 PixelDiffusionPipeline pixel => (

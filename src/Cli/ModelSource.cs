@@ -8,9 +8,12 @@ namespace HsoService.Cli;
 /// <summary>Resolves <c>--model</c>: a model id found under the shipped <c>models/</c> directory, or a model folder path.</summary>
 internal static class ModelSource
 {
-    public static DiffusionPipeline Open(string model, OnnxOptions options, Action<string> onWarning)
+    public static DiffusionPipeline Open(string model, OnnxOptions options, Action<string> onWarning) =>
+        Open(model, new OnnxSessionFactory(options, onWarning));
+
+    public static DiffusionPipeline Open(string model, OnnxSessionFactory sessions)
     {
-        var registry = new ModelRegistry(new OnnxSessionFactory(options, onWarning));
+        var registry = new ModelRegistry(sessions);
         if (ModelRegistry.FindModelsDirectory() is { } directory)
         {
             registry.Discover(directory);

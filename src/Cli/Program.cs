@@ -9,6 +9,7 @@ var root = new RootCommand("HSO schedule optimizer: few-step diffusion sampling 
     ScheduleCommand.Create(),
     GenerateCommand.Create(),
     EvaluateCommand.Create(),
+    ReferenceStatsCommand.Create(),
 };
 
 var parsed = root.Parse(args);

@@ -1,6 +1,7 @@
+using HsoService.Optimization.Statistics;
 namespace HsoService.Inference.Evaluation;
 
-/// <summary>One evaluated (solver, NFE, schedule): its measured scores beside its MEP and times.</summary>
+/// <summary>One evaluated (solver, NFE, schedule): its measured scores beside its MEP and times (and, for a validated schedule, its search).</summary>
 public sealed record EvaluationRow(
     string Solver,
     int Nfe,
@@ -11,7 +12,8 @@ public sealed record EvaluationRow(
     double Mep,
     double Fitness,
     double Seconds,
-    IReadOnlyList<double> T);
+    IReadOnlyList<double> T,
+    HsoService.Optimization.Validated.ValidationReport? Validation = null);
 
 /// <summary>Spearman's rank correlation between MEP and each measured score over the schedules of one (solver, NFE).</summary>
 public sealed record MepCorrelation(string Solver, int Nfe, int Schedules, double SpearmanMepFd, double SpearmanMepRmse);

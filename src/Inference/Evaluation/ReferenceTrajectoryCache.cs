@@ -22,9 +22,24 @@ public static class ReferenceTrajectoryCache
         Action<int>? onStep = null,
         CancellationToken cancellationToken = default)
     {
-        var path = Path.Combine(directory, $"reference-{Key(pipeline, labels, seed, steps)}.f32");
-        var size = labels.Count * pipeline.ImageSize;
-        if (File.Exists(path) && new FileInfo(path).Length == size * sizeof(float))
+        var n = pipeline.Noise.TrainSteps;
+        return GetOrCompute(
+            Key(pipeline.Folder.UnetPath, $"{pipeline.Noise.Hash}|{seed}|{steps}|{string.Join(',', labels)}"),
+            labels.Count * pipeline.ImageSize,
+            () => pipeline.Generate(new PixelGenerationRequest(SolverKind.Ddim, ReferenceTimes(n, steps), labels, 1.0, seed), onStep, cancellationToken),
+            directory,
+            out computed);
+    }
+
+    /// <summary>
+    /// The cached array under <paramref name="key"/> when it exists with <paramref name="size"/> values, else
+    /// <paramref name="compute"/>'s result, stored for next time.
+    /// </summary>
+    public static float[] GetOrCompute(string key, int size, Func<float[]> compute, string directory, out bool computed)
+    {
+        ArgumentNullException.ThrowIfNull(compute);
+        var path = Path.Combine(directory, $"reference-{key}.f32");
+        if (File.Exists(path) && new FileInfo(path).Length == size * (long)sizeof(float))
         {
             computed = false;
             var cached = new float[size];
@@ -33,30 +48,34 @@ public static class ReferenceTrajectoryCache
             return cached;
         }
 
-        var n = pipeline.Noise.TrainSteps;
-        var times = Enumerable.Range(0, Math.Min(steps, n)).Select(j => ReferenceTime(n, steps, j)).ToArray();
-        var images = pipeline.Generate(new PixelGenerationRequest(SolverKind.Ddim, times, labels, 1.0, seed), onStep, cancellationToken);
-        Directory.CreateDirectory(directory);
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temporary, System.Runtime.InteropServices.MemoryMarshal.AsBytes(images.AsSpan()).ToArray());
-        File.Move(temporary, path, overwrite: true);
-        computed = true;
-        return images;
-    }
-
-    // DDIM over the trained grid t = (k + 1)/N, every (N/steps)-th step, from k = N - 1 down to 0.
-    private static double ReferenceTime(int trainSteps, int steps, int j) =>
-        (trainSteps - (long)j * trainSteps / steps) / (double)trainSteps;
-
-    private static string Key(PixelDiffusionPipeline pipeline, IReadOnlyList<int?> labels, long seed, int steps)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using (var unet = File.OpenRead(pipeline.Folder.UnetPath))
+        var values = compute();
+        if (values.Length != size)
         {
-            hash.AppendData(SHA256.HashData(unet));
+            throw new InvalidOperationException($"reference computed {values.Length} values, expected {size}");
         }
 
-        hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{pipeline.Noise.Hash}|{seed}|{steps}|{string.Join(',', labels)}"));
+        Directory.CreateDirectory(directory);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllBytes(temporary, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        File.Move(temporary, path, overwrite: true);
+        computed = true;
+        return values;
+    }
+
+    /// <summary>DDIM times over the trained grid t = (k + 1)/N, every (N/steps)-th step from k = N - 1 down to 0.</summary>
+    public static double[] ReferenceTimes(int trainSteps, int steps) =>
+        [.. Enumerable.Range(0, Math.Min(steps, trainSteps)).Select(j => (trainSteps - (long)j * trainSteps / steps) / (double)trainSteps)];
+
+    /// <summary>A cache key from the network file's contents and a description of everything else the run depends on.</summary>
+    public static string Key(string networkPath, string settings)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var network = File.OpenRead(networkPath))
+        {
+            hash.AppendData(SHA256.HashData(network));
+        }
+
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(settings));
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..20];
     }
 }

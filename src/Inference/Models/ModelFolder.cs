@@ -18,6 +18,12 @@ public sealed record ModelFolder
 
     /// <summary>Feature extractor / classifier graph (pixel models), or null.</summary>
     public string? ClassifierPath { get; init; }
+
+    /// <summary>
+    /// Feature statistics of real images for the classifier's <c>features</c> (<c>classifier/reference_statistics.json</c>),
+    /// what a validated search measures FD against; null when the folder has none.
+    /// </summary>
+    public string? ReferenceStatisticsPath { get; init; }
     public string? TextEncoderPath { get; init; }
     public string? VaeDecoderPath { get; init; }
     public string? VocabPath { get; init; }
@@ -78,6 +84,7 @@ public sealed record ModelFolder
         }
 
         var classifier = Path.Combine(root, "classifier", "model.onnx");
+        var statistics = Path.Combine(root, "classifier", "reference_statistics.json");
         return new ModelFolder
         {
             Root = root,
@@ -85,6 +92,7 @@ public sealed record ModelFolder
             Scheduler = scheduler,
             UnetPath = unet,
             ClassifierPath = File.Exists(classifier) ? classifier : null,
+            ReferenceStatisticsPath = File.Exists(statistics) ? statistics : null,
             SampleSize = RequireInt(index, "sample_size", root),
             Channels = RequireInt(index, "in_channels", root),
             NumClasses = RequireInt(index, "num_class_embeds", root) - 1,

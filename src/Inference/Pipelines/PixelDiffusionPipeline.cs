@@ -15,12 +15,15 @@ namespace HsoService.Inference.Pipelines;
 /// </summary>
 public sealed class PixelDiffusionPipeline : DiffusionPipeline
 {
-    /// <summary>Largest batch sent to the unet at once; larger requests run in chunks.</summary>
-    public const int MaxBatch = 64;
+    /// <summary>Largest batch sent to the unet at once (<see cref="OnnxOptions.MaxBatch"/>); larger requests run in chunks.</summary>
+    public int MaxBatch { get; }
 
     public PixelDiffusionPipeline(ModelFolder folder, OnnxSessionFactory sessions)
         : base(folder, PipelineKind.ClassConditionalPixel, sessions, "class_labels", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64)
     {
+        MaxBatch = sessions.Options.MaxBatch >= 1
+            ? sessions.Options.MaxBatch
+            : throw new HsoArgumentException($"Onnx:MaxBatch must be at least 1, got {sessions.Options.MaxBatch}", "Onnx:MaxBatch");
         Classifier = folder.ClassifierPath is null ? null : new ImageClassifier(sessions.Open(folder.ClassifierPath, "classifier/model.onnx"), folder.Channels, folder.SampleSize);
     }
 

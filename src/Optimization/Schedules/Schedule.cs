@@ -42,6 +42,9 @@ public sealed record Schedule
     /// <summary>Number of lower-level refinements the search ran (HSO modes only).</summary>
     public int? Evaluations { get; init; }
 
+    /// <summary>What the validated search measured (validated mode only).</summary>
+    public Validated.ValidationReport? Validation { get; init; }
+
     public required string NoiseScheduleHash { get; init; }
 
     public required double ElapsedMs { get; init; }

@@ -14,6 +14,10 @@ public enum ScheduleMode
     [JsonStringEnumMemberName("robust")]
     Robust,
 
+    /// <summary>Chosen and refined by sample quality measured on the model (the validated search).</summary>
+    [JsonStringEnumMemberName("validated")]
+    Validated,
+
     /// <summary>A named baseline family (uniform_t, uniform_lambda, edm, quadratic_t, ays).</summary>
     [JsonStringEnumMemberName("family")]
     Family,
@@ -29,6 +33,9 @@ public static class ScheduleModes
     /// <summary>Modes the HSO optimizer runs.</summary>
     public static readonly IReadOnlyList<string> OptimizerNames = ["paper", "robust"];
 
+    /// <summary>Modes a schedule request may ask for: the optimizer's and the validated search.</summary>
+    public static readonly IReadOnlyList<string> RequestNames = ["paper", "robust", "validated"];
+
     public static string Name(this ScheduleMode mode) => mode.ToString().ToLowerInvariant();
 
     /// <summary>Parses an optimizer mode (paper or robust); throws naming the allowed values.</summary>
@@ -37,5 +44,13 @@ public static class ScheduleModes
         "paper" => ScheduleMode.Paper,
         "robust" => ScheduleMode.Robust,
         _ => throw new HsoArgumentException($"{field} '{name}' is not one of {string.Join(", ", OptimizerNames)}", field),
+    };
+
+    /// <summary>Parses a requested mode (paper, robust or validated); throws naming the allowed values.</summary>
+    public static ScheduleMode ParseRequestMode(string name, string field = "mode") => name?.Trim().ToLowerInvariant() switch
+    {
+        "validated" => ScheduleMode.Validated,
+        "paper" or "robust" => ParseOptimizerMode(name, field),
+        _ => throw new HsoArgumentException($"{field} '{name}' is not one of {string.Join(", ", RequestNames)}", field),
     };
 }

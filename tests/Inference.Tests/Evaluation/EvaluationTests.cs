@@ -1,3 +1,4 @@
+using HsoService.Optimization.Statistics;
 using HsoService.Inference.Evaluation;
 using HsoService.Optimization.Families;
 using HsoService.Optimization.Schedules;

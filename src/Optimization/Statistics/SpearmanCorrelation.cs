@@ -1,4 +1,4 @@
-namespace HsoService.Inference.Evaluation;
+namespace HsoService.Optimization.Statistics;
 
 /// <summary>Spearman's rank correlation: the Pearson correlation of the ranks, ties given their average rank.</summary>
 public static class SpearmanCorrelation

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using HsoService.Inference.Validation;
+
+namespace HsoService.Cli;
+
+/// <summary>The options of a validated search, shared by <c>optimize --mode validated</c> and <c>evaluate</c>.</summary>
+internal sealed class ValidationOptions
+{
+    /// <summary>The schedule / mode name.</summary>
+    public const string Name = "validated";
+
+    private readonly Option<int?> _samples = new("--calibration-samples")
+    {
+        Description = $"samples per measured schedule (K); default {ValidationSettings.GpuSamples} on cuda, {ValidationSettings.CpuSamples} on cpu",
+    };
+
+    private readonly Option<long> _seed = new("--calibration-seed") { Description = "seed of calibration sample 0", DefaultValueFactory = _ => ValidationSettings.DefaultSeed };
+
+    private readonly Option<long?> _budget = new("--budget")
+    {
+        Description = "most model evaluations the validated search may spend; default K x NFE x 250 on cuda, x 150 on cpu",
+    };
+
+    private readonly Option<int?> _measurements = new("--measurements")
+    {
+        Description = "measured schedules the default budget pays for (K x NFE each); default 250 on cuda, 150 on cpu",
+    };
+
+    private readonly Option<int> _batch = new("--batch") { Description = "largest unet batch (64 suits a CPU; try 1024 on a GPU)", DefaultValueFactory = _ => 64 };
+
+    private readonly Option<string?> _extractor = new("--feature-extractor") { Description = "ONNX image encoder for FD (default: the model's classifier)" };
+
+    private readonly Option<string?> _statistics = new("--reference-stats") { Description = "reference feature statistics JSON (default: the model's classifier/reference_statistics.json)" };
+
+    public static ValidationOptions Create() => new();
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_samples);
+        command.Options.Add(_seed);
+        command.Options.Add(_budget);
+        command.Options.Add(_measurements);
+        command.Options.Add(_batch);
+        command.Options.Add(_extractor);
+        command.Options.Add(_statistics);
+    }
+
+    public int Batch(ParseResult result)
+    {
+        var batch = result.GetValue(_batch);
+        return batch >= 1 ? batch : throw new HsoService.Optimization.HsoArgumentException($"--batch must be at least 1, got {batch}", "batch");
+    }
+
+    public ValidationSettings Settings(ParseResult result, string cacheDirectory) => new()
+    {
+        Samples = result.GetValue(_samples),
+        Seed = result.GetValue(_seed),
+        Budget = result.GetValue(_budget),
+        Measurements = result.GetValue(_measurements) is { } m and < 1
+            ? throw new HsoService.Optimization.HsoArgumentException($"--measurements must be at least 1, got {m}", "measurements")
+            : result.GetValue(_measurements),
+        FeatureExtractor = result.GetValue(_extractor),
+        ReferenceStatistics = result.GetValue(_statistics),
+        CacheDirectory = cacheDirectory,
+    };
+}

@@ -1,0 +1,97 @@
+using HsoService.Inference.Evaluation;
+using HsoService.Inference.Onnx;
+using HsoService.Inference.Pipelines;
+using HsoService.Optimization;
+using HsoService.Optimization.Schedules;
+using HsoService.Optimization.Validated;
+
+namespace HsoService.Inference.Validation;
+
+/// <summary>
+/// Validated searches on one loaded model: builds the calibration set and its scorer once (feature extractor and
+/// reference statistics, or the fallback's reference run read from or written to the cache) and keeps them, with the
+/// scores already measured, for every later search on the model. Safe to share between concurrent searches.
+/// </summary>
+public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFactory sessions, ValidationSettings settings) : IDisposable
+{
+    private readonly Lock _gate = new();
+    private CalibrationScorer? _scorer;
+    private FeatureEncoder? _encoder;
+
+    public DiffusionPipeline Pipeline => pipeline;
+
+    public ValidationSettings Settings => settings;
+
+    /// <summary>True when building the scorer computed the fallback's reference run instead of reading it from the cache.</summary>
+    public bool ReferenceComputed { get; private set; }
+
+    /// <summary>Times the scorer (and the reference it needs) was built: once per instance.</summary>
+    public int ScorerBuilds { get; private set; }
+
+    /// <summary>The scorer, built on first use.</summary>
+    public CalibrationScorer Scorer(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_scorer is null)
+            {
+                _scorer = Build(cancellationToken);
+                ScorerBuilds++;
+            }
+
+            return _scorer;
+        }
+    }
+
+    /// <summary>Runs the validated search for a solver and NFE; <paramref name="extra"/> are further candidates (cached schedules).</summary>
+    public Schedule Optimize(SolverKind solver, int nfe, IReadOnlyList<NamedTimes>? extra = null, Action<double>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Solvers.ValidateNfe(nfe, pipeline.Noise.TrainSteps);
+        var scorer = Scorer(cancellationToken);
+        var options = new ValidatedOptions
+        {
+            Solver = solver,
+            Nfe = nfe,
+            Budget = settings.BudgetFor(pipeline.Provider, nfe),
+            Extra = extra ?? [],
+        };
+        return ValidatedSearch.Optimize(pipeline.Noise, scorer, options, progress, cancellationToken);
+    }
+
+    private CalibrationScorer Build(CancellationToken cancellationToken)
+    {
+        var set = CalibrationSet.For(pipeline, settings.SamplesFor(pipeline.Provider), settings.Seed);
+        var extractor = settings.FeatureExtractor ?? pipeline.Folder.ClassifierPath;
+        var statistics = settings.ReferenceStatistics ?? pipeline.Folder.ReferenceStatisticsPath;
+        if (settings.FeatureExtractor is not null && !File.Exists(settings.FeatureExtractor))
+        {
+            throw new HsoArgumentException($"feature extractor '{settings.FeatureExtractor}' does not exist", "feature_extractor");
+        }
+
+        if (settings.ReferenceStatistics is not null && !File.Exists(settings.ReferenceStatistics))
+        {
+            throw new HsoArgumentException($"reference statistics '{settings.ReferenceStatistics}' do not exist", "reference_statistics");
+        }
+
+        if (extractor is not null && statistics is not null)
+        {
+            _encoder = new FeatureEncoder(sessions.Open(extractor, Path.GetRelativePath(pipeline.Folder.Root, extractor)), settings.FeatureOutput);
+            var reference = ReferenceStatistics.Load(statistics, _encoder.FeatureCount);
+            return new FeatureDistanceScorer(set, _encoder, reference, Path.GetFileName(statistics));
+        }
+
+        var steps = Math.Min(settings.ReferenceSteps, pipeline.Noise.TrainSteps);
+        var size = set.Count * set.SampleShape.Aggregate(1, (a, b) => a * b);
+        var key = ReferenceTrajectoryCache.Key(pipeline.Folder.UnetPath, $"{pipeline.Noise.Hash}|{set.Conditioning}|{set.Seed}|{set.Count}|{steps}|{string.Join('x', set.SampleShape)}");
+        var referenceRun = ReferenceTrajectoryCache.GetOrCompute(
+            key,
+            size,
+            () => set.Generate(SolverKind.Ddim, ReferenceTrajectoryCache.ReferenceTimes(pipeline.Noise.TrainSteps, steps), null, cancellationToken),
+            settings.CacheDirectory,
+            out var computed);
+        ReferenceComputed = computed;
+        return new ReferenceDistanceScorer(set, referenceRun, steps);
+    }
+
+    public void Dispose() => _encoder?.Dispose();
+}
