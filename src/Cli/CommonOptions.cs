@@ -10,10 +10,10 @@ namespace HsoService.Cli;
 /// <summary>Options shared by the verbs, so each is spelled and described once.</summary>
 internal static class CommonOptions
 {
-    public static Option<string> SchedulerConfig() => new("--scheduler-config")
+    public static Option<string> SchedulerConfig(bool required = true) => new("--scheduler-config")
     {
         Description = $"a preset ({string.Join(", ", NoiseSchedulePresets.Names)}), a scheduler_config.json, or a diffusers model folder",
-        Required = true,
+        Required = required,
     };
 
     public static Option<string> Solver()

@@ -1,21 +1,36 @@
 using System.CommandLine;
+using HsoService.Inference.Onnx;
+using HsoService.Inference.Validation;
+using HsoService.Optimization;
 using HsoService.Optimization.Schedules;
 using HsoService.Optimization.Search;
 
 namespace HsoService.Cli;
 
-/// <summary><c>hso optimize</c>: run the HSO bi-level search for one solver and NFE.</summary>
+/// <summary>
+/// <c>hso optimize</c>: run the HSO bi-level search for one solver and NFE on a noise schedule, or (mode validated) the
+/// search driven by sample quality measured on a model.
+/// </summary>
 internal static class OptimizeCommand
 {
     public static Command Create()
     {
         var defaults = new HsoOptions();
-        var config = CommonOptions.SchedulerConfig();
+        var config = CommonOptions.SchedulerConfig(required: false);
+        var model = new Option<string?>("--model") { Description = "a model id under models/ or a model folder (mode validated measures on it)" };
+        var provider = ModelSource.ProviderOption();
+        var device = ModelSource.DeviceOption();
+        var cache = new Option<string>("--cache-dir")
+        {
+            Description = "where validated mode caches a fallback reference run",
+            DefaultValueFactory = _ => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "hso", "cache"),
+        };
+        var validation = ValidationOptions.Create();
         var solver = CommonOptions.Solver();
         var nfe = CommonOptions.Nfe();
         var json = CommonOptions.Json();
-        var mode = new Option<string>("--mode") { Description = "paper (as published) or robust (spacing rule kept)", DefaultValueFactory = _ => "robust" };
-        mode.AcceptOnlyFromAmong([.. ScheduleModes.OptimizerNames]);
+        var mode = new Option<string>("--mode") { Description = "paper (as published), robust (spacing rule kept) or validated (measured on --model)", DefaultValueFactory = _ => "robust" };
+        mode.AcceptOnlyFromAmong([.. ScheduleModes.RequestNames]);
         var seed = new Option<int>("--seed") { Description = "seed of the differential evolution", DefaultValueFactory = _ => defaults.Seed };
         var rho = CommonOptions.Range("--rho", "bounds of rho, as min,max", defaults.Rho);
         var eps = CommonOptions.Range("--eps", "bounds of eps (final time), as min,max", defaults.Eps);
@@ -27,14 +42,32 @@ internal static class OptimizeCommand
 
         var command = new Command("optimize", "Find the HSO schedule for a noise schedule, solver and NFE")
         {
-            config, solver, nfe, mode, seed, rho, eps, tMax, p, population, iterations, noPolish, json,
+            config, model, solver, nfe, mode, seed, rho, eps, tMax, p, population, iterations, noPolish, json, provider, device, cache,
         };
+        validation.AddTo(command);
         command.SetAction(result =>
         {
-            var noise = SchedulerConfigSource.Load(result.GetRequiredValue(config));
+            var modeName = result.GetRequiredValue(mode);
+            if (modeName == ValidationOptions.Name)
+            {
+                var modelId = result.GetValue(model) ?? throw new HsoArgumentException("--mode validated measures schedules on a model: give --model", "model");
+                var sessions = new OnnxSessionFactory(
+                    ModelSource.Options(result.GetRequiredValue(provider), result.GetValue(device)) with { MaxBatch = validation.Batch(result) },
+                    w => Console.Error.WriteLine($"warning: {w}"));
+                using var pipeline = ModelSource.Open(modelId, sessions);
+                using var search = new ModelValidation(pipeline, sessions, validation.Settings(result, result.GetRequiredValue(cache)));
+                var nfeValue = result.GetValue(nfe);
+                var solverKind = Solvers.Parse(result.GetRequiredValue(solver));
+                var validated = ConsoleProgress.Run($"validated search, {solverKind.Name()} nfe {nfeValue}", 1.0, report =>
+                    search.Optimize(solverKind, nfeValue, progress: report));
+                ScheduleOutput.Write(validated, result.GetValue(json), Console.Out);
+                return 0;
+            }
+
+            var noise = SchedulerConfigSource.Load(result.GetValue(config) ?? throw new HsoArgumentException("--scheduler-config is required (or --model with --mode validated)", "scheduler-config"));
             var options = new HsoOptions
             {
-                Mode = ScheduleModes.ParseOptimizerMode(result.GetRequiredValue(mode)),
+                Mode = ScheduleModes.ParseOptimizerMode(modeName),
                 Solver = Solvers.Parse(result.GetRequiredValue(solver)),
                 Nfe = result.GetValue(nfe),
                 Seed = result.GetValue(seed),

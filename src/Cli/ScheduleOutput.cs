@@ -15,12 +15,30 @@ internal static class ScheduleOutput
         }
 
         var c = CultureInfo.InvariantCulture;
-        var name = schedule.Mode == ScheduleMode.Family ? $"family {schedule.Family}" : $"hso {schedule.Mode.Name()}";
+        var name = schedule.Mode switch
+        {
+            ScheduleMode.Family => $"family {schedule.Family}",
+            ScheduleMode.Validated => $"validated ({schedule.Family})",
+            _ => $"hso {schedule.Mode.Name()}",
+        };
         output.WriteLine(string.Create(c, $"{name}, solver {schedule.Solver.Name()}, nfe {schedule.Nfe}, noise schedule {schedule.NoiseScheduleHash}"));
         output.WriteLine(string.Create(c, $"fitness {schedule.Fitness:G8} = mep {schedule.Mep:G8} + penalty {schedule.Penalty:G4}"));
         var parameters = schedule.Params;
         output.WriteLine(string.Create(c, $"rho {(parameters.Rho is { } rho ? rho.ToString("G5", c) : "-")}, eps {parameters.Eps:G5}, t_max {parameters.TMax:G5}"));
-        if (schedule.Evaluations is { } evaluations)
+        if (schedule.Validation is { } validation)
+        {
+            output.WriteLine(string.Create(c, $"{validation.Metric} {validation.Score:F4} on {validation.Samples} calibration samples (seed {validation.Seed}); best candidate {validation.BestCandidate} {validation.BestCandidateScore:F4}"));
+            output.WriteLine($"measured by: {validation.MetricDescription}");
+            foreach (var candidate in validation.Candidates)
+            {
+                output.WriteLine(string.Create(c, $"  candidate {candidate.Name,-20} {(candidate.Score is { } score ? score.ToString("F4", c) : "-"),10}  mep {candidate.Mep:F5}"));
+            }
+
+            var spearman = validation.SpearmanMepScore is { } correlation ? correlation.ToString("F2", c) : "undefined";
+            output.WriteLine(string.Create(c, $"{validation.SchedulesMeasured} schedules measured, Spearman(MEP, {validation.Metric}) {spearman}"));
+            output.WriteLine(string.Create(c, $"cost: {validation.Cost.ModelEvaluations} of {validation.Cost.Budget} model evaluations, {validation.Cost.Seconds:F1} s on {validation.Cost.Provider}"));
+        }
+        else if (schedule.Evaluations is { } evaluations)
         {
             output.WriteLine(string.Create(c, $"seed {schedule.Seed}, {evaluations} lower-level evaluations, {schedule.ElapsedMs:F1} ms"));
         }

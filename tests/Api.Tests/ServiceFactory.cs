@@ -76,7 +76,7 @@ public static class ClientExtensions
         {
             var job = await (await client.GetAsync(location)).JsonAsync();
             var status = job.GetProperty("status").GetString();
-            if (status is "succeeded" or "failed" || DateTime.UtcNow > deadline)
+            if (status is "succeeded" or "failed" or "cancelled" || DateTime.UtcNow > deadline)
             {
                 return job;
             }

@@ -22,6 +22,8 @@ public sealed class HsoServiceOptions
 
     public WorkerOptions Worker { get; set; } = new();
 
+    public ValidationOptions Validation { get; set; } = new();
+
     /// <summary>When set, POST endpoints require this value in the <c>X-Api-Key</c> header.</summary>
     public string? ApiKey { get; set; }
 
@@ -53,6 +55,40 @@ public sealed class ModelOptions
 
     /// <summary>ddim, unipc or dpmpp2m; unipc when not set.</summary>
     public string? DefaultSolver { get; set; }
+
+    /// <summary>ONNX image encoder for validated mode's FD; the folder's <c>classifier/model.onnx</c> when not set.</summary>
+    public string? FeatureExtractor { get; set; }
+
+    /// <summary>The encoder's [batch, features] output.</summary>
+    public string FeatureOutput { get; set; } = "features";
+
+    /// <summary>Reference feature statistics (from <c>hso reference-stats</c>); the folder's <c>classifier/reference_statistics.json</c> when not set.</summary>
+    public string? ReferenceStatistics { get; set; }
+}
+
+/// <summary>
+/// The validated search (mode <c>validated</c>): calibration samples K and seed, and the budget of model evaluations.
+/// Unset K and budget follow the execution provider: K 2048 and 250 measurements on CUDA, K 256 and 150 on CPU.
+/// </summary>
+public sealed class ValidationOptions
+{
+    [Range(2, 65536)]
+    public int? Samples { get; set; }
+
+    [Range(0, long.MaxValue / 2)]
+    public long Seed { get; set; } = HsoService.Inference.Validation.ValidationSettings.DefaultSeed;
+
+    /// <summary>Most model evaluations (one sample through the network once) one search may spend.</summary>
+    [Range(1, long.MaxValue)]
+    public long? Budget { get; set; }
+
+    /// <summary>Measured schedules the default budget pays for (K x NFE model evaluations each).</summary>
+    [Range(1, 100000)]
+    public int? Measurements { get; set; }
+
+    /// <summary>DDIM steps of the long reference run used when a model has no feature extractor.</summary>
+    [Range(2, 100000)]
+    public int ReferenceSteps { get; set; } = 1000;
 }
 
 /// <summary>The background optimization worker.</summary>

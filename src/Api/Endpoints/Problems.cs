@@ -12,4 +12,12 @@ public static class Problems
         Detail = detail,
         Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.5",
     };
+
+    public static ProblemDetails Conflict(string detail) => new()
+    {
+        Status = StatusCodes.Status409Conflict,
+        Title = "Conflict",
+        Detail = detail,
+        Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.10",
+    };
 }

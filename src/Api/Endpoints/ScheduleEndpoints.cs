@@ -16,6 +16,10 @@ public static class ScheduleEndpoints
             .WithName("RequestSchedule")
             .WithSummary("Request an HSO schedule: 200 with it when cached, else 202 with the job computing it")
             .AddEndpointFilter<Security.ApiKeyFilter>();
+        group.MapDelete("/jobs/{id}", CancelJob)
+            .WithName("CancelJob")
+            .WithSummary("Cancel a queued or running optimization job: it stops at the worker's next check and stores nothing")
+            .AddEndpointFilter<Security.ApiKeyFilter>();
         group.MapGet("/jobs/{id}", GetJob).WithName("GetJob").WithSummary("Status, progress and result location of an optimization job");
         group.MapGet("/{model}/{nfe:int}", GetSchedule).WithName("GetSchedule").WithSummary("The cached schedule for a model and NFE (solver and mode as query)");
         group.MapGet("/{model}", ListSchedules).WithName("ListSchedules").WithSummary("Every cached schedule of a model");
@@ -29,7 +33,7 @@ public static class ScheduleEndpoints
         var nfe = request.Nfe ?? throw new HsoArgumentException("nfe is required (an integer in 2..50)", "nfe");
         ScheduleService.ValidateOptimizationNfe(nfe);
         var solver = request.Solver is null ? models.DefaultSolver(request.Model!) : Solvers.Parse(request.Solver);
-        var mode = ScheduleModes.ParseOptimizerMode(request.Mode ?? "robust");
+        var mode = ScheduleModes.ParseRequestMode(request.Mode ?? "robust");
         var seed = request.Seed ?? ScheduleKey.DefaultSeed;
         if (seed < 0)
         {
@@ -57,12 +61,25 @@ public static class ScheduleEndpoints
         return TypedResults.Ok(job);
     }
 
+    public static async Task<Results<Ok<OptimizationJob>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> CancelJob(
+        string id, ScheduleService schedules, CancellationToken cancellationToken)
+    {
+        if (id.Length > 64 || await schedules.CancelJobAsync(id, cancellationToken) is not { } job)
+        {
+            return TypedResults.NotFound(Problems.NotFound($"no optimization job '{Truncate(id)}'"));
+        }
+
+        return job.Status == JobStatus.Cancelled
+            ? TypedResults.Ok(job)
+            : TypedResults.Conflict(Problems.Conflict($"job '{job.Id}' already {job.Status}; only queued or running jobs can be cancelled"));
+    }
+
     public static async Task<Results<Ok<Schedule>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetSchedule(
         string model, int nfe, string? solver, string? mode, int? seed, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
     {
         schedules.RequireModel(model);
         var solverKind = solver is null ? models.DefaultSolver(model) : Solvers.Parse(solver);
-        var modeKind = ScheduleModes.ParseOptimizerMode(mode ?? "robust");
+        var modeKind = ScheduleModes.ParseRequestMode(mode ?? "robust");
         var key = ScheduleKey.For(model, solverKind, nfe, modeKind, seed ?? ScheduleKey.DefaultSeed);
         if (await schedules.GetAsync(key, cancellationToken) is { } schedule)
         {

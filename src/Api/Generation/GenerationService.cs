@@ -161,6 +161,12 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
                 return (ScheduleFamilies.Build(noise, "uniform_t:trailing", solver, nfe), "family");
             }
 
+            // auto takes a validated schedule (measured on the model) when one is cached, else HSO's robust one.
+            if (name == "auto" && await schedules.GetAsync(ScheduleKey.For(model, solver, nfe, ScheduleMode.Validated, ScheduleKey.DefaultSeed), cancellationToken) is { } validated)
+            {
+                return (validated, "cached");
+            }
+
             var key = ScheduleKey.For(model, solver, nfe, mode, ScheduleKey.DefaultSeed);
             if (await schedules.GetAsync(key, cancellationToken) is { } cached)
             {
@@ -180,8 +186,16 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
             return (computed, "computed");
         }
 
+        if (name == ScheduleModes.RequestNames[2])
+        {
+            return await schedules.GetAsync(ScheduleKey.For(model, solver, nfe, ScheduleMode.Validated, ScheduleKey.DefaultSeed), cancellationToken) is { } validated
+                ? (validated, "cached")
+                : throw new KeyNotFoundException(
+                    $"no validated schedule cached for {model} {solver.Name()} nfe {nfe}; request one with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solver.Name()}\", \"nfe\": {nfe}, \"mode\": \"validated\"}} (it measures schedules on the model and takes minutes)");
+        }
+
         return ScheduleFamilies.IsFamily(name)
             ? (ScheduleFamilies.Build(noise, name, solver, nfe), "family")
-            : throw new HsoArgumentException($"schedule '{name}' is not auto, {string.Join(", ", NamedSchedules.Names)}, or an array of times", "schedule");
+            : throw new HsoArgumentException($"schedule '{name}' is not auto, validated, {string.Join(", ", NamedSchedules.Names)}, or an array of times", "schedule");
     }
 }

@@ -2,6 +2,7 @@ using HsoService.Api.Configuration;
 using HsoService.Inference.Models;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
+using HsoService.Inference.Validation;
 using HsoService.Optimization.NoiseSchedules;
 using HsoService.Optimization.Schedules;
 using Microsoft.Extensions.Options;
@@ -18,10 +19,13 @@ public sealed class ModelCatalog : IDisposable
     private readonly ModelRegistry _registry;
     private readonly Dictionary<string, SolverKind> _defaultSolvers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NoiseSchedule> _noise = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ModelValidation> _validations = new(StringComparer.Ordinal);
+    private readonly HsoServiceOptions _settings;
 
     public ModelCatalog(IOptions<HsoServiceOptions> options, ILogger<ModelCatalog> logger)
     {
         var settings = options.Value;
+        _settings = settings;
         Sessions = new OnnxSessionFactory(settings.Onnx, warning => logger.LogWarning("{Warning}", warning));
         _registry = new ModelRegistry(Sessions);
         if (settings.Models.Count == 0)
@@ -62,5 +66,44 @@ public sealed class ModelCatalog : IDisposable
     /// <summary>The model's pipeline, loaded on first use.</summary>
     public DiffusionPipeline Pipeline(string id) => _registry.Get(id);
 
-    public void Dispose() => _registry.Dispose();
+    /// <summary>
+    /// The model's validated-search state (calibration set, scorer, scores measured so far), made on first use and kept
+    /// for the life of the service, so the reference is read or computed once per model.
+    /// </summary>
+    public ModelValidation Validation(string id)
+    {
+        lock (_validations)
+        {
+            if (!_validations.TryGetValue(id, out var validation))
+            {
+                var model = _settings.Models.GetValueOrDefault(id);
+                var global = _settings.Validation;
+                validation = new ModelValidation(Pipeline(id), Sessions, new ValidationSettings
+                {
+                    Samples = global.Samples,
+                    Seed = global.Seed,
+                    Budget = global.Budget,
+                    Measurements = global.Measurements,
+                    ReferenceSteps = global.ReferenceSteps,
+                    FeatureExtractor = model?.FeatureExtractor,
+                    FeatureOutput = model?.FeatureOutput ?? "features",
+                    ReferenceStatistics = model?.ReferenceStatistics,
+                    CacheDirectory = Path.Combine(_settings.DataDirectory, "calibration"),
+                });
+                _validations[id] = validation;
+            }
+
+            return validation;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var validation in _validations.Values)
+        {
+            validation.Dispose();
+        }
+
+        _registry.Dispose();
+    }
 }

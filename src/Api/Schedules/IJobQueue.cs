@@ -25,6 +25,13 @@ public interface IJobQueue
     /// <summary>Puts an unfinished job back without counting the attempt (graceful shutdown).</summary>
     Task ReleaseAsync(OptimizationJob job, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Marks a queued or running job cancelled (a running one stops at its worker's next check and stores nothing) and
+    /// frees its key; for a job already cancelled, also acknowledges its queue entry. Returns the job as it now is, or
+    /// null when unknown.
+    /// </summary>
+    Task<OptimizationJob?> CancelAsync(string id, CancellationToken cancellationToken = default);
+
     /// <summary>Jobs waiting to run.</summary>
     Task<long> DepthAsync(CancellationToken cancellationToken = default);
 }

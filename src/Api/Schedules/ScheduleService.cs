@@ -79,6 +79,8 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
     public Task<IReadOnlyList<(string Key, Schedule Schedule)>> ListAsync(string model, CancellationToken cancellationToken) =>
         Guard(() => store.ListAsync(model, cancellationToken));
 
+    public Task<OptimizationJob?> CancelJobAsync(string id, CancellationToken cancellationToken) => Guard(() => queue.CancelAsync(id, cancellationToken));
+
     public Task<OptimizationJob?> JobAsync(string id, CancellationToken cancellationToken) => Guard(() => queue.GetAsync(id, cancellationToken));
 
     /// <summary>Checks a model id against configuration; throws <see cref="KeyNotFoundException"/> for an unknown one.</summary>

@@ -94,6 +94,25 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null)
         return Task.CompletedTask;
     }
 
+    public Task<OptimizationJob?> CancelAsync(string id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(id, out var job))
+            {
+                return Task.FromResult<OptimizationJob?>(null);
+            }
+
+            if (job.IsActive)
+            {
+                job = job with { Status = JobStatus.Cancelled, FinishedAt = _time.GetUtcNow() };
+                Finish(job);
+            }
+
+            return Task.FromResult<OptimizationJob?>(job);
+        }
+    }
+
     public Task<long> DepthAsync(CancellationToken cancellationToken = default) => Task.FromResult(Interlocked.Read(ref _depth));
 
     /// <summary>Number of jobs held in memory, finished ones included.</summary>

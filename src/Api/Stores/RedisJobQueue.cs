@@ -145,6 +145,29 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
     public Task ReleaseAsync(OptimizationJob job, CancellationToken cancellationToken = default) =>
         RequeueAsync(Database, job, job.Error, attemptsDelta: -1);
 
+    public async Task<OptimizationJob?> CancelAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var database = Database;
+        var job = await GetAsync(id, cancellationToken);
+        if (job is null)
+        {
+            return null;
+        }
+
+        if (job.IsActive)
+        {
+            job = job with { Status = JobStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow };
+            await FinishAsync(database, job, RedisValue.Null, JobStatus.Cancelled, error: null, result: null);
+        }
+        else if (job.Status == JobStatus.Cancelled && await EntryOf(job) is { IsNullOrEmpty: false } entry)
+        {
+            // The worker that ran it stopped: its stream entry is done with.
+            await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry);
+        }
+
+        return job;
+    }
+
     public async Task<long> DepthAsync(CancellationToken cancellationToken = default) =>
         Math.Max(0, (long)await Database.StringGetAsync(RedisKeys.QueueDepth));
 

@@ -5,6 +5,7 @@ using HsoService.Api.Schedules;
 using HsoService.Api.Telemetry;
 using HsoService.Optimization.Schedules;
 using HsoService.Optimization.Search;
+using HsoService.Optimization.Validated;
 using Microsoft.Extensions.Options;
 
 namespace HsoService.Api.Worker;
@@ -22,6 +23,9 @@ public sealed class OptimizationWorker(
     IOptions<HsoServiceOptions> options,
     ILogger<OptimizationWorker> logger) : BackgroundService
 {
+    /// <summary>How often a running job's state is checked for a cancel.</summary>
+    public static readonly TimeSpan CancelPollInterval = TimeSpan.FromMilliseconds(250);
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value.Worker;
@@ -70,9 +74,11 @@ public sealed class OptimizationWorker(
         activity?.SetTag("hso.mode", job.Mode);
         var stopwatch = Stopwatch.StartNew();
         var solver = Solvers.Parse(job.Solver);
-        var mode = ScheduleModes.ParseOptimizerMode(job.Mode);
+        var mode = ScheduleModes.ParseRequestMode(job.Mode);
         var key = ScheduleKey.For(job.Model, solver, job.Nfe, mode, job.Seed);
         var result = $"/schedules/{job.Model}/{job.Nfe}?solver={job.Solver}&mode={job.Mode}" + (job.Seed == ScheduleKey.DefaultSeed ? "" : $"&seed={job.Seed}");
+        using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var watch = WatchForCancel(job.Id, cancelled);
         try
         {
             if (!job.Force && await schedules.GetAsync(key, stoppingToken) is not null)
@@ -81,12 +87,19 @@ public sealed class OptimizationWorker(
                 return;
             }
 
-            var noise = models.Noise(job.Model);
             telemetry.CountSearch();
-            var search = new HsoOptions { Mode = mode, Solver = solver, Nfe = job.Nfe, Seed = job.Seed };
-            var schedule = await Task.Run(
-                () => HsoOptimizer.Optimize(noise, search, (generation, total) => _ = queue.ReportProgressAsync(job.Id, Math.Min(1.0, (double)generation / Math.Max(total, 1)), CancellationToken.None), stoppingToken),
-                stoppingToken);
+            var schedule = mode == ScheduleMode.Validated
+                ? await ValidatedAsync(job, solver, cancelled.Token)
+                : await Task.Run(
+                    () => HsoOptimizer.Optimize(
+                        models.Noise(job.Model),
+                        new HsoOptions { Mode = mode, Solver = solver, Nfe = job.Nfe, Seed = job.Seed },
+                        (generation, total) => Progress(job.Id, (double)generation / Math.Max(total, 1)),
+                        cancelled.Token),
+                    cancelled.Token);
+
+            // A cancel that arrives after the search finished still wins: nothing is stored for a cancelled job.
+            cancelled.Token.ThrowIfCancellationRequested();
             await schedules.SetAsync(key, schedule, CancellationToken.None);
             await queue.CompleteAsync(job, result, CancellationToken.None);
             telemetry.Optimizations.Add(1, new KeyValuePair<string, object?>("status", JobStatus.Succeeded));
@@ -97,6 +110,12 @@ public sealed class OptimizationWorker(
         {
             await Try(() => queue.ReleaseAsync(job, CancellationToken.None), "release", job);
         }
+        catch (OperationCanceledException) when (cancelled.IsCancellationRequested)
+        {
+            logger.LogInformation("Optimization {Key} cancelled after {ElapsedMs:F0} ms; nothing stored", job.Key, stopwatch.Elapsed.TotalMilliseconds);
+            telemetry.Optimizations.Add(1, new KeyValuePair<string, object?>("status", JobStatus.Cancelled));
+            await Try(() => queue.CancelAsync(job.Id, CancellationToken.None), "acknowledge cancelled", job);
+        }
         catch (Exception e)
         {
             logger.LogWarning(e, "Optimization {Key} failed on attempt {Attempt}", job.Key, job.Attempts);
@@ -105,6 +124,44 @@ public sealed class OptimizationWorker(
             await Try(() => queue.FailAsync(job, e.Message, CancellationToken.None), "fail", job);
         }
     }
+
+    // The validated search measures every candidate, cached HSO schedules of the same key included, on the model.
+    private async Task<Schedule> ValidatedAsync(OptimizationJob job, SolverKind solver, CancellationToken cancellationToken)
+    {
+        var extra = new List<NamedTimes>();
+        foreach (var cachedMode in new[] { ScheduleMode.Paper, ScheduleMode.Robust })
+        {
+            if (await schedules.GetAsync(ScheduleKey.For(job.Model, solver, job.Nfe, cachedMode, job.Seed), cancellationToken) is { } cached)
+            {
+                extra.Add(new NamedTimes($"cached:{cachedMode.Name()}", cached.T));
+            }
+        }
+
+        var validation = models.Validation(job.Model);
+        return await Task.Run(() => validation.Optimize(solver, job.Nfe, extra, fraction => Progress(job.Id, fraction), cancellationToken), cancellationToken);
+    }
+
+    private void Progress(string id, double fraction) => _ = queue.ReportProgressAsync(id, Math.Min(1.0, fraction), CancellationToken.None);
+
+    // Polls the job's state while it runs, so a cancel made through any instance reaches the worker running it.
+    private Timer WatchForCancel(string id, CancellationTokenSource cancelled) => new(
+        _ =>
+        {
+            try
+            {
+                if (queue.GetAsync(id).GetAwaiter().GetResult() is { Status: JobStatus.Cancelled })
+                {
+                    cancelled.Cancel();
+                }
+            }
+            catch (Exception e) when (ScheduleService.IsOutage(e) || e is ObjectDisposedException)
+            {
+                // Checked again on the next tick.
+            }
+        },
+        null,
+        CancelPollInterval,
+        CancelPollInterval);
 
     private async Task Try(Func<Task> action, string what, OptimizationJob job)
     {

@@ -73,6 +73,12 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
             throw new HsoArgumentException($"reference statistics '{settings.ReferenceStatistics}' do not exist", "reference_statistics");
         }
 
+        if (settings.FeatureExtractor is not null && statistics is null)
+        {
+            throw new HsoArgumentException(
+                $"feature extractor '{settings.FeatureExtractor}' has no reference statistics to compare with: write them with hso reference-stats and set ReferenceStatistics", "reference_statistics");
+        }
+
         if (extractor is not null && statistics is not null)
         {
             _encoder = new FeatureEncoder(sessions.Open(extractor, Path.GetRelativePath(pipeline.Folder.Root, extractor)), settings.FeatureOutput);

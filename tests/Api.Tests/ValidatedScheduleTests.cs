@@ -1,0 +1,118 @@
+using System.Net;
+using HsoService.Api.Hosting;
+
+namespace HsoService.Api.Tests;
+
+/// <summary>Mode validated through the service: the worker measures schedules on the model, generation prefers the result, and a cancel stores nothing.</summary>
+public sealed class ValidatedScheduleTests : IDisposable
+{
+    private readonly RedisServer _redis = RedisServer.Shared();
+
+    private static Dictionary<string, string?> Small(int measurements) => new()
+    {
+        ["Hso:Validation:Samples"] = "16",
+        ["Hso:Validation:Measurements"] = measurements.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    [Fact]
+    public async Task A_validated_job_measures_candidates_on_the_model_and_generation_prefers_its_schedule()
+    {
+        using var factory = new ServiceFactory(settings: Small(8));
+        var client = factory.CreateClient();
+
+        // A cached HSO schedule of the same key joins the candidates.
+        var robust = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4 })).JsonAsync();
+        await client.WaitForJobAsync(robust.GetProperty("location").GetString()!);
+
+        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, mode = "validated" });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var body = await accepted.JsonAsync();
+        Assert.Equal("digits16-ddpm:dpmpp2m:4:validated", body.GetProperty("key").GetString());
+        var job = await client.WaitForJobAsync(body.GetProperty("location").GetString()!, 120);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal("/schedules/digits16-ddpm/4?solver=dpmpp2m&mode=validated", job.GetProperty("result").GetString());
+
+        var schedule = await (await client.GetAsync(job.GetProperty("result").GetString())).JsonAsync();
+        Assert.Equal("validated", schedule.GetProperty("mode").GetString());
+        var validation = schedule.GetProperty("validation");
+        Assert.Equal("fd", validation.GetProperty("metric").GetString());
+        Assert.Equal(16, validation.GetProperty("samples").GetInt32());
+        var cost = validation.GetProperty("cost");
+        Assert.Equal(16 * 4 * 8, cost.GetProperty("budget").GetInt64());
+        Assert.InRange(cost.GetProperty("model_evaluations").GetInt64(), 1, 16 * 4 * 8);
+        Assert.Equal("cpu", cost.GetProperty("provider").GetString());
+        var candidates = validation.GetProperty("candidates").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToArray();
+        Assert.Equal<string>(["hso-paper", "hso-robust", "uniform_t:trailing", "uniform_lambda", "edm:7", "ays", "cached:robust"], candidates);
+        Assert.True(validation.GetProperty("score").GetDouble() <= validation.GetProperty("best_candidate_score").GetDouble());
+
+        var generated = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, n = 2, seed = 1, response_format = "b64_json" });
+        Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
+        var result = await generated.JsonAsync();
+        Assert.Equal("cached", result.GetProperty("schedule_source").GetString());
+        Assert.Equal("validated", result.GetProperty("schedule").GetProperty("mode").GetString());
+        Assert.Equal(schedule.GetProperty("t").ToString(), result.GetProperty("schedule").GetProperty("t").ToString());
+
+        var named = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, schedule = "validated", seed = 1 });
+        Assert.Equal(HttpStatusCode.OK, named.StatusCode);
+        var notCached = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 5, schedule = "validated" });
+        Assert.Equal(HttpStatusCode.NotFound, notCached.StatusCode);
+        Assert.Contains("no validated schedule cached for digits16-ddpm dpmpp2m nfe 5", await notCached.Content.ReadAsStringAsync());
+
+        var bad = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 4, mode = "measured" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("paper, robust, validated", await bad.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_cancelled_validated_job_stops_and_leaves_no_schedule(bool redis)
+    {
+        // A budget of 100000 measurements keeps the job running until it is cancelled.
+        using var factory = new ServiceFactory(redis: redis ? _redis.IsolatedConnectionString() : null, settings: Small(100_000));
+        var client = factory.CreateClient();
+        var accepted = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 6, mode = "validated" })).JsonAsync();
+        var location = accepted.GetProperty("location").GetString()!;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var catalog = factory.Service<ModelCatalog>();
+        while ((await (await client.GetAsync(location)).JsonAsync()).GetProperty("progress").GetDouble() == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var cancel = await client.DeleteAsync(location);
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal("cancelled", (await cancel.JsonAsync()).GetProperty("status").GetString());
+
+        // The worker stops: the model evaluations it spends stop growing.
+        await Task.Delay(1500);
+        var spent = catalog.Validation("digits16-ddpm").Scorer().ModelEvaluations;
+        await Task.Delay(1000);
+        Assert.Equal(spent, catalog.Validation("digits16-ddpm").Scorer().ModelEvaluations);
+        Assert.True(spent > 0);
+
+        var job = await (await client.GetAsync(location)).JsonAsync();
+        Assert.Equal("cancelled", job.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/schedules/digits16-ddpm/6?solver=unipc&mode=validated")).StatusCode);
+        var listed = await (await client.GetAsync("/schedules/digits16-ddpm")).JsonAsync();
+        Assert.Empty(listed.GetProperty("schedules").EnumerateArray());
+
+        // Cancelling again answers the same; a finished job cannot be cancelled; an unknown one is not found.
+        Assert.Equal(HttpStatusCode.OK, (await client.DeleteAsync(location)).StatusCode);
+        var done = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5 })).JsonAsync();
+        var doneLocation = done.GetProperty("location").GetString()!;
+        await client.WaitForJobAsync(doneLocation);
+        var conflict = await client.DeleteAsync(doneLocation);
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        Assert.Contains("already succeeded", await conflict.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync("/schedules/jobs/0123456789abcdef")).StatusCode);
+
+        // The key is free again: a new request makes a new job.
+        var again = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 6, mode = "validated" });
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.NotEqual(accepted.GetProperty("job_id").GetString(), (await again.JsonAsync()).GetProperty("job_id").GetString());
+        await client.DeleteAsync((await again.JsonAsync()).GetProperty("location").GetString());
+    }
+
+    public void Dispose() => _redis.Dispose();
+}

@@ -1,0 +1,179 @@
+using HsoService.Optimization.Families;
+using HsoService.Optimization.NoiseSchedules;
+using HsoService.Optimization.Schedules;
+using HsoService.Optimization.Validated;
+
+namespace HsoService.Optimization.Tests.Validated;
+
+public sealed class ValidatedSearchTests
+{
+    /// <summary>
+    /// A stand-in for a measured score: squared lambda distance to a target schedule no candidate matches, charged
+    /// K x NFE model evaluations per measurement as the real scorers are.
+    /// </summary>
+    private sealed class DistanceScorer(NoiseSchedule noise, IReadOnlyList<double> target, int samples = 100, Action<int>? onMeasure = null) : IScheduleScorer
+    {
+        public string Metric => "fd";
+
+        public string Description => "squared lambda distance to a target (test)";
+
+        public int Samples => samples;
+
+        public long Seed => 7;
+
+        public string Provider => "cpu";
+
+        public long ModelEvaluations { get; private set; }
+
+        public int Measurements { get; private set; }
+
+        public long Cost(int nfe) => (long)samples * nfe;
+
+        public double? Score(SolverKind solver, IReadOnlyList<double> times, long allowance, CancellationToken cancellationToken)
+        {
+            var cost = Cost(solver == SolverKind.Ddim ? times.Count : times.Count - 1);
+            if (cost > allowance)
+            {
+                return null;
+            }
+
+            ModelEvaluations += cost;
+            Measurements++;
+            onMeasure?.Invoke(Measurements);
+            return times.Select((t, i) => Math.Pow(noise.Lambda(t) - noise.Lambda(target[i]), 2)).Sum();
+        }
+    }
+
+    private static readonly NoiseSchedule Ddpm = Noise.Ddpm;
+
+    // Uniform in lambda from t = 1 to t = 0.02: interior points and the last end differ from every candidate.
+    private static double[] Target(int nfe) =>
+        [.. ScheduleFamilies.Build(Ddpm, "uniform_lambda", SolverKind.DpmPp2M, nfe, new FamilyOptions { Eps = 0.02 }).T];
+
+    [Fact]
+    public void Beats_every_candidate_within_the_budget_and_reports_what_it_measured()
+    {
+        var scorer = new DistanceScorer(Ddpm, Target(6));
+        var options = new ValidatedOptions { Solver = SolverKind.DpmPp2M, Nfe = 6, Budget = 120 * 100 * 6 };
+        var schedule = ValidatedSearch.Optimize(Ddpm, scorer, options);
+
+        var report = schedule.Validation!;
+        Assert.Equal(ScheduleMode.Validated, schedule.Mode);
+        Assert.Equal(7, schedule.T.Count);
+        Assert.True(schedule.T.Zip(schedule.T.Skip(1)).All(p => p.First > p.Second), "times descend");
+        Assert.Equal(ValidatedOptions.DefaultCandidates, report.Candidates.Select(c => c.Name));
+        Assert.All(report.Candidates, c => Assert.NotNull(c.Score));
+        var best = report.Candidates.MinBy(c => c.Score!.Value)!;
+        Assert.Equal(best.Name, report.BestCandidate);
+        Assert.True(report.Score < 0.5 * best.Score!.Value, $"searched {report.Score} against best candidate {best.Score}");
+        Assert.Equal(report.Score, scorer.Score(SolverKind.DpmPp2M, schedule.T, long.MaxValue, default)!.Value, 12);
+
+        Assert.True(scorer.ModelEvaluations - 600 <= options.Budget, $"spent {scorer.ModelEvaluations - 600} of {options.Budget}");
+        Assert.Equal(report.SchedulesMeasured * 600L, report.Cost.ModelEvaluations);
+        Assert.Equal(options.Budget, report.Cost.Budget);
+        Assert.Equal("cpu", report.Cost.Provider);
+        Assert.Equal(100, report.Samples);
+        Assert.InRange(report.SpearmanMepScore!.Value, -1, 1);
+        Assert.Equal(report.SchedulesMeasured, schedule.Evaluations);
+    }
+
+    [Fact]
+    public void A_tight_budget_is_never_exceeded_and_a_budget_below_one_measurement_is_refused()
+    {
+        foreach (var measurements in new[] { 3, 6, 7, 10 })
+        {
+            var scorer = new DistanceScorer(Ddpm, Target(4));
+            var budget = measurements * 400L + 399;
+            var schedule = ValidatedSearch.Optimize(Ddpm, scorer, new ValidatedOptions { Solver = SolverKind.DpmPp2M, Nfe = 4, Budget = budget });
+            // Never over budget; the lower level may stop short of it (its first vertex is a schedule already measured).
+            Assert.InRange(scorer.Measurements, Math.Min(measurements, 5), measurements);
+            Assert.True(scorer.ModelEvaluations <= budget);
+            // Candidates with identical times (HSO paper and robust agree at NFE 4) are measured once.
+            var distinct = schedule.Validation!.Candidates.Where(c => c.Score is not null).Select(c => string.Join(',', c.T)).Distinct().Count();
+            Assert.Equal(Math.Min(measurements, 5), distinct);
+        }
+
+        var error = Assert.Throws<HsoArgumentException>(() =>
+            ValidatedSearch.Optimize(Ddpm, new DistanceScorer(Ddpm, Target(4)), new ValidatedOptions { Solver = SolverKind.DpmPp2M, Nfe = 4, Budget = 399 }));
+        Assert.Equal("budget", error.ParamName);
+        Assert.Contains("400", error.Message);
+    }
+
+    [Fact]
+    public void Extra_candidates_are_measured_and_can_win()
+    {
+        var target = Target(5);
+        var scorer = new DistanceScorer(Ddpm, target);
+        var schedule = ValidatedSearch.Optimize(
+            Ddpm,
+            scorer,
+            new ValidatedOptions { Solver = SolverKind.DpmPp2M, Nfe = 5, Budget = 7 * 500, Extra = [new NamedTimes("cached:robust", target)] });
+
+        Assert.Equal("cached:robust", schedule.Validation!.BestCandidate);
+        Assert.Equal(0, schedule.Validation.Score, 12);
+        Assert.Equal(target, schedule.T);
+        Assert.Equal("cached:robust", schedule.Validation.ChosenBy);
+    }
+
+    [Fact]
+    public void Is_deterministic_and_cancellable()
+    {
+        var first = ValidatedSearch.Optimize(Ddpm, new DistanceScorer(Ddpm, Target(4)), new ValidatedOptions { Solver = SolverKind.UniPc, Nfe = 4, Budget = 60 * 400 });
+        var second = ValidatedSearch.Optimize(Ddpm, new DistanceScorer(Ddpm, Target(4)), new ValidatedOptions { Solver = SolverKind.UniPc, Nfe = 4, Budget = 60 * 400 });
+        Assert.Equal(first.T, second.T);
+
+        using var cancel = new CancellationTokenSource();
+        var scorer = new DistanceScorer(Ddpm, Target(4), onMeasure: n =>
+        {
+            if (n == 9)
+            {
+                cancel.Cancel();
+            }
+        });
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            ValidatedSearch.Optimize(Ddpm, scorer, new ValidatedOptions { Solver = SolverKind.UniPc, Nfe = 4, Budget = 60 * 400 }, cancellationToken: cancel.Token));
+        Assert.Equal(9, scorer.Measurements);
+    }
+
+    [Fact]
+    public void Lambda_gap_coordinates_round_trip_and_always_give_descending_times()
+    {
+        var times = ScheduleFamilies.Build(Ddpm, "edm:7", SolverKind.DpmPp2M, 8).T;
+        var gaps = new LambdaGaps(Ddpm, times);
+        Assert.Equal(7, gaps.Dimension);
+        var back = gaps.Times(gaps.Start);
+        for (var i = 0; i < times.Count; i++)
+        {
+            Assert.Equal(times[i], back[i], 9);
+        }
+
+        var random = new Random(3);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var z = Enumerable.Range(0, gaps.Dimension).Select(_ => random.NextDouble() * 8 - 4).ToArray();
+            var moved = gaps.Times(z);
+            Assert.Equal(times[0], moved[0]);
+            Assert.Equal(times[^1], moved[^1]);
+            Assert.True(moved.Zip(moved.Skip(1)).All(p => p.First > p.Second), "descending");
+        }
+    }
+
+    [Fact]
+    public void The_spacing_rule_allows_the_measured_best_families_and_rejects_collapsed_points()
+    {
+        foreach (var family in new[] { "uniform_lambda", "edm:7", "uniform_t:trailing" })
+        {
+            Assert.True(ValidatedSpacing.Holds(Ddpm, ScheduleFamilies.Build(Ddpm, family, SolverKind.DpmPp2M, 8).T, 0.2), family);
+        }
+
+        var times = ScheduleFamilies.Build(Ddpm, "uniform_lambda", SolverKind.DpmPp2M, 8).T.ToArray();
+        var squeezed = (double[])times.Clone();
+        squeezed[4] = Ddpm.TFromLambda(Ddpm.Lambda(times[3]) + 0.01);
+        Assert.False(ValidatedSpacing.Holds(Ddpm, squeezed, 0.2));
+
+        // Two points within one trained step of 1/1000 break the rule whatever the fraction.
+        var sameStep = (double[])times.Clone();
+        sameStep[^2] = times[^1] + 0.0002;
+        Assert.False(ValidatedSpacing.Holds(Ddpm, sameStep, 0));
+    }
+}
