@@ -67,13 +67,6 @@ internal static class EvaluateCommand
                 ReferenceSteps = result.GetValue(referenceSteps),
                 CacheDirectory = result.GetRequiredValue(cache),
             };
-            var evaluator = new DigitsEvaluator(pipeline, DigitsDataset.Load(result.GetRequiredValue(data)), options);
-            ConsoleProgress.Run("reference run (cached after the first time)", options.ReferenceSteps * Math.Ceiling(options.ReferenceSamples / (double)pipeline.MaxBatch), report =>
-            {
-                evaluator.EnsureReference(done => report(done));
-                return 0;
-            });
-
             var settings = calibration.Settings(result, result.GetRequiredValue(cache));
             if (scheduleList.Contains(ValidationOptions.Name))
             {
@@ -85,6 +78,13 @@ internal static class EvaluateCommand
                         "calibration-seed");
                 }
             }
+
+            var evaluator = new DigitsEvaluator(pipeline, DigitsDataset.Load(result.GetRequiredValue(data)), options);
+            ConsoleProgress.Run("reference run (cached after the first time)", options.ReferenceSteps * Math.Ceiling(options.ReferenceSamples / (double)pipeline.MaxBatch), report =>
+            {
+                evaluator.EnsureReference(done => report(done));
+                return 0;
+            });
 
             using var validation = new ModelValidation(pipeline, sessions, settings);
             var plan = (from solver in solverList from nfe in nfeList from name in scheduleList select (solver, nfe, name)).ToArray();

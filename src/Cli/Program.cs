@@ -10,6 +10,7 @@ var root = new RootCommand("HSO schedule optimizer: few-step diffusion sampling 
     GenerateCommand.Create(),
     EvaluateCommand.Create(),
     ReferenceStatsCommand.Create(),
+    ReportCommand.Create(),
 };
 
 var parsed = root.Parse(args);

@@ -10,8 +10,25 @@ internal static class ReportWriter
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
+    /// <summary>Reads a <c>report.json</c> written by <see cref="Write"/>.</summary>
+    public static EvaluationReport Read(string path) =>
+        JsonSerializer.Deserialize<EvaluationReport>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: not an evaluation report");
+
+    private const string PlotFont = "DejaVu Sans";
+
+    // SkiaSharp's dependency-free native build cannot find system fonts, so plots would have no text: use the shipped one.
+    private static readonly Lazy<bool> FontRegistered = new(() =>
+    {
+        var assets = Path.Combine(AppContext.BaseDirectory, "Assets");
+        ScottPlot.Fonts.AddFontFile(PlotFont, Path.Combine(assets, "DejaVuSans.ttf"), bold: false, italic: false);
+        ScottPlot.Fonts.AddFontFile(PlotFont, Path.Combine(assets, "DejaVuSans-Bold.ttf"), bold: true, italic: false);
+        ScottPlot.Fonts.Default = PlotFont;
+        return true;
+    });
+
     public static IReadOnlyList<string> Write(EvaluationReport report, string directory)
     {
+        _ = FontRegistered.Value;
         Directory.CreateDirectory(directory);
         var files = new List<string> { Path.Combine(directory, "report.json"), Path.Combine(directory, "report.md") };
         File.WriteAllText(files[0], JsonSerializer.Serialize(report, Json));
@@ -26,11 +43,15 @@ internal static class ReportWriter
                 line.LegendText = schedule;
             }
 
-            plot.Title($"{report.Model}, {solver}: FD-digits ({report.Samples} samples) against NFE");
+            // Clipped at four times the best FD so the good schedules stay apart; worse ones leave the top.
+            var fds = report.Rows.Where(r => r.Solver == solver).Select(r => r.Fd).Where(double.IsFinite).ToArray();
+            var top = Math.Min(fds.Max(), 4 * fds.Min()) * 1.05;
+            plot.Title($"{Path.GetFileName(report.Model.TrimEnd('/'))}, {solver}: FD-digits ({report.Samples} samples, seed {report.Seed}) against NFE");
             plot.XLabel("NFE");
-            plot.YLabel("FD-digits (lower is better)");
-            plot.Axes.SetLimitsY(0, report.Rows.Where(r => r.Solver == solver).Max(r => Math.Min(r.Fd, 200)) * 1.05);
-            plot.ShowLegend();
+            plot.YLabel(top < fds.Max() ? "FD-digits (lower is better; axis clipped)" : "FD-digits (lower is better)");
+            plot.Font.Set(PlotFont);
+            plot.Axes.SetLimitsY(0, top);
+            plot.ShowLegend(ScottPlot.Alignment.UpperRight);
             var path = Path.Combine(directory, $"fd-{solver}.png");
             plot.SavePng(path, 900, 600);
             files.Add(path);
@@ -52,6 +73,24 @@ internal static class ReportWriter
         foreach (var row in report.Rows)
         {
             text.AppendLine(c, $"| {row.Solver} | {row.Nfe} | {row.Schedule} | {row.Fd:F3} | {row.Rmse:F4} | {row.Agreement:P1} | {row.Mep:F5} | {row.Seconds:F1} |");
+        }
+
+        var validated = report.Rows.Where(r => r.Validation is not null).ToArray();
+        if (validated.Length > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Validated schedules: held-out FD (the samples above, whose seeds the search never saw) against the best other schedule in the table, and what each search measured on its calibration set:");
+            text.AppendLine();
+            text.AppendLine("| solver | NFE | held-out FD | best other | its FD | ratio | calibration K | calibration score | best candidate there | chosen by | schedules measured | rho(MEP, score) | model evaluations / budget | search s | provider |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var row in validated)
+            {
+                var v = row.Validation!;
+                var others = report.Rows.Where(r => r.Solver == row.Solver && r.Nfe == row.Nfe && r.Validation is null).ToArray();
+                var best = others.Length == 0 ? null : others.MinBy(r => r.Fd);
+                var rho = v.SpearmanMepScore is { } value ? value.ToString("F2", c) : "-";
+                text.AppendLine(c, $"| {row.Solver} | {row.Nfe} | {row.Fd:F3} | {best?.Schedule ?? "-"} | {(best is null ? "-" : best.Fd.ToString("F3", c))} | {(best is null ? "-" : (row.Fd / best.Fd).ToString("F3", c))} | {v.Samples} | {v.Score:F3} | {v.BestCandidate} ({v.BestCandidateScore:F3}) | {v.ChosenBy} | {v.SchedulesMeasured} | {rho} | {v.Cost.ModelEvaluations:N0} / {v.Cost.Budget:N0} | {v.Cost.Seconds:F1} | {v.Cost.Provider} |");
+            }
         }
 
         text.AppendLine();

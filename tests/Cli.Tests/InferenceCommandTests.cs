@@ -95,5 +95,109 @@ public sealed class InferenceCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(output, "fd-ddim.png")));
     }
 
+    [Fact]
+    public void Optimize_validated_measures_schedules_on_the_model_within_the_budget()
+    {
+        var result = HsoProcess.Run(
+            "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--solver", "dpmpp2m", "--nfe", "4", "--calibration-samples", "16", "--measurements", "8",
+            "--cache-dir", Path.Combine(_scratch.FullName, "cache"), "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var schedule = json.RootElement;
+        Assert.Equal("validated", schedule.GetProperty("mode").GetString());
+        Assert.Equal(5, schedule.GetProperty("t").GetArrayLength());
+        var validation = schedule.GetProperty("validation");
+        Assert.Equal(16, validation.GetProperty("samples").GetInt32());
+        Assert.Equal(6, validation.GetProperty("candidates").GetArrayLength());
+        Assert.Equal(16 * 4 * 8, validation.GetProperty("cost").GetProperty("budget").GetInt64());
+        Assert.InRange(validation.GetProperty("cost").GetProperty("model_evaluations").GetInt64(), 16 * 4 * 5, 16 * 4 * 8);
+        Assert.True(validation.GetProperty("score").GetDouble() <= validation.GetProperty("best_candidate_score").GetDouble());
+
+        var table = HsoProcess.Run(
+            "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--solver", "unipc", "--nfe", "3", "--calibration-samples", "8", "--measurements", "6",
+            "--cache-dir", Path.Combine(_scratch.FullName, "cache"));
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains("on 8 calibration samples", table.Stdout);
+        Assert.Contains("candidate edm:7", table.Stdout);
+        Assert.Contains("model evaluations", table.Stdout);
+    }
+
+    [Theory]
+    [InlineData("give --model", "optimize", "--mode", "validated", "--nfe", "4")]
+    [InlineData("--scheduler-config is required", "optimize", "--nfe", "4")]
+    [InlineData("--measurements must be at least 1", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--measurements", "0")]
+    [InlineData("budget must allow at least one measurement", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--budget", "10")]
+    [InlineData("overlaps the evaluation's seeds", "evaluate", "--schedules", "validated", "--calibration-seed", "2000", "--out", "unused")]
+    public void Validated_mode_bad_input_exits_2_with_one_line(string expected, params string[] args)
+    {
+        var result = HsoProcess.Run(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public void Evaluate_includes_validated_schedules_and_report_merges_runs()
+    {
+        var output = Path.Combine(_scratch.FullName, "validated");
+        var result = HsoProcess.Run(
+            "evaluate", "--model", "digits16-ddpm", "--solvers", "dpmpp2m", "--nfe", "4", "--schedules", "edm,validated", "--n", "64",
+            "--calibration-samples", "16", "--measurements", "6", "--reference-samples", "4", "--reference-steps", "50",
+            "--cache-dir", Path.Combine(_scratch.FullName, "cache"), "--out", output);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("validated dpmpp2m nfe 4: fd", result.Stderr);
+        using (var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json"))))
+        {
+            var rows = report.RootElement.GetProperty("rows").EnumerateArray().ToArray();
+            Assert.Equal(["edm", "validated"], rows.Select(r => r.GetProperty("schedule").GetString()!));
+            Assert.False(rows[0].TryGetProperty("validation", out var none) && none.ValueKind != JsonValueKind.Null);
+            Assert.Equal(16, rows[1].GetProperty("validation").GetProperty("samples").GetInt32());
+            Assert.True(rows[1].GetProperty("fd").GetDouble() > 0);
+        }
+
+        var markdown = File.ReadAllText(Path.Combine(output, "report.md"));
+        Assert.Contains("Validated schedules: held-out FD", markdown);
+        Assert.Contains("| dpmpp2m | 4 |", markdown);
+
+        var second = Path.Combine(_scratch.FullName, "second");
+        Assert.Equal(0, HsoProcess.Run(
+            "evaluate", "--model", "digits16-ddpm", "--solvers", "unipc", "--nfe", "3", "--schedules", "edm", "--n", "64",
+            "--reference-samples", "4", "--reference-steps", "50", "--cache-dir", Path.Combine(_scratch.FullName, "cache"), "--out", second).ExitCode);
+        var merged = Path.Combine(_scratch.FullName, "merged");
+        var merge = HsoProcess.Run("report", Path.Combine(output, "report.json"), Path.Combine(second, "report.json"), "--out", merged);
+        Assert.Equal(0, merge.ExitCode);
+        using (var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(merged, "report.json"))))
+        {
+            Assert.Equal(3, report.RootElement.GetProperty("rows").GetArrayLength());
+            Assert.Equal(2, report.RootElement.GetProperty("correlations").GetArrayLength());
+        }
+
+        Assert.Equal(900, PngHeader(Path.Combine(merged, "fd-unipc.png")).Width);
+
+        var other = Path.Combine(_scratch.FullName, "other");
+        Assert.Equal(0, HsoProcess.Run(
+            "evaluate", "--model", "digits16-ddpm", "--solvers", "unipc", "--nfe", "3", "--schedules", "edm", "--n", "32",
+            "--reference-samples", "4", "--reference-steps", "50", "--cache-dir", Path.Combine(_scratch.FullName, "cache"), "--out", other).ExitCode);
+        var mismatch = HsoProcess.Run("report", Path.Combine(output, "report.json"), Path.Combine(other, "report.json"), "--out", merged);
+        Assert.Equal(2, mismatch.ExitCode);
+        Assert.Contains("reports differ in how they measured", mismatch.Stderr);
+    }
+
+    [Fact]
+    public void Reference_stats_writes_the_real_images_feature_statistics()
+    {
+        var path = Path.Combine(_scratch.FullName, "stats.json");
+        var result = HsoProcess.Run("reference-stats", "--model", "digits16-ddpm", "--images", Path.Combine(Root(), "data", "digits16.csv.gz"), "--out", path);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("1797 images, 128 features", result.Stdout);
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        Assert.Equal(1797, json.RootElement.GetProperty("count").GetInt32());
+        Assert.Equal(128, json.RootElement.GetProperty("mean").GetArrayLength());
+        Assert.Equal(128, json.RootElement.GetProperty("covariance").GetArrayLength());
+        Assert.Equal(File.ReadAllText(Path.Combine(Root(), "models", "digits16-ddpm", "classifier", "reference_statistics.json")), File.ReadAllText(path));
+    }
+
     private static string Root() => HsoService.Tests.Shared.RepositoryRoot.Path;
 }
