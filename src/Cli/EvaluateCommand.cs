@@ -36,12 +36,16 @@ internal static class EvaluateCommand
         var data = new Option<string>("--data") { Description = "the real images (digits16.csv.gz)", DefaultValueFactory = _ => DefaultData() };
         var output = new Option<string>("--out") { Description = "report directory", Required = true };
         var calibration = ValidationOptions.Create();
+        var remeasure = new Option<string?>("--remeasure")
+        {
+            Description = "measure the schedules (times) of an earlier report.json again, for example on another --seed; --solvers, --nfe and an explicit --schedules filter its rows",
+        };
         var provider = ModelSource.ProviderOption();
         var device = ModelSource.DeviceOption();
 
         var command = new Command("evaluate", "Measure schedules on a model: FD-digits, RMSE, label agreement, and their rank correlation with MEP")
         {
-            model, solvers, nfes, schedules, samples, seed, referenceSamples, referenceSteps, cache, data, output, provider, device,
+            model, solvers, nfes, schedules, samples, seed, referenceSamples, referenceSteps, cache, data, output, provider, device, remeasure,
         };
         calibration.AddTo(command);
         command.SetAction(result =>
@@ -68,7 +72,7 @@ internal static class EvaluateCommand
                 CacheDirectory = result.GetRequiredValue(cache),
             };
             var settings = calibration.Settings(result, result.GetRequiredValue(cache));
-            if (scheduleList.Contains(ValidationOptions.Name))
+            if (scheduleList.Contains(ValidationOptions.Name) && result.GetValue(remeasure) is null)
             {
                 var k = settings.SamplesFor(pipeline.Provider);
                 if (settings.Seed < options.Seed + options.Samples && options.Seed < settings.Seed + k)
@@ -87,7 +91,22 @@ internal static class EvaluateCommand
             });
 
             using var validation = new ModelValidation(pipeline, sessions, settings);
-            var plan = (from solver in solverList from nfe in nfeList from name in scheduleList select (solver, nfe, name)).ToArray();
+            var earlier = result.GetValue(remeasure) is { } path ? ReportWriter.Read(path).Rows : null;
+            var filterNames = result.GetResult(schedules) is { Implicit: false };
+            var plan = earlier is null
+                ? (from solver in solverList from nfe in nfeList from name in scheduleList select (solver, nfe, name)).ToArray()
+                : [.. earlier
+                    .Where(r => solverList.Contains(Solvers.Parse(r.Solver)) && nfeList.Contains(r.Nfe) && (!filterNames || scheduleList.Contains(r.Schedule)))
+                    .Select(r => (Solvers.Parse(r.Solver), r.Nfe, r.Schedule))];
+            foreach (var row in earlier ?? [])
+            {
+                if (row.Validation is { } v && v.Seed < options.Seed + options.Samples && options.Seed < v.Seed + v.Samples)
+                {
+                    throw new HsoArgumentException(
+                        $"--seed {options.Seed} overlaps the calibration seeds {v.Seed}..{v.Seed + v.Samples - 1} of the validated {row.Solver} nfe {row.Nfe} schedule: held-out scores need other noise", "seed");
+                }
+            }
+
             var chunks = Math.Ceiling(options.Samples / (double)pipeline.MaxBatch);
             var total = plan.Sum(p => p.nfe * chunks);
             var rows = ConsoleProgress.Run($"evaluating {plan.Length} schedules x {options.Samples} samples", total, report =>
@@ -96,10 +115,13 @@ internal static class EvaluateCommand
                 var list = new List<EvaluationRow>();
                 foreach (var (solver, nfe, name) in plan)
                 {
-                    var schedule = name == ValidationOptions.Name
-                        ? validation.Optimize(solver, nfe, cancellationToken: CancellationToken.None)
-                        : NamedSchedules.Build(pipeline.Noise, name, solver, nfe);
-                    if (schedule.Validation is { } searched)
+                    var previous = earlier?.First(r => r.Solver == solver.Name() && r.Nfe == nfe && r.Schedule == name);
+                    var schedule = previous is not null
+                        ? ScheduleBuilder.Build(pipeline.Noise, solver, nfe, previous.T, ScheduleMode.Explicit) with { Validation = previous.Validation }
+                        : name == ValidationOptions.Name
+                            ? validation.Optimize(solver, nfe, cancellationToken: CancellationToken.None)
+                            : NamedSchedules.Build(pipeline.Noise, name, solver, nfe);
+                    if (previous is null && schedule.Validation is { } searched)
                     {
                         Console.Error.WriteLine(string.Create(
                             CultureInfo.InvariantCulture,

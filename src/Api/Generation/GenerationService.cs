@@ -186,7 +186,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
             return (computed, "computed");
         }
 
-        if (name == ScheduleModes.RequestNames[2])
+        if (name == ScheduleMode.Validated.Name())
         {
             return await schedules.GetAsync(ScheduleKey.For(model, solver, nfe, ScheduleMode.Validated, ScheduleKey.DefaultSeed), cancellationToken) is { } validated
                 ? (validated, "cached")
