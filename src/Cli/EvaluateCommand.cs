@@ -83,21 +83,7 @@ internal static class EvaluateCommand
                 }
             }
 
-            var evaluator = new DigitsEvaluator(pipeline, DigitsDataset.Load(result.GetRequiredValue(data)), options);
-            ConsoleProgress.Run("reference run (cached after the first time)", options.ReferenceSteps * Math.Ceiling(options.ReferenceSamples / (double)pipeline.MaxBatch), report =>
-            {
-                evaluator.EnsureReference(done => report(done));
-                return 0;
-            });
-
-            using var validation = new ModelValidation(pipeline, sessions, settings);
             var earlier = result.GetValue(remeasure) is { } path ? ReportWriter.Read(path).Rows : null;
-            var filterNames = result.GetResult(schedules) is { Implicit: false };
-            var plan = earlier is null
-                ? (from solver in solverList from nfe in nfeList from name in scheduleList select (solver, nfe, name)).ToArray()
-                : [.. earlier
-                    .Where(r => solverList.Contains(Solvers.Parse(r.Solver)) && nfeList.Contains(r.Nfe) && (!filterNames || scheduleList.Contains(r.Schedule)))
-                    .Select(r => (Solvers.Parse(r.Solver), r.Nfe, r.Schedule))];
             foreach (var row in earlier ?? [])
             {
                 if (row.Validation is { } v && v.Seed < options.Seed + options.Samples && options.Seed < v.Seed + v.Samples)
@@ -106,6 +92,21 @@ internal static class EvaluateCommand
                         $"--seed {options.Seed} overlaps the calibration seeds {v.Seed}..{v.Seed + v.Samples - 1} of the validated {row.Solver} nfe {row.Nfe} schedule: held-out scores need other noise", "seed");
                 }
             }
+
+            var evaluator = new DigitsEvaluator(pipeline, DigitsDataset.Load(result.GetRequiredValue(data)), options);
+            ConsoleProgress.Run("reference run (cached after the first time)", options.ReferenceSteps * Math.Ceiling(options.ReferenceSamples / (double)pipeline.MaxBatch), report =>
+            {
+                evaluator.EnsureReference(done => report(done));
+                return 0;
+            });
+
+            using var validation = new ModelValidation(pipeline, sessions, settings);
+            var filterNames = result.GetResult(schedules) is { Implicit: false };
+            var plan = earlier is null
+                ? (from solver in solverList from nfe in nfeList from name in scheduleList select (solver, nfe, name)).ToArray()
+                : [.. earlier
+                    .Where(r => solverList.Contains(Solvers.Parse(r.Solver)) && nfeList.Contains(r.Nfe) && (!filterNames || scheduleList.Contains(r.Schedule)))
+                    .Select(r => (Solvers.Parse(r.Solver), r.Nfe, r.Schedule))];
 
             var chunks = Math.Ceiling(options.Samples / (double)pipeline.MaxBatch);
             var total = plan.Sum(p => p.nfe * chunks);

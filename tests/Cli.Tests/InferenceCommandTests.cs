@@ -160,6 +160,27 @@ public sealed class InferenceCommandTests : IDisposable
         Assert.Contains("Validated schedules: held-out FD", markdown);
         Assert.Contains("| dpmpp2m | 4 |", markdown);
 
+        // The same schedules measured again on other noise: same times, the validated search's record kept.
+        var again = Path.Combine(_scratch.FullName, "again");
+        var remeasured = HsoProcess.Run(
+            "evaluate", "--model", "digits16-ddpm", "--remeasure", Path.Combine(output, "report.json"), "--seed", "9000", "--n", "64",
+            "--reference-samples", "4", "--reference-steps", "50", "--cache-dir", Path.Combine(_scratch.FullName, "cache"), "--out", again);
+        Assert.Equal(0, remeasured.ExitCode);
+        using (var first = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json"))))
+        using (var later = JsonDocument.Parse(File.ReadAllText(Path.Combine(again, "report.json"))))
+        {
+            var before = first.RootElement.GetProperty("rows").EnumerateArray().ToArray();
+            var after = later.RootElement.GetProperty("rows").EnumerateArray().ToArray();
+            Assert.Equal(9000, later.RootElement.GetProperty("seed").GetInt64());
+            Assert.Equal(before.Select(r => r.GetProperty("t").ToString()), after.Select(r => r.GetProperty("t").ToString()));
+            Assert.Equal(16, after[1].GetProperty("validation").GetProperty("samples").GetInt32());
+            Assert.NotEqual(before[1].GetProperty("fd").GetDouble(), after[1].GetProperty("fd").GetDouble());
+        }
+
+        var overlap = HsoProcess.Run("evaluate", "--remeasure", Path.Combine(output, "report.json"), "--seed", "1000000", "--n", "64", "--out", again);
+        Assert.Equal(2, overlap.ExitCode);
+        Assert.Contains("overlaps the calibration seeds", overlap.Stderr);
+
         var second = Path.Combine(_scratch.FullName, "second");
         Assert.Equal(0, HsoProcess.Run(
             "evaluate", "--model", "digits16-ddpm", "--solvers", "unipc", "--nfe", "3", "--schedules", "edm", "--n", "64",
