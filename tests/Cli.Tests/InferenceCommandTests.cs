@@ -125,7 +125,6 @@ public sealed class InferenceCommandTests : IDisposable
 
     [Theory]
     [InlineData("give --model", "optimize", "--mode", "validated", "--nfe", "4")]
-    [InlineData("--scheduler-config is required", "optimize", "--nfe", "4")]
     [InlineData("--measurements must be at least 1", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--measurements", "0")]
     [InlineData("budget must allow at least one measurement", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--budget", "10")]
     [InlineData("overlaps the evaluation's seeds", "evaluate", "--schedules", "validated", "--calibration-seed", "2000", "--out", "unused")]
