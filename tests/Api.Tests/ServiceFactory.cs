@@ -75,6 +75,11 @@ public static class ClientExtensions
         while (true)
         {
             var job = await (await client.GetAsync(location)).JsonAsync();
+            if (job.GetProperty("status").ValueKind != JsonValueKind.String)
+            {
+                throw new InvalidOperationException($"GET {location} answered a problem: {job}");
+            }
+
             var status = job.GetProperty("status").GetString();
             if (status is "succeeded" or "failed" or "cancelled" || DateTime.UtcNow > deadline)
             {

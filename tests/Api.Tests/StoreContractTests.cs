@@ -95,6 +95,36 @@ public abstract class StoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancelled_jobs_stay_cancelled_are_never_taken_and_free_their_key()
+    {
+        var (queued, _) = await Queue.EnqueueAsync(Job("m:unipc:6:validated"));
+        var (running, _) = await Queue.EnqueueAsync(Job("m:unipc:8:validated"));
+        var taken = await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token);
+        Assert.Equal(queued.Id, taken.Id);
+
+        // Cancel the running one; progress arriving afterwards must not bring it back.
+        Assert.Equal(JobStatus.Cancelled, (await Queue.CancelAsync(taken.Id))!.Status);
+        await Queue.ReportProgressAsync(taken.Id, 0.4);
+        Assert.Equal(JobStatus.Cancelled, (await Queue.GetAsync(taken.Id))!.Status);
+        Assert.Equal(JobStatus.Cancelled, (await Queue.CancelAsync(taken.Id))!.Status);
+
+        // A queued one that is cancelled is skipped by the next take.
+        Assert.Equal(JobStatus.Cancelled, (await Queue.CancelAsync(running.Id))!.Status);
+        using (var wait = new CancellationTokenSource(400))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Queue.TakeAsync("c1", wait.Token));
+        }
+
+        var (again, created) = await Queue.EnqueueAsync(Job("m:unipc:6:validated"));
+        Assert.True(created);
+        Assert.NotEqual(taken.Id, again.Id);
+        Assert.Null(await Queue.CancelAsync("no-such-job"));
+
+        await Queue.CompleteAsync(await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token), "/where");
+        Assert.Equal(JobStatus.Succeeded, (await Queue.CancelAsync(again.Id))!.Status);
+    }
+
+    [Fact]
     public async Task Taking_from_an_empty_queue_waits_until_cancelled()
     {
         using var cancel = new CancellationTokenSource(300);

@@ -49,20 +49,27 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null)
         {
             var id = await _channel.Reader.ReadAsync(cancellationToken);
             Interlocked.Decrement(ref _depth);
-            if (_jobs.TryGetValue(id, out var job) && job.Status == JobStatus.Queued)
+            lock (_gate)
             {
-                var running = job with { Status = JobStatus.Running, Attempts = job.Attempts + 1, StartedAt = _time.GetUtcNow() };
-                _jobs[id] = running;
-                return running;
+                // Under the gate, so a cancel cannot be overwritten by the take (nor by progress, below).
+                if (_jobs.TryGetValue(id, out var job) && job.Status == JobStatus.Queued)
+                {
+                    var running = job with { Status = JobStatus.Running, Attempts = job.Attempts + 1, StartedAt = _time.GetUtcNow() };
+                    _jobs[id] = running;
+                    return running;
+                }
             }
         }
     }
 
     public Task ReportProgressAsync(string id, double fraction, CancellationToken cancellationToken = default)
     {
-        if (_jobs.TryGetValue(id, out var job))
+        lock (_gate)
         {
-            _jobs[id] = job with { Progress = fraction };
+            if (_jobs.TryGetValue(id, out var job) && job.IsActive)
+            {
+                _jobs[id] = job with { Progress = fraction };
+            }
         }
 
         return Task.CompletedTask;

@@ -144,24 +144,52 @@ public sealed class OptimizationWorker(
     private void Progress(string id, double fraction) => _ = queue.ReportProgressAsync(id, Math.Min(1.0, fraction), CancellationToken.None);
 
     // Polls the job's state while it runs, so a cancel made through any instance reaches the worker running it.
-    private Timer WatchForCancel(string id, CancellationTokenSource cancelled) => new(
-        _ =>
+    // Asynchronous: blocking pool threads on the store would starve the Redis client under load.
+    private StopOnDispose WatchForCancel(string id, CancellationTokenSource cancelled)
+    {
+        var stop = new CancellationTokenSource();
+        _ = Task.Run(async () =>
         {
+            using var timer = new PeriodicTimer(CancelPollInterval);
             try
             {
-                if (queue.GetAsync(id).GetAwaiter().GetResult() is { Status: JobStatus.Cancelled })
+                while (await timer.WaitForNextTickAsync(stop.Token))
                 {
-                    cancelled.Cancel();
+                    try
+                    {
+                        if (await queue.GetAsync(id, stop.Token) is { Status: JobStatus.Cancelled })
+                        {
+                            await cancelled.CancelAsync();
+                            return;
+                        }
+                    }
+                    catch (Exception e) when (ScheduleService.IsOutage(e))
+                    {
+                        // Checked again on the next tick.
+                    }
                 }
             }
-            catch (Exception e) when (ScheduleService.IsOutage(e) || e is ObjectDisposedException)
+            catch (OperationCanceledException)
             {
-                // Checked again on the next tick.
+                // The job ended.
             }
-        },
-        null,
-        CancelPollInterval,
-        CancelPollInterval);
+            catch (ObjectDisposedException)
+            {
+                // The job ended while a cancel was being signalled.
+            }
+        });
+        return new StopOnDispose(stop);
+    }
+
+    /// <summary>Ends the cancel watch when the job's run ends.</summary>
+    private sealed class StopOnDispose(CancellationTokenSource stop) : IDisposable
+    {
+        public void Dispose()
+        {
+            stop.Cancel();
+            stop.Dispose();
+        }
+    }
 
     private async Task Try(Func<Task> action, string what, OptimizationJob job)
     {
