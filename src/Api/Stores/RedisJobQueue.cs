@@ -15,6 +15,14 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
 {
     private static readonly TimeSpan JobLifetime = TimeSpan.FromDays(7);
     private const string ReleaseActiveScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+    // Marks a job running only while it is still queued or running, atomically, so a cancel is never overwritten.
+    private const string MarkRunningScript = """
+        local status = redis.call('hget', KEYS[1], 'status')
+        if status ~= 'queued' and status ~= 'running' then return 0 end
+        redis.call('hset', KEYS[1], 'status', 'running', 'started_at', ARGV[1], 'progress', '0', 'entry', ARGV[2], 'consumer', ARGV[3])
+        return 1
+        """;
+
     private volatile bool _groupReady;
 
     private IDatabase Database => redis.GetDatabase();
@@ -112,14 +120,17 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
             }
 
             var running = job with { Status = JobStatus.Running, Attempts = attempts, StartedAt = DateTimeOffset.UtcNow, Progress = 0 };
-            await database.HashSetAsync(RedisKeys.Job(id),
-            [
-                new HashEntry("status", running.Status),
-                new HashEntry("started_at", running.StartedAt!.Value.ToString("O")),
-                new HashEntry("progress", "0"),
-                new HashEntry("entry", entry.Id.ToString()),
-                new HashEntry("consumer", consumer),
-            ]);
+            var marked = (int)await database.ScriptEvaluateAsync(
+                MarkRunningScript,
+                [RedisKeys.Job(id)],
+                [running.StartedAt!.Value.ToString("O"), entry.Id.ToString(), consumer]);
+            if (marked == 0)
+            {
+                // Cancelled between the read above and now.
+                await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry.Id);
+                continue;
+            }
+
             return running;
         }
     }
