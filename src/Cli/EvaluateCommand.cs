@@ -54,8 +54,7 @@ internal static class EvaluateCommand
             var nfeList = Split(result.GetRequiredValue(nfes)).Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var v) ? v : throw new HsoArgumentException($"--nfe '{s}' is not an integer", "nfe")).ToArray();
             var scheduleList = Split(result.GetRequiredValue(schedules)).ToArray();
             var modelId = result.GetRequiredValue(model);
-            var onnx = ModelSource.Options(result.GetRequiredValue(provider), result.GetValue(device)) with { MaxBatch = calibration.Batch(result) };
-            var sessions = new HsoService.Inference.Onnx.OnnxSessionFactory(onnx, w => Console.Error.WriteLine($"warning: {w}"));
+            var sessions = ModelSource.Sessions(result.GetRequiredValue(provider), result.GetValue(device), calibration.Batch(result));
             using var opened = ModelSource.Open(modelId, sessions);
             var pipeline = opened as PixelDiffusionPipeline ?? throw new HsoArgumentException($"--model '{modelId}' is a {opened.Kind} model; evaluate measures class-conditional pixel models with a classifier", "model");
             foreach (var nfe in nfeList)

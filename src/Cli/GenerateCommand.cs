@@ -46,7 +46,7 @@ internal static class GenerateCommand
 
             var solverKind = Solvers.Parse(result.GetRequiredValue(solver));
             var steps = result.GetValue(nfe);
-            using var pipeline = ModelSource.Open(result.GetRequiredValue(model), ModelSource.Options(result.GetRequiredValue(provider), result.GetValue(device)), w => Console.Error.WriteLine($"warning: {w}"));
+            using var pipeline = ModelSource.Open(result.GetRequiredValue(model), ModelSource.Sessions(result.GetRequiredValue(provider), result.GetValue(device)));
             Solvers.ValidateNfe(steps, pipeline.Noise.TrainSteps);
             var times = ResolveTimes(pipeline, result.GetRequiredValue(schedule), solverKind, steps);
             var evaluations = (double)steps * (pipeline is PixelDiffusionPipeline pixel ? Math.Ceiling(n / (double)pixel.MaxBatch) : 1);

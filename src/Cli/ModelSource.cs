@@ -8,9 +8,6 @@ namespace HsoService.Cli;
 /// <summary>Resolves <c>--model</c>: a model id found under the shipped <c>models/</c> directory, or a model folder path.</summary>
 internal static class ModelSource
 {
-    public static DiffusionPipeline Open(string model, OnnxOptions options, Action<string> onWarning) =>
-        Open(model, new OnnxSessionFactory(options, onWarning));
-
     public static DiffusionPipeline Open(string model, OnnxSessionFactory sessions)
     {
         var registry = new ModelRegistry(sessions);
@@ -42,6 +39,8 @@ internal static class ModelSource
 
     public static Option<int> DeviceOption() => new("--device") { Description = "CUDA device id", DefaultValueFactory = _ => 0 };
 
-    public static OnnxOptions Options(string provider, int device) =>
-        new() { Provider = provider == "cuda" ? ExecutionProvider.Cuda : ExecutionProvider.Cpu, CudaDeviceId = device };
+    /// <summary>Sessions on the provider (cpu or cuda) and device, with warnings (such as a CUDA fallback) on stderr.</summary>
+    public static OnnxSessionFactory Sessions(string provider = "cpu", int device = 0, int maxBatch = 64) => new(
+        new OnnxOptions { Provider = provider == "cuda" ? ExecutionProvider.Cuda : ExecutionProvider.Cpu, CudaDeviceId = device, MaxBatch = maxBatch },
+        warning => Console.Error.WriteLine($"warning: {warning}"));
 }

@@ -51,9 +51,7 @@ internal static class OptimizeCommand
             if (modeName == ValidationOptions.Name)
             {
                 var modelId = result.GetValue(model) ?? throw new HsoArgumentException("--mode validated measures schedules on a model: give --model", "model");
-                var sessions = new OnnxSessionFactory(
-                    ModelSource.Options(result.GetRequiredValue(provider), result.GetValue(device)) with { MaxBatch = validation.Batch(result) },
-                    w => Console.Error.WriteLine($"warning: {w}"));
+                var sessions = ModelSource.Sessions(result.GetRequiredValue(provider), result.GetValue(device), validation.Batch(result));
                 using var pipeline = ModelSource.Open(modelId, sessions);
                 using var search = new ModelValidation(pipeline, sessions, validation.Settings(result, result.GetRequiredValue(cache)));
                 var nfeValue = result.GetValue(nfe);

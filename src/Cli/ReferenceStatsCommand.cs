@@ -26,7 +26,7 @@ internal static class ReferenceStatsCommand
         };
         command.SetAction(result =>
         {
-            var sessions = new OnnxSessionFactory(new OnnxOptions(), w => Console.Error.WriteLine($"warning: {w}"));
+            var sessions = ModelSource.Sessions();
             using var pipeline = ModelSource.Open(result.GetRequiredValue(model), sessions);
             var encoderPath = result.GetValue(extractor) ?? pipeline.Folder.ClassifierPath
                 ?? throw new HsoArgumentException($"model '{pipeline.Folder.Root}' has no classifier/model.onnx; name one with --feature-extractor", "feature-extractor");

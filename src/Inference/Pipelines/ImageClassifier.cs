@@ -1,5 +1,4 @@
 using HsoService.Inference.Onnx;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace HsoService.Inference.Pipelines;
@@ -10,7 +9,6 @@ namespace HsoService.Inference.Pipelines;
 /// </summary>
 public sealed class ImageClassifier : IDisposable
 {
-    private const int Batch = 256;
     private readonly OnnxGraph _graph;
     private readonly int _channels;
     private readonly int _size;
@@ -32,27 +30,14 @@ public sealed class ImageClassifier : IDisposable
     /// <summary>Features (N x F) and the arg-max label of each of <paramref name="count"/> images.</summary>
     public (float[] Features, int[] Labels) Classify(ReadOnlySpan<float> images, int count)
     {
-        var imageSize = _channels * _size * _size;
-        var features = new float[count * FeatureCount];
+        var outputs = ImageBatches.Run(_graph, "image", images, count, [_channels, _size, _size], [("features", FeatureCount), ("logits", ClassCount)]);
         var labels = new int[count];
-        for (var start = 0; start < count; start += Batch)
+        for (var i = 0; i < count; i++)
         {
-            var batch = Math.Min(Batch, count - start);
-            var input = images.Slice(start * imageSize, batch * imageSize).ToArray();
-            var featureBuffer = new float[batch * FeatureCount];
-            var logits = new float[batch * ClassCount];
-            using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [batch, _channels, _size, _size]);
-            using var featureValue = OrtValue.CreateTensorValueFromMemory(featureBuffer, [batch, FeatureCount]);
-            using var logitValue = OrtValue.CreateTensorValueFromMemory(logits, [batch, ClassCount]);
-            _graph.Run(["image"], [inputValue], ["features", "logits"], [featureValue, logitValue]);
-            featureBuffer.CopyTo(features, start * FeatureCount);
-            for (var i = 0; i < batch; i++)
-            {
-                labels[start + i] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(logits.AsSpan(i * ClassCount, ClassCount));
-            }
+            labels[i] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(outputs[1].AsSpan(i * ClassCount, ClassCount));
         }
 
-        return (features, labels);
+        return (outputs[0], labels);
     }
 
     public void Dispose() => _graph.Dispose();

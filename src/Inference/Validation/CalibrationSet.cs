@@ -81,18 +81,12 @@ public sealed class TextCalibrationSet(StableDiffusionPipeline pipeline, int cou
     {
         var size = 3 * Side * Side;
         var samples = new float[Count * size];
-        var done = 0;
-        for (var p = 0; p < Prompts.Count && p < Count; p++)
+        for (var i = 0; i < Count; i++)
         {
-            // Prompt p takes samples p, p + P, p + 2P, ...: generated as one batch with seeds Seed + p + k P.
-            var indices = Enumerable.Range(0, Count).Where(i => i % Prompts.Count == p).ToArray();
-            foreach (var i in indices)
-            {
-                var one = pipeline.Generate(new TextGenerationRequest(solver, times, Prompts[p], "", Side, Side, 1, Guidance, Seed + i), null, cancellationToken);
-                one.CopyTo(samples, i * size);
-                done += times.Count;
-                onStep?.Invoke(done);
-            }
+            // One at a time: sample i takes prompt i mod P and seed Seed + i, so no two prompts share a batch's seeds.
+            var one = pipeline.Generate(new TextGenerationRequest(solver, times, Prompts[i % Prompts.Count], "", Side, Side, 1, Guidance, Seed + i), null, cancellationToken);
+            one.CopyTo(samples, i * size);
+            onStep?.Invoke((i + 1) * times.Count);
         }
 
         return samples;

@@ -1,5 +1,4 @@
 using HsoService.Inference.Onnx;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace HsoService.Inference.Validation;
@@ -10,7 +9,6 @@ namespace HsoService.Inference.Validation;
 /// </summary>
 public sealed class FeatureEncoder : IDisposable
 {
-    private const int Batch = 256;
     private readonly OnnxGraph _graph;
     private readonly string _input;
     private readonly string _output;
@@ -34,24 +32,8 @@ public sealed class FeatureEncoder : IDisposable
     public string Name => $"{_graph.Name}:{_output}";
 
     /// <summary>Features (count x F) of <paramref name="count"/> images of the given shape.</summary>
-    public float[] Encode(ReadOnlySpan<float> images, int count, int[] shape)
-    {
-        ArgumentNullException.ThrowIfNull(shape);
-        var imageSize = shape.Aggregate(1, (a, b) => a * b);
-        var features = new float[count * FeatureCount];
-        for (var start = 0; start < count; start += Batch)
-        {
-            var batch = Math.Min(Batch, count - start);
-            var input = images.Slice(start * imageSize, batch * imageSize).ToArray();
-            var output = new float[batch * FeatureCount];
-            using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [batch, .. shape.Select(d => (long)d)]);
-            using var outputValue = OrtValue.CreateTensorValueFromMemory(output, [batch, FeatureCount]);
-            _graph.Run([_input], [inputValue], [_output], [outputValue]);
-            output.CopyTo(features, start * FeatureCount);
-        }
-
-        return features;
-    }
+    public float[] Encode(ReadOnlySpan<float> images, int count, int[] shape) =>
+        ImageBatches.Run(_graph, _input, images, count, shape, [(_output, FeatureCount)])[0];
 
     public void Dispose() => _graph.Dispose();
 }
