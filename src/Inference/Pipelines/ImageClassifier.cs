@@ -23,6 +23,9 @@ public sealed class ImageClassifier : IDisposable
         ClassCount = (int)graph.Output("logits").Dimensions[^1];
     }
 
+    /// <summary>The graph, for an encoder that reads its features without loading it again.</summary>
+    internal OnnxGraph Graph => _graph;
+
     public int FeatureCount { get; }
 
     public int ClassCount { get; }

@@ -12,11 +12,16 @@ public sealed class FeatureEncoder : IDisposable
     private readonly OnnxGraph _graph;
     private readonly string _input;
     private readonly string _output;
+    private readonly bool _ownsGraph;
 
-    public FeatureEncoder(OnnxGraph graph, string output = "features")
+    /// <param name="graph">The encoder graph.</param>
+    /// <param name="output">The [batch, features] output.</param>
+    /// <param name="ownsGraph">False when the graph belongs to someone else (a pipeline's classifier) and outlives this.</param>
+    public FeatureEncoder(OnnxGraph graph, string output = "features", bool ownsGraph = true)
     {
         ArgumentNullException.ThrowIfNull(graph);
         _graph = graph;
+        _ownsGraph = ownsGraph;
         _input = graph.Session.InputNames[0];
         _output = output;
         graph.RequireType(_input, TensorElementType.Float);
@@ -35,5 +40,11 @@ public sealed class FeatureEncoder : IDisposable
     public float[] Encode(ReadOnlySpan<float> images, int count, int[] shape) =>
         ImageBatches.Run(_graph, _input, images, count, shape, [(_output, FeatureCount)])[0];
 
-    public void Dispose() => _graph.Dispose();
+    public void Dispose()
+    {
+        if (_ownsGraph)
+        {
+            _graph.Dispose();
+        }
+    }
 }

@@ -81,7 +81,10 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
 
         if (extractor is not null && statistics is not null)
         {
-            _encoder = new FeatureEncoder(sessions.Open(extractor, Path.GetRelativePath(pipeline.Folder.Root, extractor)), settings.FeatureOutput);
+            // The folder's classifier is already open in the pixel pipeline: read its features from there.
+            _encoder = settings.FeatureExtractor is null && pipeline is PixelDiffusionPipeline { Classifier: { } classifier }
+                ? new FeatureEncoder(classifier.Graph, settings.FeatureOutput, ownsGraph: false)
+                : new FeatureEncoder(sessions.Open(extractor, Path.GetRelativePath(pipeline.Folder.Root, extractor)), settings.FeatureOutput);
             var reference = ReferenceStatistics.Load(statistics, _encoder.FeatureCount);
             return new FeatureDistanceScorer(set, _encoder, reference, Path.GetFileName(statistics));
         }
