@@ -73,11 +73,11 @@ internal static class EvaluateCommand
             var settings = calibration.Settings(result, result.GetRequiredValue(cache));
             if (scheduleList.Contains(ValidationOptions.Name) && result.GetValue(remeasure) is null)
             {
-                var k = settings.SamplesFor(pipeline.Provider);
-                if (settings.Seed < options.Seed + options.Samples && options.Seed < settings.Seed + k)
+                var span = settings.SeedCount(pipeline.Provider);
+                if (settings.Seed < options.Seed + options.Samples && options.Seed < settings.Seed + span)
                 {
                     throw new HsoArgumentException(
-                        $"--calibration-seed {settings.Seed} (samples {settings.Seed}..{settings.Seed + k - 1}) overlaps the evaluation's seeds {options.Seed}..{options.Seed + options.Samples - 1}: held-out scores need other noise",
+                        $"--calibration-seed {settings.Seed} (samples {settings.Seed}..{settings.Seed + span - 1}, the search's draw and {settings.ConfirmationDraws} confirmation draws) overlaps the evaluation's seeds {options.Seed}..{options.Seed + options.Samples - 1}: held-out scores need other noise",
                         "calibration-seed");
                 }
             }
@@ -85,10 +85,14 @@ internal static class EvaluateCommand
             var earlier = result.GetValue(remeasure) is { } path ? ReportWriter.Read(path).Rows : null;
             foreach (var row in earlier ?? [])
             {
-                if (row.Validation is { } v && v.Seed < options.Seed + options.Samples && options.Seed < v.Seed + v.Samples)
+                foreach (var start in row.Validation is { } v ? v.ConfirmationSeeds.Prepend(v.Seed) : [])
                 {
-                    throw new HsoArgumentException(
-                        $"--seed {options.Seed} overlaps the calibration seeds {v.Seed}..{v.Seed + v.Samples - 1} of the validated {row.Solver} nfe {row.Nfe} schedule: held-out scores need other noise", "seed");
+                    var k = row.Validation!.Samples;
+                    if (start < options.Seed + options.Samples && options.Seed < start + k)
+                    {
+                        throw new HsoArgumentException(
+                            $"--seed {options.Seed} overlaps the calibration seeds {start}..{start + k - 1} of the validated {row.Solver} nfe {row.Nfe} schedule: held-out scores need other noise", "seed");
+                    }
                 }
             }
 

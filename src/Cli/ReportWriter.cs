@@ -81,15 +81,15 @@ internal static class ReportWriter
             text.AppendLine();
             text.AppendLine("Validated schedules: held-out FD (the samples above, whose seeds the search never saw) against the best other schedule in the table, and what each search measured on its calibration set:");
             text.AppendLine();
-            text.AppendLine("| solver | NFE | held-out FD | best other | its FD | ratio | calibration K | calibration score | best candidate there | chosen by | schedules measured | rho(MEP, score) | model evaluations / budget | search s | provider |");
-            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            text.AppendLine("| solver | NFE | held-out FD | best other | its FD | ratio | calibration K | calibration score | best candidate there | chosen by | confirmation draws: mean score | schedules measured | rho(MEP, score) | model evaluations / budget | search s | provider |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var row in validated)
             {
                 var v = row.Validation!;
                 var others = report.Rows.Where(r => r.Solver == row.Solver && r.Nfe == row.Nfe && r.Validation is null).ToArray();
                 var best = others.Length == 0 ? null : others.MinBy(r => r.Fd);
                 var rho = v.SpearmanMepScore is { } value ? value.ToString("F2", c) : "-";
-                text.AppendLine(c, $"| {row.Solver} | {row.Nfe} | {row.Fd:F3} | {best?.Schedule ?? "-"} | {(best is null ? "-" : best.Fd.ToString("F3", c))} | {(best is null ? "-" : (row.Fd / best.Fd).ToString("F3", c))} | {v.Samples} | {v.Score:F3} | {v.BestCandidate} ({v.BestCandidateScore:F3}) | {v.ChosenBy} | {v.SchedulesMeasured} | {rho} | {v.Cost.ModelEvaluations:N0} / {v.Cost.Budget:N0} | {v.Cost.Seconds:F1} | {v.Cost.Provider} |");
+                text.AppendLine(c, $"| {row.Solver} | {row.Nfe} | {row.Fd:F3} | {best?.Schedule ?? "-"} | {(best is null ? "-" : best.Fd.ToString("F3", c))} | {(best is null ? "-" : (row.Fd / best.Fd).ToString("F3", c))} | {v.Samples} | {v.Score:F3} | {v.BestCandidate} ({v.BestCandidateScore:F3}) | {v.ChosenBy} | {(v.ConfirmationScore is { } confirmed ? string.Create(c, $"{v.ConfirmationSeeds.Count}: {confirmed:F3}") : "-")} | {v.SchedulesMeasured} | {rho} | {v.Cost.ModelEvaluations:N0} / {v.Cost.Budget:N0} | {v.Cost.Seconds:F1} | {v.Cost.Provider} |");
             }
         }
 

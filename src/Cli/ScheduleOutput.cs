@@ -34,6 +34,17 @@ internal static class ScheduleOutput
                 output.WriteLine(string.Create(c, $"  candidate {candidate.Name,-20} {(candidate.Score is { } score ? score.ToString("F4", c) : "-"),10}  mep {candidate.Mep:F5}"));
             }
 
+            foreach (var finalist in validation.Finalists)
+            {
+                var scores = string.Join(", ", finalist.ConfirmationScores.Select(x => x.ToString("F4", c)));
+                output.WriteLine(string.Create(c, $"  finalist  {finalist.Origin,-32} {finalist.Score,10:F4}  confirmation draws {scores} (mean {(finalist.ConfirmationMean is { } mean ? mean.ToString("F4", c) : "-")})"));
+            }
+
+            if (validation.ConfirmationScore is { } confirmed)
+            {
+                output.WriteLine(string.Create(c, $"chosen: {validation.ChosenBy}, mean {validation.Metric} {confirmed:F4} on {validation.ConfirmationSeeds.Count} confirmation draws (seeds {string.Join(", ", validation.ConfirmationSeeds)})"));
+            }
+
             var spearman = validation.SpearmanMepScore is { } correlation ? correlation.ToString("F2", c) : "undefined";
             output.WriteLine(string.Create(c, $"{validation.SchedulesMeasured} schedules measured, Spearman(MEP, {validation.Metric}) {spearman}"));
             output.WriteLine(string.Create(c, $"cost: {validation.Cost.ModelEvaluations} of {validation.Cost.Budget} model evaluations, {validation.Cost.Seconds:F1} s on {validation.Cost.Provider}"));

@@ -26,6 +26,12 @@ internal sealed class ValidationOptions
         Description = "measured schedules the default budget pays for (K x NFE each); default 250 on cuda, 150 on cpu",
     };
 
+    private readonly Option<int> _draws = new("--confirmation-draws")
+    {
+        Description = "fresh draws of K samples the finalists are measured on again before choosing; 0 chooses on the search's draw",
+        DefaultValueFactory = _ => ValidationSettings.DefaultConfirmationDraws,
+    };
+
     private readonly Option<int> _batch = new("--batch") { Description = "largest unet batch (64 suits a CPU; try 1024 on a GPU)", DefaultValueFactory = _ => 64 };
 
     private readonly Option<string?> _extractor = new("--feature-extractor") { Description = "ONNX image encoder for FD (default: the model's classifier)" };
@@ -40,6 +46,7 @@ internal sealed class ValidationOptions
         command.Options.Add(_seed);
         command.Options.Add(_budget);
         command.Options.Add(_measurements);
+        command.Options.Add(_draws);
         command.Options.Add(_batch);
         command.Options.Add(_extractor);
         command.Options.Add(_statistics);
@@ -59,6 +66,7 @@ internal sealed class ValidationOptions
         Measurements = result.GetValue(_measurements) is { } m and < 1
             ? throw new HsoService.Optimization.HsoArgumentException($"--measurements must be at least 1, got {m}", "measurements")
             : result.GetValue(_measurements),
+        ConfirmationDraws = result.GetValue(_draws),
         FeatureExtractor = result.GetValue(_extractor),
         ReferenceStatistics = result.GetValue(_statistics),
         CacheDirectory = cacheDirectory,

@@ -121,6 +121,28 @@ public sealed class InferenceCommandTests : IDisposable
         Assert.Contains("on 8 calibration samples", table.Stdout);
         Assert.Contains("candidate edm:7", table.Stdout);
         Assert.Contains("model evaluations", table.Stdout);
+        Assert.Contains("no confirmation draws", table.Stdout + table.Stderr);
+    }
+
+    [Fact]
+    public void Optimize_validated_chooses_among_finalists_on_fresh_draws()
+    {
+        var result = HsoProcess.Run(
+            "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--solver", "dpmpp2m", "--nfe", "4", "--calibration-samples", "16", "--measurements", "24",
+            "--confirmation-draws", "2", "--cache-dir", Path.Combine(_scratch.FullName, "cache"), "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var validation = json.RootElement.GetProperty("validation");
+        Assert.Equal([1000019L, 1000035L], validation.GetProperty("confirmation_seeds").EnumerateArray().Select(e => e.GetInt64()));
+        var finalists = validation.GetProperty("finalists").EnumerateArray().ToArray();
+        Assert.InRange(finalists.Length, 2, 4);
+        Assert.All(finalists, f => Assert.Equal(2, f.GetProperty("confirmation_scores").GetArrayLength()));
+        var best = finalists.MinBy(f => f.GetProperty("confirmation_mean").GetDouble())!;
+        Assert.Equal(best.GetProperty("origin").GetString(), validation.GetProperty("chosen_by").GetString());
+        Assert.Equal(best.GetProperty("t").ToString(), json.RootElement.GetProperty("t").ToString());
+        Assert.Equal(best.GetProperty("confirmation_mean").GetDouble(), validation.GetProperty("confirmation_score").GetDouble(), 9);
+        Assert.InRange(validation.GetProperty("cost").GetProperty("model_evaluations").GetInt64(), 16 * 4 * 10, 16 * 4 * 24);
     }
 
     [Theory]
@@ -128,6 +150,8 @@ public sealed class InferenceCommandTests : IDisposable
     [InlineData("--measurements must be at least 1", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--measurements", "0")]
     [InlineData("budget must allow at least one measurement", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--budget", "10")]
     [InlineData("overlaps the evaluation's seeds", "evaluate", "--schedules", "validated", "--calibration-seed", "2000", "--out", "unused")]
+    [InlineData("samples 1200..1263, the search's draw and 3 confirmation draws) overlaps the evaluation's seeds", "evaluate", "--schedules", "validated", "--calibration-seed", "1200", "--calibration-samples", "16", "--out", "unused")]
+    [InlineData("confirmation_draws must be in 0..16, got 17", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--confirmation-draws", "17")]
     public void Validated_mode_bad_input_exits_2_with_one_line(string expected, params string[] args)
     {
         var result = HsoProcess.Run(args);

@@ -89,6 +89,10 @@ public sealed class ValidationOptions
     /// <summary>DDIM steps of the long reference run used when a model has no feature extractor.</summary>
     [Range(2, 100000)]
     public int ReferenceSteps { get; set; } = 1000;
+
+    /// <summary>Fresh draws of K samples (the next seeds) on which the search's finalists are measured again before choosing.</summary>
+    [Range(0, HsoService.Inference.Validation.ModelValidation.MaxConfirmationDraws)]
+    public int ConfirmationDraws { get; set; } = HsoService.Inference.Validation.ValidationSettings.DefaultConfirmationDraws;
 }
 
 /// <summary>The background optimization worker.</summary>

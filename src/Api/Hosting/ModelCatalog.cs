@@ -85,6 +85,7 @@ public sealed class ModelCatalog : IDisposable
                     Budget = global.Budget,
                     Measurements = global.Measurements,
                     ReferenceSteps = global.ReferenceSteps,
+                    ConfirmationDraws = global.ConfirmationDraws,
                     FeatureExtractor = model?.FeatureExtractor,
                     FeatureOutput = model?.FeatureOutput ?? "features",
                     ReferenceStatistics = model?.ReferenceStatistics,

@@ -8,40 +8,57 @@ using HsoService.Optimization.Validated;
 namespace HsoService.Inference.Validation;
 
 /// <summary>
-/// Validated searches on one loaded model: builds the calibration set and its scorer once (feature extractor and
-/// reference statistics, or the fallback's reference run read from or written to the cache) and keeps them, with the
-/// scores already measured, for every later search on the model. Safe to share between concurrent searches.
+/// Validated searches on one loaded model: builds the calibration sets and their scorers once (the search's draw and
+/// each confirmation draw; feature extractor and reference statistics, or the fallback's reference runs read from or
+/// written to the cache) and keeps them, with the scores already measured, for every later search on the model. Safe
+/// to share between concurrent searches.
 /// </summary>
 public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFactory sessions, ValidationSettings settings) : IDisposable
 {
     private readonly Lock _gate = new();
     private CalibrationScorer? _scorer;
+    private CalibrationScorer[] _confirmation = [];
     private FeatureEncoder? _encoder;
 
     public DiffusionPipeline Pipeline => pipeline;
 
     public ValidationSettings Settings => settings;
 
-    /// <summary>True when building the scorer computed the fallback's reference run instead of reading it from the cache.</summary>
+    /// <summary>True when building the scorers computed a fallback reference run instead of reading it from the cache.</summary>
     public bool ReferenceComputed { get; private set; }
 
     /// <summary>Times the scorer (and the reference it needs) was built: once per instance.</summary>
     public int ScorerBuilds { get; private set; }
 
-    /// <summary>The scorer, built on first use.</summary>
-    public CalibrationScorer Scorer(CancellationToken cancellationToken = default)
+    /// <summary>The search's scorer, built on first use (with the confirmation draws' scorers).</summary>
+    public CalibrationScorer Scorer(CancellationToken cancellationToken = default) => Scorers(cancellationToken).Search;
+
+    /// <summary>The scorers of the confirmation draws, in order (seeds Seed + K, Seed + 2K, ...).</summary>
+    public IReadOnlyList<CalibrationScorer> ConfirmationScorers(CancellationToken cancellationToken = default) => Scorers(cancellationToken).Confirmation;
+
+    private (CalibrationScorer Search, CalibrationScorer[] Confirmation) Scorers(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             if (_scorer is null)
             {
-                _scorer = Build(cancellationToken);
+                if (settings.ConfirmationDraws is < 0 or > MaxConfirmationDraws)
+                {
+                    throw new HsoArgumentException($"confirmation_draws must be in 0..{MaxConfirmationDraws}, got {settings.ConfirmationDraws}", "confirmation_draws");
+                }
+
+                var k = settings.SamplesFor(pipeline.Provider);
+                var all = Build([.. Enumerable.Range(0, 1 + settings.ConfirmationDraws).Select(r => settings.Seed + ((long)r * k))], k, cancellationToken);
+                (_scorer, _confirmation) = (all[0], all[1..]);
                 ScorerBuilds++;
             }
 
-            return _scorer;
+            return (_scorer, _confirmation);
         }
     }
+
+    /// <summary>Most confirmation draws accepted (each costs the finalists' measurements on K more samples).</summary>
+    public const int MaxConfirmationDraws = 16;
 
     /// <summary>Runs the validated search for a solver and NFE; <paramref name="extra"/> are further candidates (cached schedules).</summary>
     public Schedule Optimize(SolverKind solver, int nfe, IReadOnlyList<NamedTimes>? extra = null, Action<double>? progress = null, CancellationToken cancellationToken = default)
@@ -55,12 +72,12 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
             Budget = settings.BudgetFor(pipeline.Provider, nfe),
             Extra = extra ?? [],
         };
-        return ValidatedSearch.Optimize(pipeline.Noise, scorer, options, progress, cancellationToken);
+        return ValidatedSearch.Optimize(pipeline.Noise, scorer, ConfirmationScorers(cancellationToken), options, progress, cancellationToken);
     }
 
-    private CalibrationScorer Build(CancellationToken cancellationToken)
+    private CalibrationScorer[] Build(long[] seeds, int k, CancellationToken cancellationToken)
     {
-        var set = CalibrationSet.For(pipeline, settings.SamplesFor(pipeline.Provider), settings.Seed);
+        var sets = seeds.Select(seed => CalibrationSet.For(pipeline, k, seed)).ToArray();
         var extractor = settings.FeatureExtractor ?? pipeline.Folder.ClassifierPath;
         var statistics = settings.ReferenceStatistics ?? pipeline.Folder.ReferenceStatisticsPath;
         if (settings.FeatureExtractor is not null && !File.Exists(settings.FeatureExtractor))
@@ -86,20 +103,26 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
                 ? new FeatureEncoder(classifier.Graph, settings.FeatureOutput, ownsGraph: false)
                 : new FeatureEncoder(sessions.Open(extractor, Path.GetRelativePath(pipeline.Folder.Root, extractor)), settings.FeatureOutput);
             var reference = ReferenceStatistics.Load(statistics, _encoder.FeatureCount);
-            return new FeatureDistanceScorer(set, _encoder, reference, Path.GetFileName(statistics));
+            return [.. sets.Select(set => new FeatureDistanceScorer(set, _encoder, reference, Path.GetFileName(statistics)))];
         }
 
         var steps = Math.Min(settings.ReferenceSteps, pipeline.Noise.TrainSteps);
+        return [.. sets.Select(set => new ReferenceDistanceScorer(set, ReferenceRun(set, steps, cancellationToken), steps))];
+    }
+
+    // DDIM through the trained steps from the set's noise: the fallback's target, cached on disk per set.
+    private float[] ReferenceRun(CalibrationSet set, int steps, CancellationToken cancellationToken)
+    {
         var size = set.Count * set.SampleShape.Aggregate(1, (a, b) => a * b);
         var key = ReferenceTrajectoryCache.Key(pipeline.Folder.UnetPath, $"{pipeline.Noise.Hash}|{set.Conditioning}|{set.Seed}|{set.Count}|{steps}|{string.Join('x', set.SampleShape)}");
-        var referenceRun = ReferenceTrajectoryCache.GetOrCompute(
+        var run = ReferenceTrajectoryCache.GetOrCompute(
             key,
             size,
             () => set.Generate(SolverKind.Ddim, ReferenceTrajectoryCache.ReferenceTimes(pipeline.Noise.TrainSteps, steps), null, cancellationToken),
             settings.CacheDirectory,
             out var computed);
-        ReferenceComputed = computed;
-        return new ReferenceDistanceScorer(set, referenceRun, steps);
+        ReferenceComputed |= computed;
+        return run;
     }
 
     public void Dispose() => _encoder?.Dispose();

@@ -6,7 +6,8 @@ namespace HsoService.Inference.Validation;
 /// How a validated search measures schedules on a model: calibration samples K and their seed, the budget of model
 /// evaluations (null: 250 measurements on CUDA, 150 on CPU), the feature extractor and its reference statistics
 /// (default: the model folder's classifier and <c>classifier/reference_statistics.json</c>), and, for the fallback
-/// without one, the reference run's steps and the directory its result is cached in.
+/// without one, the reference run's steps and the directory its result is cached in. The search runs on samples
+/// Seed .. Seed + K - 1; each confirmation draw r = 1 .. <see cref="ConfirmationDraws"/> takes the next K seeds.
 /// </summary>
 public sealed record ValidationSettings
 {
@@ -32,6 +33,12 @@ public sealed record ValidationSettings
     /// <summary>Measured schedules the budget pays for when <see cref="Budget"/> is not set; null: 250 on CUDA, 150 on CPU.</summary>
     public int? Measurements { get; init; }
 
+    /// <summary>Default number of fresh draws of K samples the finalists are measured on again before choosing.</summary>
+    public const int DefaultConfirmationDraws = 3;
+
+    /// <summary>Fresh draws of K samples the finalists are measured on again before choosing (0: choose on the search's draw).</summary>
+    public int ConfirmationDraws { get; init; } = DefaultConfirmationDraws;
+
     /// <summary>An ONNX image encoder to use instead of the folder's classifier.</summary>
     public string? FeatureExtractor { get; init; }
 
@@ -49,6 +56,9 @@ public sealed record ValidationSettings
 
     /// <summary>K for the provider the model runs on.</summary>
     public int SamplesFor(ExecutionProvider provider) => Samples ?? (provider == ExecutionProvider.Cuda ? GpuSamples : CpuSamples);
+
+    /// <summary>How many consecutive seeds from <see cref="Seed"/> calibration uses: K for the search and K per confirmation draw.</summary>
+    public long SeedCount(ExecutionProvider provider) => (long)SamplesFor(provider) * (1 + ConfirmationDraws);
 
     /// <summary>The budget for K samples at an NFE on the provider.</summary>
     public long BudgetFor(ExecutionProvider provider, int nfe) =>

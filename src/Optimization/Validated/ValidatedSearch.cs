@@ -15,8 +15,10 @@ namespace HsoService.Optimization.Validated;
 /// psi = (rho, eps, T_max) of the better parametric family (EDM or uniform lambda) by Nelder-Mead; the lower level
 /// refines the interior lambda points of the best schedule so far by Nelder-Mead with both ends fixed. Both levels
 /// run in sequence rather than nested (a nested lower level per upper-level point would multiply the measured cost)
-/// and every measurement is charged to one budget of model evaluations. The best measured schedule wins, so the
-/// result is never worse on the calibration set than the best candidate.
+/// and every measurement is charged to one budget of model evaluations. With confirmation draws the finalists (the
+/// two best candidates and each level's best schedule when it beat them) are measured again on fresh samples and the
+/// lowest mean there wins: the best of some two hundred measurements of one draw is partly that draw's noise, which
+/// held-out samples do not share. Without them the best measured schedule wins.
 /// </summary>
 public static class ValidatedSearch
 {
@@ -25,16 +27,34 @@ public static class ValidatedSearch
     private const double MinRho = 0.5;
     private const double MaxRho = 50;
 
-    /// <summary>Runs the search; <paramref name="progress"/> receives the fraction of the budget spent.</summary>
+    /// <summary>Finalists at most: the two best candidates, the upper level's best and the lower level's best.</summary>
+    public const int MaxFinalists = 4;
+
+    /// <summary>Runs the search and chooses on its own draw; <paramref name="progress"/> receives the fraction of the budget spent.</summary>
     public static Schedule Optimize(
         NoiseSchedule noise,
         IScheduleScorer scorer,
+        ValidatedOptions options,
+        Action<double>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        Optimize(noise, scorer, [], options, progress, cancellationToken);
+
+    /// <summary>
+    /// Runs the search on <paramref name="scorer"/>'s draw, then measures the finalists on each of the
+    /// <paramref name="confirmation"/> scorers (other draws of the same score and K) and chooses the lowest mean there.
+    /// Their measurements are charged to the same budget, reserved before the search starts.
+    /// </summary>
+    public static Schedule Optimize(
+        NoiseSchedule noise,
+        IScheduleScorer scorer,
+        IReadOnlyList<IScheduleScorer> confirmation,
         ValidatedOptions options,
         Action<double>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(noise);
         ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentNullException.ThrowIfNull(confirmation);
         ArgumentNullException.ThrowIfNull(options);
         Solvers.ValidateNfe(options.Nfe, noise.TrainSteps);
         if (options.UpperShare is < 0 or > 1 || !double.IsFinite(options.UpperShare))
@@ -55,7 +75,18 @@ public static class ValidatedSearch
                 $"budget must allow at least one measurement ({cost} model evaluations = {scorer.Samples} samples x NFE {options.Nfe}), got {budget}", "budget");
         }
 
-        var run = new Run(noise, scorer, options, scorer.ModelEvaluations, budget, progress, cancellationToken);
+        var warnings = new List<string>();
+        var reserve = confirmation.Sum(c => MaxFinalists * c.Cost(options.Nfe));
+        if (reserve > 0 && budget - reserve < ValidatedOptions.DefaultCandidates.Count * cost)
+        {
+            warnings.Add($"no confirmation draws: the budget of {budget} model evaluations cannot pay for {reserve} of them beside the candidates, so the schedule was chosen on the search's own draw");
+            confirmation = [];
+            reserve = 0;
+        }
+
+        var confirmationStart = confirmation.Select(c => c.ModelEvaluations).ToArray();
+        long Spent() => confirmation.Select((c, i) => c.ModelEvaluations - confirmationStart[i]).Sum();
+        var run = new Run(noise, scorer, options, scorer.ModelEvaluations, budget - reserve, p => progress?.Invoke(p * (budget - reserve) / budget), cancellationToken);
         var stopwatch = Stopwatch.StartNew();
         var candidates = run.MeasureCandidates();
         var measured = candidates.Where(c => c.Score is not null).ToArray();
@@ -68,22 +99,60 @@ public static class ValidatedSearch
         run.UpperLevel(candidates);
         run.LowerLevel();
 
+        var chosen = run.Best;
+        var finalists = new List<FinalistScore>();
+        double? confirmationScore = null;
+        if (confirmation.Count > 0)
+        {
+            foreach (var finalist in run.Finalists())
+            {
+                var scores = new List<double>();
+                foreach (var draw in confirmation)
+                {
+                    var allowance = budget - (scorer.ModelEvaluations - run.StartEvaluations) - Spent();
+                    if (draw.Score(options.Solver, finalist.Times, allowance, cancellationToken) is not { } score)
+                    {
+                        break;
+                    }
+
+                    scores.Add(score);
+                }
+
+                finalists.Add(new FinalistScore(finalist.Origin, finalist.Times, finalist.Score, scores));
+                progress?.Invoke(Math.Min(1.0, (double)(scorer.ModelEvaluations - run.StartEvaluations + Spent()) / budget));
+            }
+
+            var confirmed = finalists.Select((f, i) => (f, i)).Where(p => p.f.ConfirmationScores.Count == confirmation.Count).ToArray();
+            if (confirmed.Length == 0)
+            {
+                warnings.Add("no finalist could be measured on every confirmation draw within the budget, so the schedule was chosen on the search's own draw");
+            }
+            else
+            {
+                var (winner, index) = confirmed.MinBy(p => p.f.ConfirmationMean!.Value);
+                chosen = run.FinalistPoints[index];
+                confirmationScore = winner.ConfirmationMean;
+            }
+        }
+
         var report = new ValidationReport
         {
             Metric = scorer.Metric,
             MetricDescription = scorer.Description,
             Samples = scorer.Samples,
             Seed = scorer.Seed,
-            Score = run.Best.Score,
+            Score = chosen.Score,
+            ConfirmationSeeds = [.. confirmation.Select(c => c.Seed)],
+            ConfirmationScore = confirmationScore,
+            Finalists = finalists,
             BestCandidate = bestCandidate.Name,
             BestCandidateScore = bestCandidate.Score!.Value,
-            ChosenBy = run.Best.Origin,
+            ChosenBy = chosen.Origin,
             Candidates = candidates,
             SchedulesMeasured = run.Measured.Count,
             SpearmanMepScore = run.Spearman(),
-            Cost = new ValidationCost(scorer.ModelEvaluations - run.StartEvaluations, budget, stopwatch.Elapsed.TotalSeconds, scorer.Provider),
+            Cost = new ValidationCost(scorer.ModelEvaluations - run.StartEvaluations + Spent(), budget, stopwatch.Elapsed.TotalSeconds, scorer.Provider),
         };
-        var warnings = new List<string>();
         if (scorer.Metric != "fd")
         {
             warnings.Add($"measured by {scorer.Metric} ({scorer.Description}): the model has no feature extractor, so the score is a per-sample distance, which favours blur over sharpness");
@@ -94,15 +163,22 @@ public static class ValidatedSearch
             noise,
             options.Solver,
             options.Nfe,
-            run.Best.Times,
+            chosen.Times,
             ScheduleMode.Validated,
-            run.Best.Parameters,
-            run.Best.Origin,
+            chosen.Parameters,
+            chosen.Origin,
             warnings: warnings);
         return schedule with { Validation = report, Evaluations = run.Measured.Count, ElapsedMs = stopwatch.Elapsed.TotalMilliseconds };
     }
 
     private sealed record Point(double[] Times, double Score, string Origin, ScheduleParameters Parameters);
+
+    private enum Stage
+    {
+        Candidate,
+        Upper,
+        Lower,
+    }
 
     private sealed class Run(
         NoiseSchedule noise,
@@ -114,12 +190,17 @@ public static class ValidatedSearch
         CancellationToken cancellationToken)
     {
         private readonly Dictionary<string, double> _byTimes = new(StringComparer.Ordinal);
+        private readonly Dictionary<Stage, Point> _bestOf = [];
+        private readonly List<Point> _candidates = [];
 
         public long StartEvaluations => startEvaluations;
 
         public List<(double Mep, double Score)> Measured { get; } = [];
 
         public Point Best { get; private set; } = new([], double.PositiveInfinity, "", new ScheduleParameters(null, 0, 0));
+
+        /// <summary>What <see cref="Finalists"/> returned last, in order.</summary>
+        public List<Point> FinalistPoints { get; } = [];
 
         private long Remaining => budget - (scorer.ModelEvaluations - startEvaluations);
 
@@ -150,7 +231,13 @@ public static class ValidatedSearch
                 }
 
                 var mep = MidpointErrorProxy.Value(times.Select(noise.Lambda).ToArray());
-                var score = Measure(times, name, psi ?? new ScheduleParameters(null, times[^1], times[0]), spacing: false);
+                var parameters = psi ?? new ScheduleParameters(null, times[^1], times[0]);
+                var score = Measure(times, name, parameters, Stage.Candidate, spacing: false);
+                if (score is { } value)
+                {
+                    _candidates.Add(new Point(times, value, name, parameters));
+                }
+
                 list.Add(new CandidateScore(name, times, mep, score, score is null ? "not measured: the budget was spent" : null));
             }
 
@@ -188,7 +275,7 @@ public static class ValidatedSearch
 
                     var variant = rho is null ? family : string.Create(CultureInfo.InvariantCulture, $"{family}:{rho:G6}");
                     var times = ScheduleFamilies.Build(noise, variant, options.Solver, options.Nfe, new FamilyOptions { Eps = e, TMax = t }).T.ToArray();
-                    return Measure(times, $"{family} (upper level)", new ScheduleParameters(rho, e, t));
+                    return Measure(times, $"{family} (upper level)", new ScheduleParameters(rho, e, t), Stage.Upper);
                 },
                 origin,
                 steps,
@@ -209,12 +296,35 @@ public static class ValidatedSearch
             var origin = Best;
             var name = origin.Origin.EndsWith("(refined)", StringComparison.Ordinal) ? origin.Origin : $"{origin.Origin} (refined)";
             NelderMead.Minimize(
-                z => Measure(gaps.Times(z), name, origin.Parameters),
+                z => Measure(gaps.Times(z), name, origin.Parameters, Stage.Lower),
                 gaps.Start,
                 [.. Enumerable.Repeat(0.3, gaps.Dimension)],
                 calls,
                 tolerance: 1e-3,
                 cancellationToken: cancellationToken);
+        }
+
+        /// <summary>
+        /// The schedules worth a second look: the two best candidates (distinct times), and the upper and lower levels'
+        /// best schedules where they beat the best candidate on this draw.
+        /// </summary>
+        public IReadOnlyList<Point> Finalists()
+        {
+            FinalistPoints.Clear();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var ranked = _candidates.OrderBy(c => c.Score).ToList();
+            var top = ranked.Count == 0 ? double.PositiveInfinity : ranked[0].Score;
+            var levels = new[] { Stage.Upper, Stage.Lower }
+                .Where(_bestOf.ContainsKey)
+                .Select(s => _bestOf[s])
+                .Where(p => p.Score < top);
+            foreach (var candidate in ranked.Where(c => seen.Add(Key(c.Times))).Take(2))
+            {
+                FinalistPoints.Add(candidate);
+            }
+
+            FinalistPoints.AddRange(levels.Where(p => seen.Add(Key(p.Times))));
+            return FinalistPoints;
         }
 
         public double? Spearman()
@@ -224,7 +334,9 @@ public static class ValidatedSearch
         }
 
         // +infinity for a schedule that breaks the spacing rule (nothing spent), null once the budget cannot pay for it.
-        private double? Measure(double[] times, string origin, ScheduleParameters parameters, bool spacing = true)
+        private static string Key(double[] times) => string.Join(',', times.Select(t => t.ToString("R", CultureInfo.InvariantCulture)));
+
+        private double? Measure(double[] times, string origin, ScheduleParameters parameters, Stage stage, bool spacing = true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (spacing && !ValidatedSpacing.Holds(noise, times, options.MinimumGapFraction))
@@ -232,7 +344,7 @@ public static class ValidatedSearch
                 return double.PositiveInfinity;
             }
 
-            var key = string.Join(',', times.Select(t => t.ToString("R", CultureInfo.InvariantCulture)));
+            var key = Key(times);
             if (!_byTimes.TryGetValue(key, out var score))
             {
                 var measured = scorer.Score(options.Solver, times, Remaining, cancellationToken);
@@ -250,6 +362,11 @@ public static class ValidatedSearch
             if (score < Best.Score)
             {
                 Best = new Point(times, score, origin, parameters);
+            }
+
+            if (!_bestOf.TryGetValue(stage, out var best) || score < best.Score)
+            {
+                _bestOf[stage] = new Point(times, score, origin, parameters);
             }
 
             return score;

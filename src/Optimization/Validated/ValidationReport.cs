@@ -14,11 +14,23 @@ public sealed record ValidationReport
     /// <summary>Calibration samples per measured schedule (K).</summary>
     public required int Samples { get; init; }
 
-    /// <summary>Seed of calibration sample 0; held-out checks must use other seeds.</summary>
+    /// <summary>Seed of calibration sample 0 of the search's draw; held-out checks must use other seeds (see also <see cref="ConfirmationSeeds"/>).</summary>
     public required long Seed { get; init; }
 
-    /// <summary>The chosen schedule's calibration score.</summary>
+    /// <summary>The chosen schedule's calibration score (on the search's draw).</summary>
     public required double Score { get; init; }
+
+    /// <summary>
+    /// Seeds of sample 0 of each confirmation draw (K samples each, disjoint from the search's draw and from each
+    /// other) on which the finalists were measured again before choosing; empty when the search chose on its own draw.
+    /// </summary>
+    public IReadOnlyList<long> ConfirmationSeeds { get; init; } = [];
+
+    /// <summary>The chosen schedule's mean score over the confirmation draws; null without them.</summary>
+    public double? ConfirmationScore { get; init; }
+
+    /// <summary>The schedules measured on the confirmation draws and their scores there; the lowest mean wins.</summary>
+    public IReadOnlyList<FinalistScore> Finalists { get; init; } = [];
 
     /// <summary>The best candidate before the search, and its score.</summary>
     public required string BestCandidate { get; init; }
@@ -41,6 +53,16 @@ public sealed record ValidationReport
 
 /// <summary>One candidate's times, MEP and measured score (null when it could not be built for this model).</summary>
 public sealed record CandidateScore(string Name, IReadOnlyList<double> T, double Mep, double? Score, string? Note = null);
+
+/// <summary>
+/// A finalist of the search (a top candidate or the best schedule of a level), its score on the search's draw and on
+/// each confirmation draw.
+/// </summary>
+public sealed record FinalistScore(string Origin, IReadOnlyList<double> T, double Score, IReadOnlyList<double> ConfirmationScores)
+{
+    /// <summary>Mean over the confirmation draws; null when none was measured.</summary>
+    public double? ConfirmationMean => ConfirmationScores.Count == 0 ? null : ConfirmationScores.Average();
+}
 
 /// <summary>Model evaluations spent and allowed, wall time, and the execution provider.</summary>
 public sealed record ValidationCost(long ModelEvaluations, long Budget, double Seconds, string Provider);

@@ -30,6 +30,9 @@ public sealed class ModelValidationTests
         Assert.InRange(report.Cost.ModelEvaluations, 32L * 4 * 5, report.Cost.Budget);
         Assert.Equal("cpu", report.Cost.Provider);
         Assert.Equal(ValidatedOptions.DefaultCandidates, report.Candidates.Select(c => c.Name));
+        // Ten measurements cannot pay for confirmation draws as well: chosen on the search's draw, and said so.
+        Assert.Empty(report.ConfirmationSeeds);
+        Assert.Contains(schedule.Warnings, w => w.Contains("no confirmation draws", StringComparison.Ordinal));
         Assert.True(report.Score <= report.BestCandidateScore);
         Assert.InRange(report.Score, 1, 200);
         Assert.DoesNotContain(schedule.Warnings, w => w.Contains("no feature extractor", StringComparison.Ordinal));
@@ -44,6 +47,31 @@ public sealed class ModelValidationTests
         Assert.Equal(1, validation.ScorerBuilds);
         Assert.Equal(report.Candidates.Select(c => c.Score), again.Validation!.Candidates.Select(c => c.Score));
         Assert.True(validation.Scorer().ModelEvaluations - spent < report.Cost.ModelEvaluations, "candidates are not measured twice");
+    }
+
+    [Fact]
+    public void Finalists_are_measured_again_on_the_next_seeds_and_the_lowest_mean_there_is_chosen()
+    {
+        var settings = new ValidationSettings { Samples = 16, Measurements = 30, ConfirmationDraws = 2 };
+        using var validation = new ModelValidation(Repository.DigitsPipeline, Sessions, settings);
+        var schedule = validation.Optimize(SolverKind.DpmPp2M, 4);
+
+        var report = schedule.Validation!;
+        Assert.Equal([ValidationSettings.DefaultSeed + 16, ValidationSettings.DefaultSeed + 32], report.ConfirmationSeeds);
+        Assert.Equal(ValidationSettings.DefaultSeed + 16, validation.ConfirmationScorers()[0].Seed);
+        Assert.InRange(report.Finalists.Count, 2, 4);
+        var winner = report.Finalists.MinBy(f => f.ConfirmationMean!.Value)!;
+        Assert.Equal(winner.T, schedule.T);
+        Assert.Equal(winner.Origin, report.ChosenBy);
+
+        // The confirmation scores are real measurements on those seeds: a fresh scorer on seed + 16 agrees.
+        using var fresh = new ModelValidation(Repository.DigitsPipeline, Sessions, settings with { Seed = ValidationSettings.DefaultSeed + 16, ConfirmationDraws = 0 });
+        Assert.Equal(winner.ConfirmationScores[0], fresh.Scorer().Score(SolverKind.DpmPp2M, schedule.T, long.MaxValue, default)!.Value, 6);
+        Assert.NotEqual(winner.ConfirmationScores[0], winner.ConfirmationScores[1]);
+        Assert.True(report.Cost.ModelEvaluations <= report.Cost.Budget, $"spent {report.Cost.ModelEvaluations} of {report.Cost.Budget}");
+        Assert.Equal(
+            validation.Scorer().ModelEvaluations + validation.ConfirmationScorers().Sum(s => s.ModelEvaluations),
+            report.Cost.ModelEvaluations);
     }
 
     [Fact]

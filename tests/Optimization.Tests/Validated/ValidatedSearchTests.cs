@@ -11,7 +11,7 @@ public sealed class ValidatedSearchTests
     /// A stand-in for a measured score: squared lambda distance to a target schedule no candidate matches, charged
     /// K x NFE model evaluations per measurement as the real scorers are.
     /// </summary>
-    private sealed class DistanceScorer(NoiseSchedule noise, IReadOnlyList<double> target, int samples = 100, Action<int>? onMeasure = null) : IScheduleScorer
+    private sealed class DistanceScorer(NoiseSchedule noise, IReadOnlyList<double> target, int samples = 100, Action<int>? onMeasure = null, long seed = 7) : IScheduleScorer
     {
         public string Metric => "fd";
 
@@ -19,7 +19,7 @@ public sealed class ValidatedSearchTests
 
         public int Samples => samples;
 
-        public long Seed => 7;
+        public long Seed => seed;
 
         public string Provider => "cpu";
 
@@ -75,6 +75,70 @@ public sealed class ValidatedSearchTests
         Assert.Equal(100, report.Samples);
         Assert.InRange(report.SpearmanMepScore!.Value, -1, 1);
         Assert.Equal(report.SchedulesMeasured, schedule.Evaluations);
+    }
+
+    [Fact]
+    public void Confirmation_draws_reject_a_refinement_that_only_fits_the_search_draw()
+    {
+        // The search's draw rewards moving towards Target(6) (where HSO robust, then HSO paper, are the nearest
+        // candidates); the two other draws say HSO paper, the runner-up, is exact.
+        var paper = NamedSchedules.Build(Ddpm, NamedSchedules.HsoPaper, SolverKind.DpmPp2M, 6, 66).T;
+        var search = new DistanceScorer(Ddpm, Target(6));
+        var draws = new[] { new DistanceScorer(Ddpm, paper, seed: 107), new DistanceScorer(Ddpm, paper, seed: 207) };
+        var options = new ValidatedOptions { Solver = SolverKind.DpmPp2M, Nfe = 6, Budget = 120 * 100 * 6 };
+        var schedule = ValidatedSearch.Optimize(Ddpm, search, draws, options);
+
+        var report = schedule.Validation!;
+        Assert.Equal(paper, schedule.T);
+        Assert.Equal(NamedSchedules.HsoPaper, report.ChosenBy);
+        Assert.Equal(0, report.ConfirmationScore!.Value, 12);
+        Assert.Equal([107L, 207L], report.ConfirmationSeeds);
+        Assert.Equal(report.Candidates.Single(c => c.Name == NamedSchedules.HsoPaper).Score!.Value, report.Score, 12);
+
+        // Finalists: the two best candidates on the search's draw, then each level's best, which beat them there.
+        Assert.Equal(4, report.Finalists.Count);
+        var ranked = report.Candidates.Where(c => c.Score is not null).OrderBy(c => c.Score).Select(c => c.Name).ToArray();
+        Assert.Equal(ranked.Take(2), report.Finalists.Take(2).Select(f => f.Origin));
+        Assert.EndsWith("(upper level)", report.Finalists[2].Origin, StringComparison.Ordinal);
+        Assert.EndsWith("(refined)", report.Finalists[3].Origin, StringComparison.Ordinal);
+        Assert.True(report.Finalists[3].Score < 0.5 * report.BestCandidateScore, "the refinement won on the search's draw");
+        Assert.All(report.Finalists, f => Assert.Equal(2, f.ConfirmationScores.Count));
+        Assert.True(report.Finalists[3].ConfirmationMean > 0.1, $"refined on the confirmation draws: {report.Finalists[3].ConfirmationMean}");
+
+        // Every draw's measurements are charged to the one budget.
+        Assert.Equal(4, draws[0].Measurements);
+        Assert.Equal(4, draws[1].Measurements);
+        Assert.Equal(search.ModelEvaluations + draws.Sum(d => d.ModelEvaluations), report.Cost.ModelEvaluations);
+        Assert.True(report.Cost.ModelEvaluations <= options.Budget, $"spent {report.Cost.ModelEvaluations} of {options.Budget}");
+    }
+
+    [Fact]
+    public void Confirmation_draws_keep_a_refinement_that_every_draw_agrees_on()
+    {
+        var search = new DistanceScorer(Ddpm, Target(6));
+        var draws = new[] { new DistanceScorer(Ddpm, Target(6), seed: 107) };
+        var options = new ValidatedOptions { Solver = SolverKind.DpmPp2M, Nfe = 6, Budget = 120 * 100 * 6 };
+        var schedule = ValidatedSearch.Optimize(Ddpm, search, draws, options);
+
+        var report = schedule.Validation!;
+        Assert.EndsWith("(refined)", report.ChosenBy, StringComparison.Ordinal);
+        Assert.Equal(report.Score, report.ConfirmationScore!.Value, 12);
+        Assert.True(report.Score < 0.5 * report.BestCandidateScore);
+        Assert.Equal(report.Finalists.MinBy(f => f.ConfirmationMean)!.T, schedule.T);
+        Assert.True(report.Cost.ModelEvaluations <= options.Budget);
+    }
+
+    [Fact]
+    public void A_budget_too_small_for_confirmation_chooses_on_the_search_draw_and_says_so()
+    {
+        var draws = new[] { new DistanceScorer(Ddpm, Target(4), seed: 107) };
+        var schedule = ValidatedSearch.Optimize(
+            Ddpm, new DistanceScorer(Ddpm, Target(4)), draws, new ValidatedOptions { Solver = SolverKind.DpmPp2M, Nfe = 4, Budget = 8 * 400 });
+
+        Assert.Empty(schedule.Validation!.ConfirmationSeeds);
+        Assert.Null(schedule.Validation.ConfirmationScore);
+        Assert.Equal(0, draws[0].Measurements);
+        Assert.Contains(schedule.Warnings, w => w.Contains("no confirmation draws", StringComparison.Ordinal));
     }
 
     [Fact]
