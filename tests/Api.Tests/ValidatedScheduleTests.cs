@@ -8,16 +8,17 @@ public sealed class ValidatedScheduleTests : IDisposable
 {
     private readonly RedisServer _redis = RedisServer.Shared();
 
-    private static Dictionary<string, string?> Small(int measurements) => new()
+    private static Dictionary<string, string?> Small(int measurements, int confirmationDraws = 0) => new()
     {
         ["Hso:Validation:Samples"] = "16",
         ["Hso:Validation:Measurements"] = measurements.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Hso:Validation:ConfirmationDraws"] = confirmationDraws.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     [Fact]
     public async Task A_validated_job_measures_candidates_on_the_model_and_generation_prefers_its_schedule()
     {
-        using var factory = new ServiceFactory(settings: Small(8));
+        using var factory = new ServiceFactory(settings: Small(24, confirmationDraws: 1));
         var client = factory.CreateClient();
 
         // A cached HSO schedule of the same key joins the candidates.
@@ -38,12 +39,15 @@ public sealed class ValidatedScheduleTests : IDisposable
         Assert.Equal("fd", validation.GetProperty("metric").GetString());
         Assert.Equal(16, validation.GetProperty("samples").GetInt32());
         var cost = validation.GetProperty("cost");
-        Assert.Equal(16 * 4 * 8, cost.GetProperty("budget").GetInt64());
-        Assert.InRange(cost.GetProperty("model_evaluations").GetInt64(), 1, 16 * 4 * 8);
+        Assert.Equal(16 * 4 * 24, cost.GetProperty("budget").GetInt64());
+        Assert.InRange(cost.GetProperty("model_evaluations").GetInt64(), 1, 16 * 4 * 24);
         Assert.Equal("cpu", cost.GetProperty("provider").GetString());
         var candidates = validation.GetProperty("candidates").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToArray();
         Assert.Equal<string>(["hso-paper", "hso-robust", "uniform_t:trailing", "uniform_lambda", "edm:7", "ays", "cached:robust"], candidates);
-        Assert.True(validation.GetProperty("score").GetDouble() <= validation.GetProperty("best_candidate_score").GetDouble());
+        // Hso:Validation:ConfirmationDraws = 1: the finalists were measured again on the next 16 seeds.
+        Assert.Equal(1000019, Assert.Single(validation.GetProperty("confirmation_seeds").EnumerateArray()).GetInt64());
+        var winner = validation.GetProperty("finalists").EnumerateArray().MinBy(f => f.GetProperty("confirmation_mean").GetDouble());
+        Assert.Equal(winner.GetProperty("t").ToString(), schedule.GetProperty("t").ToString());
 
         var generated = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, n = 2, seed = 1, response_format = "b64_json" });
         Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
