@@ -77,7 +77,7 @@ public static class ValidatedSearch
 
         var warnings = new List<string>();
         var reserve = confirmation.Sum(c => MaxFinalists * c.Cost(options.Nfe));
-        if (reserve > 0 && budget - reserve < ValidatedOptions.DefaultCandidates.Count * cost)
+        if (reserve > 0 && budget - reserve < (options.Candidates.Count + options.Extra.Count) * cost)
         {
             warnings.Add($"no confirmation draws: the budget of {budget} model evaluations cannot pay for {reserve} of them beside the candidates, so the schedule was chosen on the search's own draw");
             confirmation = [];
