@@ -104,7 +104,8 @@ public static class ValidatedSearch
         double? confirmationScore = null;
         if (confirmation.Count > 0)
         {
-            foreach (var finalist in run.Finalists())
+            var points = run.Finalists();
+            foreach (var finalist in points)
             {
                 var scores = new List<double>();
                 foreach (var draw in confirmation)
@@ -130,7 +131,7 @@ public static class ValidatedSearch
             else
             {
                 var (winner, index) = confirmed.MinBy(p => p.f.ConfirmationMean!.Value);
-                chosen = run.FinalistPoints[index];
+                chosen = points[index];
                 confirmationScore = winner.ConfirmationMean;
             }
         }
@@ -198,9 +199,6 @@ public static class ValidatedSearch
         public List<(double Mep, double Score)> Measured { get; } = [];
 
         public Point Best { get; private set; } = new([], double.PositiveInfinity, "", new ScheduleParameters(null, 0, 0));
-
-        /// <summary>What <see cref="Finalists"/> returned last, in order.</summary>
-        public List<Point> FinalistPoints { get; } = [];
 
         private long Remaining => budget - (scorer.ModelEvaluations - startEvaluations);
 
@@ -310,7 +308,7 @@ public static class ValidatedSearch
         /// </summary>
         public IReadOnlyList<Point> Finalists()
         {
-            FinalistPoints.Clear();
+            var finalists = new List<Point>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var ranked = _candidates.OrderBy(c => c.Score).ToList();
             var top = ranked.Count == 0 ? double.PositiveInfinity : ranked[0].Score;
@@ -320,11 +318,11 @@ public static class ValidatedSearch
                 .Where(p => p.Score < top);
             foreach (var candidate in ranked.Where(c => seen.Add(Key(c.Times))).Take(2))
             {
-                FinalistPoints.Add(candidate);
+                finalists.Add(candidate);
             }
 
-            FinalistPoints.AddRange(levels.Where(p => seen.Add(Key(p.Times))));
-            return FinalistPoints;
+            finalists.AddRange(levels.Where(p => seen.Add(Key(p.Times))));
+            return finalists;
         }
 
         public double? Spearman()
