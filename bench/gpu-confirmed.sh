@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Validated mode with its confirmation stage on a GPU machine, judged on four held-out seeds. For each solver and NFE,
+# `hso evaluate` searches the validated schedule (calibration seed 1000003, K samples, MEASUREMENTS measured schedules'
+# worth of budget, DRAWS confirmation draws) and measures it beside the training-free candidates on 1797 held-out
+# samples (seed 1234); then `--remeasure` measures the same schedules on seeds 5000, 20000 and 40000.
+# The two solvers run side by side (one process each) to keep the GPU busy while the other does CPU work.
+# Run from the repository root with a self-contained hso (staging: ../shared/docs/GPU-RUNS.md).
+# Usage: bench/gpu-confirmed.sh OUTDIR   (env: HSO_APP, PROVIDER, SOLVERS, NFES, K, MEASUREMENTS, DRAWS, N, BATCH)
+set -uo pipefail
+out=${1:?usage: bench/gpu-confirmed.sh OUTDIR}
+app=${HSO_APP:-/tmp/stage/app/hso}
+provider=${PROVIDER:-cuda}
+cache=${CACHE:-/tmp/hso-cache}
+mkdir -p "$out"
+common=(--model models/digits16-ddpm --data data/digits16.csv.gz --provider "$provider" --batch "${BATCH:-1024}" --cache-dir "$cache")
+
+quiet() { tr '\r' '\n' | grep -v '━' | grep -v '^\s*$' | grep -v '^wrote'; }
+
+# The reference runs (RMSE) of each held-out seed are cached once, and the first one proves the provider is the one asked for.
+"$app" evaluate "${common[@]}" --solvers dpmpp2m --nfe 4 --schedules edm --n 128 --seed 1234 --out "$out/warmup" 2>&1 | quiet
+grep -q "\"execution_provider\": \"$provider\"" "$out/warmup/report.json" || { echo "warm-up did not run on $provider"; exit 1; }
+(for seed in 5000 20000 40000; do
+  "$app" evaluate "${common[@]}" --solvers dpmpp2m --nfe 4 --schedules edm --n 128 --seed "$seed" --out "$out/warmup-$seed" 2>&1 | quiet
+done) > "$out/warmup.log" 2>&1 &
+
+stream() {
+  local solver=$1
+  for nfe in ${NFES:-6 8 4 5 10}; do
+    local dir="$out/$solver-$nfe" start
+    start=$(date +%s%N)
+    "$app" evaluate "${common[@]}" --solvers "$solver" --nfe "$nfe" --n "${N:-1797}" --seed 1234 \
+      --schedules uniform_t,uniform_lambda,edm,ays,hso-paper,hso-robust,validated \
+      --calibration-samples "${K:-2048}" --measurements "${MEASUREMENTS:-160}" --confirmation-draws "${DRAWS:-4}" \
+      --out "$dir/seed-1234" 2>&1 | quiet
+    echo "$solver nfe $nfe seed 1234 (search + evaluation): $(( ($(date +%s%N) - start) / 1000000 )) ms"
+    for seed in 5000 20000 40000; do
+      start=$(date +%s%N)
+      "$app" evaluate "${common[@]}" --remeasure "$dir/seed-1234/report.json" --n "${N:-1797}" --seed "$seed" \
+        --solvers "$solver" --nfe "$nfe" --out "$dir/seed-$seed" 2>&1 | quiet
+      echo "$solver nfe $nfe seed $seed: $(( ($(date +%s%N) - start) / 1000000 )) ms"
+    done
+  done
+}
+
+for solver in ${SOLVERS:-dpmpp2m unipc}; do
+  stream "$solver" > "$out/$solver.log" 2>&1 &
+done
+wait
+cat "$out"/*.log
