@@ -127,9 +127,13 @@ internal static class EvaluateCommand
                             : NamedSchedules.Build(pipeline.Noise, name, solver, nfe);
                     if (previous is null && schedule.Validation is { } searched)
                     {
+                        // The choice and its times go to the log too, so that a lost report can be measured again from the log alone.
+                        var confirmed = searched.ConfirmationScore is { } mean
+                            ? string.Create(CultureInfo.InvariantCulture, $", {mean:F3} mean over {searched.ConfirmationSeeds.Count} confirmation draws")
+                            : "";
                         Console.Error.WriteLine(string.Create(
                             CultureInfo.InvariantCulture,
-                            $"validated {solver.Name()} nfe {nfe}: {searched.Metric} {searched.Score:F3} on {searched.Samples} calibration samples (best candidate {searched.BestCandidate} {searched.BestCandidateScore:F3}), {searched.SchedulesMeasured} schedules, {searched.Cost.ModelEvaluations} model evaluations, {searched.Cost.Seconds:F1} s on {searched.Cost.Provider}"));
+                            $"validated {solver.Name()} nfe {nfe}: {searched.Metric} {searched.Score:F3} on {searched.Samples} calibration samples{confirmed} (best candidate {searched.BestCandidate} {searched.BestCandidateScore:F3}), chosen {searched.ChosenBy}, t = [{string.Join(", ", schedule.T.Select(t => t.ToString("R", CultureInfo.InvariantCulture)))}], {searched.SchedulesMeasured} schedules, {searched.Cost.ModelEvaluations} model evaluations, {searched.Cost.Seconds:F1} s on {searched.Cost.Provider}"));
                     }
 
                     var before = done;

@@ -177,6 +177,13 @@ public sealed class InferenceCommandTests : IDisposable
             Assert.False(rows[0].TryGetProperty("validation", out var none) && none.ValueKind != JsonValueKind.Null);
             Assert.Equal(16, rows[1].GetProperty("validation").GetProperty("samples").GetInt32());
             Assert.True(rows[1].GetProperty("fd").GetDouble() > 0);
+
+            // The log line alone names the choice and its exact times (a lost report can be measured again from it).
+            var line = result.Stderr.Split('\n').Single(l => l.StartsWith("validated dpmpp2m nfe 4:", StringComparison.Ordinal));
+            Assert.Contains($"chosen {rows[1].GetProperty("validation").GetProperty("chosen_by").GetString()},", line);
+            var logged = line[(line.IndexOf("t = [", StringComparison.Ordinal) + 5)..line.IndexOf(']', StringComparison.Ordinal)]
+                .Split(", ").Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(rows[1].GetProperty("t").EnumerateArray().Select(e => e.GetDouble()), logged);
         }
 
         var markdown = File.ReadAllText(Path.Combine(output, "report.md"));
