@@ -32,6 +32,12 @@ internal sealed class ValidationOptions
         DefaultValueFactory = _ => ValidationSettings.DefaultConfirmationDraws,
     };
 
+    private readonly Option<string> _rule = new("--confirmation-rule")
+    {
+        Description = "how the finalists are chosen among on the confirmation draws: mean (lowest mean) or every-draw (a searched schedule must beat the best candidate on every draw)",
+        DefaultValueFactory = _ => "mean",
+    };
+
     private readonly Option<int> _batch = new("--batch") { Description = "largest unet batch (64 suits a CPU; try 1024 on a GPU)", DefaultValueFactory = _ => 64 };
 
     private readonly Option<string?> _extractor = new("--feature-extractor") { Description = "ONNX image encoder for FD (default: the model's classifier)" };
@@ -47,6 +53,7 @@ internal sealed class ValidationOptions
         command.Options.Add(_budget);
         command.Options.Add(_measurements);
         command.Options.Add(_draws);
+        command.Options.Add(_rule);
         command.Options.Add(_batch);
         command.Options.Add(_extractor);
         command.Options.Add(_statistics);
@@ -67,6 +74,7 @@ internal sealed class ValidationOptions
             ? throw new HsoService.Optimization.HsoArgumentException($"--measurements must be at least 1, got {m}", "measurements")
             : result.GetValue(_measurements),
         ConfirmationDraws = result.GetValue(_draws),
+        ConfirmationRule = HsoService.Optimization.Validated.ConfirmationRules.Parse(result.GetValue(_rule), "confirmation-rule"),
         FeatureExtractor = result.GetValue(_extractor),
         ReferenceStatistics = result.GetValue(_statistics),
         CacheDirectory = cacheDirectory,

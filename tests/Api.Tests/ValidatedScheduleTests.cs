@@ -46,6 +46,7 @@ public sealed class ValidatedScheduleTests : IDisposable
         Assert.Equal<string>(["hso-paper", "hso-robust", "uniform_t:trailing", "uniform_lambda", "edm:7", "ays", "cached:robust"], candidates);
         // Hso:Validation:ConfirmationDraws = 1: the finalists were measured again on the next 16 seeds.
         Assert.Equal(1000019, Assert.Single(validation.GetProperty("confirmation_seeds").EnumerateArray()).GetInt64());
+        Assert.Equal("mean", validation.GetProperty("confirmation_rule").GetString());
         var winner = validation.GetProperty("finalists").EnumerateArray().MinBy(f => f.GetProperty("confirmation_mean").GetDouble());
         Assert.Equal(winner.GetProperty("t").ToString(), schedule.GetProperty("t").ToString());
 
@@ -65,6 +66,45 @@ public sealed class ValidatedScheduleTests : IDisposable
         var bad = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 4, mode = "measured" });
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("paper, robust, validated", await bad.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_every_draw_rule_set_in_configuration_governs_the_choice()
+    {
+        var settings = Small(24, confirmationDraws: 2);
+        settings["Hso:Validation:ConfirmationRule"] = "every-draw";
+        using var factory = new ServiceFactory(settings: settings);
+        var client = factory.CreateClient();
+        var accepted = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 4, mode = "validated" })).JsonAsync();
+        var job = await client.WaitForJobAsync(accepted.GetProperty("location").GetString()!, 120);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+
+        var schedule = await (await client.GetAsync(job.GetProperty("result").GetString())).JsonAsync();
+        var validation = schedule.GetProperty("validation");
+        Assert.Equal("every-draw", validation.GetProperty("confirmation_rule").GetString());
+        var names = validation.GetProperty("candidates").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToHashSet();
+        var finalists = validation.GetProperty("finalists").EnumerateArray()
+            .Select(f => (Origin: f.GetProperty("origin").GetString()!, T: f.GetProperty("t").ToString(), Scores: f.GetProperty("confirmation_scores").EnumerateArray().Select(e => e.GetDouble()).ToArray()))
+            .ToArray();
+        var family = finalists.Where(f => names.Contains(f.Origin)).MinBy(f => f.Scores.Average());
+        var chosen = finalists.Single(f => f.T == schedule.GetProperty("t").ToString());
+        Assert.Equal(chosen.Origin, validation.GetProperty("chosen_by").GetString());
+        if (names.Contains(chosen.Origin))
+        {
+            Assert.Equal(family.Origin, chosen.Origin);
+        }
+        else
+        {
+            Assert.All(chosen.Scores.Zip(family.Scores), s => Assert.True(s.First < s.Second, $"{chosen.Origin} {s.First} vs {family.Origin} {s.Second}"));
+        }
+    }
+
+    [Fact]
+    public void An_unknown_confirmation_rule_stops_the_service_at_start_and_names_the_setting()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:Validation:ConfirmationRule"] = "median" });
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        Assert.Contains("Hso:Validation:ConfirmationRule must be one of mean, every-draw", error.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -135,6 +135,7 @@ public sealed class InferenceCommandTests : IDisposable
         using var json = JsonDocument.Parse(result.Stdout);
         var validation = json.RootElement.GetProperty("validation");
         Assert.Equal([1000019L, 1000035L], validation.GetProperty("confirmation_seeds").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal("mean", validation.GetProperty("confirmation_rule").GetString());
         var finalists = validation.GetProperty("finalists").EnumerateArray().ToArray();
         Assert.InRange(finalists.Length, 2, 4);
         Assert.All(finalists, f => Assert.Equal(2, f.GetProperty("confirmation_scores").GetArrayLength()));
@@ -151,6 +152,7 @@ public sealed class InferenceCommandTests : IDisposable
     [InlineData("budget must allow at least one measurement", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--budget", "10")]
     [InlineData("overlaps the evaluation's seeds", "evaluate", "--schedules", "validated", "--calibration-seed", "2000", "--out", "unused")]
     [InlineData("samples 1200..1263, the search's draw and 3 confirmation draws) overlaps the evaluation's seeds", "evaluate", "--schedules", "validated", "--calibration-seed", "1200", "--calibration-samples", "16", "--out", "unused")]
+    [InlineData("confirmation-rule must be one of mean, every-draw, got 'median'", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--confirmation-rule", "median")]
     [InlineData("confirmation_draws must be in 0..16, got 17", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--confirmation-draws", "17")]
     public void Validated_mode_bad_input_exits_2_with_one_line(string expected, params string[] args)
     {

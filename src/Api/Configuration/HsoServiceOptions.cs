@@ -93,6 +93,12 @@ public sealed class ValidationOptions
     /// <summary>Fresh draws of K samples (the next seeds) on which the search's finalists are measured again before choosing.</summary>
     [Range(0, HsoService.Inference.Validation.ModelValidation.MaxConfirmationDraws)]
     public int ConfirmationDraws { get; set; } = HsoService.Inference.Validation.ValidationSettings.DefaultConfirmationDraws;
+
+    /// <summary>
+    /// How the finalists are chosen among on the confirmation draws: <c>mean</c> (lowest mean score) or
+    /// <c>every-draw</c> (a searched schedule must beat the best training-free candidate on every draw).
+    /// </summary>
+    public string ConfirmationRule { get; set; } = "mean";
 }
 
 /// <summary>The background optimization worker.</summary>

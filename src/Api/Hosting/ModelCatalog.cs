@@ -5,6 +5,7 @@ using HsoService.Inference.Pipelines;
 using HsoService.Inference.Validation;
 using HsoService.Optimization.NoiseSchedules;
 using HsoService.Optimization.Schedules;
+using HsoService.Optimization.Validated;
 using Microsoft.Extensions.Options;
 
 namespace HsoService.Api.Hosting;
@@ -86,6 +87,7 @@ public sealed class ModelCatalog : IDisposable
                     Measurements = global.Measurements,
                     ReferenceSteps = global.ReferenceSteps,
                     ConfirmationDraws = global.ConfirmationDraws,
+                    ConfirmationRule = ConfirmationRules.Parse(global.ConfirmationRule, "Hso:Validation:ConfirmationRule"),
                     FeatureExtractor = model?.FeatureExtractor,
                     FeatureOutput = model?.FeatureOutput ?? "features",
                     ReferenceStatistics = model?.ReferenceStatistics,

@@ -21,7 +21,12 @@ public static class ServiceRegistration
     public static WebApplicationBuilder AddHsoService(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<HsoServiceOptions>().Bind(builder.Configuration.GetSection(HsoServiceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        // Data annotations do not reach nested sections, so the validation section's rule is checked here, at start.
+        services.AddOptions<HsoServiceOptions>().Bind(builder.Configuration.GetSection(HsoServiceOptions.Section)).ValidateDataAnnotations()
+            .Validate(
+                o => HsoService.Optimization.Validated.ConfirmationRules.Names.Contains(o.Validation.ConfirmationRule),
+                $"Hso:Validation:ConfirmationRule must be one of {string.Join(", ", HsoService.Optimization.Validated.ConfirmationRules.Names)}")
+            .ValidateOnStart();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<HsoTelemetry>();
         services.AddSingleton<ScheduleService>();

@@ -71,6 +71,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
             Nfe = nfe,
             Budget = settings.BudgetFor(pipeline.Provider, nfe),
             Extra = extra ?? [],
+            ConfirmationRule = settings.ConfirmationRule,
         };
         return ValidatedSearch.Optimize(pipeline.Noise, scorer, ConfirmationScorers(cancellationToken), options, progress, cancellationToken);
     }

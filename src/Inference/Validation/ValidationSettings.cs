@@ -39,6 +39,9 @@ public sealed record ValidationSettings
     /// <summary>Fresh draws of K samples the finalists are measured on again before choosing (0: choose on the search's draw).</summary>
     public int ConfirmationDraws { get; init; } = DefaultConfirmationDraws;
 
+    /// <summary>How the finalists are chosen among on the confirmation draws (lowest mean by default).</summary>
+    public HsoService.Optimization.Validated.ConfirmationRule ConfirmationRule { get; init; }
+
     /// <summary>An ONNX image encoder to use instead of the folder's classifier.</summary>
     public string? FeatureExtractor { get; init; }
 

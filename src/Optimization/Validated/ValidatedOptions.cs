@@ -34,6 +34,9 @@ public sealed record ValidatedOptions
     /// <summary>Further schedules measured as candidates (for example those already cached), by name.</summary>
     public IReadOnlyList<NamedTimes> Extra { get; init; } = [];
 
+    /// <summary>How the finalists are chosen among once measured on confirmation draws.</summary>
+    public ConfirmationRule ConfirmationRule { get; init; } = ConfirmationRule.Mean;
+
     /// <summary>Seed of the HSO candidates' differential evolution.</summary>
     public int HsoSeed { get; init; } = 66;
 }

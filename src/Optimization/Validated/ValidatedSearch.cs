@@ -16,9 +16,10 @@ namespace HsoService.Optimization.Validated;
 /// refines the interior lambda points of the best schedule so far by Nelder-Mead with both ends fixed. Both levels
 /// run in sequence rather than nested (a nested lower level per upper-level point would multiply the measured cost)
 /// and every measurement is charged to one budget of model evaluations. With confirmation draws the finalists (the
-/// two best candidates and each level's best schedule when it beat them) are measured again on fresh samples and the
-/// lowest mean there wins: the best of some two hundred measurements of one draw is partly that draw's noise, which
-/// held-out samples do not share. Without them the best measured schedule wins.
+/// two best candidates and each level's best schedule when it beat them) are measured again on fresh samples and
+/// chosen among by <see cref="ConfirmationRule"/> (by default the lowest mean): the best of some two hundred
+/// measurements of one draw is partly that draw's noise, which held-out samples do not share. Without them the best
+/// measured schedule wins.
 /// </summary>
 public static class ValidatedSearch
 {
@@ -41,7 +42,8 @@ public static class ValidatedSearch
 
     /// <summary>
     /// Runs the search on <paramref name="scorer"/>'s draw, then measures the finalists on each of the
-    /// <paramref name="confirmation"/> scorers (other draws of the same score and K) and chooses the lowest mean there.
+    /// <paramref name="confirmation"/> scorers (other draws of the same score and K) and chooses among them there by
+    /// the options' <see cref="ValidatedOptions.ConfirmationRule"/>.
     /// Their measurements are charged to the same budget, reserved before the search starts.
     /// </summary>
     public static Schedule Optimize(
@@ -102,10 +104,11 @@ public static class ValidatedSearch
         var chosen = run.Best;
         var finalists = new List<FinalistScore>();
         double? confirmationScore = null;
+        string? rule = null;
         if (confirmation.Count > 0)
         {
             var points = run.Finalists();
-            foreach (var finalist in points)
+            foreach (var (finalist, _) in points)
             {
                 var scores = new List<double>();
                 foreach (var draw in confirmation)
@@ -130,9 +133,18 @@ public static class ValidatedSearch
             }
             else
             {
-                var (winner, index) = confirmed.MinBy(p => p.f.ConfirmationMean!.Value);
-                chosen = points[index];
+                var eligible = confirmed;
+                var baseline = confirmed.Where(p => !points[p.i].Searched).ToArray();
+                if (options.ConfirmationRule == ConfirmationRule.EveryDraw && baseline.Length > 0)
+                {
+                    var family = baseline.MinBy(p => p.f.ConfirmationMean!.Value).f.ConfirmationScores;
+                    eligible = [.. confirmed.Where(p => !points[p.i].Searched || p.f.ConfirmationScores.Zip(family).All(s => s.First < s.Second))];
+                }
+
+                var (winner, index) = eligible.MinBy(p => p.f.ConfirmationMean!.Value);
+                chosen = points[index].Point;
                 confirmationScore = winner.ConfirmationMean;
+                rule = options.ConfirmationRule.Name();
             }
         }
 
@@ -145,6 +157,7 @@ public static class ValidatedSearch
             Score = chosen.Score,
             ConfirmationSeeds = [.. confirmation.Select(c => c.Seed)],
             ConfirmationScore = confirmationScore,
+            ConfirmationRule = rule,
             Finalists = finalists,
             BestCandidate = bestCandidate.Name,
             BestCandidateScore = bestCandidate.Score!.Value,
@@ -304,11 +317,11 @@ public static class ValidatedSearch
 
         /// <summary>
         /// The schedules worth a second look: the two best candidates (distinct times), and the upper and lower levels'
-        /// best schedules where they beat the best candidate on this draw.
+        /// best schedules where they beat the best candidate on this draw (<c>Searched</c>).
         /// </summary>
-        public IReadOnlyList<Point> Finalists()
+        public IReadOnlyList<(Point Point, bool Searched)> Finalists()
         {
-            var finalists = new List<Point>();
+            var finalists = new List<(Point, bool)>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var ranked = _candidates.OrderBy(c => c.Score).ToList();
             var top = ranked.Count == 0 ? double.PositiveInfinity : ranked[0].Score;
@@ -318,10 +331,10 @@ public static class ValidatedSearch
                 .Where(p => p.Score < top);
             foreach (var candidate in ranked.Where(c => seen.Add(Key(c.Times))).Take(2))
             {
-                finalists.Add(candidate);
+                finalists.Add((candidate, false));
             }
 
-            finalists.AddRange(levels.Where(p => seen.Add(Key(p.Times))));
+            finalists.AddRange(levels.Where(p => seen.Add(Key(p.Times))).Select(p => (p, true)));
             return finalists;
         }
 

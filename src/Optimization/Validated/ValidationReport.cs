@@ -29,7 +29,10 @@ public sealed record ValidationReport
     /// <summary>The chosen schedule's mean score over the confirmation draws; null without them.</summary>
     public double? ConfirmationScore { get; init; }
 
-    /// <summary>The schedules measured on the confirmation draws and their scores there; the lowest mean wins.</summary>
+    /// <summary>How the finalists were chosen among (<c>mean</c> or <c>every-draw</c>, see <see cref="Validated.ConfirmationRule"/>); null without confirmation draws.</summary>
+    public string? ConfirmationRule { get; init; }
+
+    /// <summary>The schedules measured on the confirmation draws and their scores there, chosen among by <see cref="ConfirmationRule"/>.</summary>
     public IReadOnlyList<FinalistScore> Finalists { get; init; } = [];
 
     /// <summary>The best candidate before the search, and its score.</summary>

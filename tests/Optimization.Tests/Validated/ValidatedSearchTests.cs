@@ -129,6 +129,55 @@ public sealed class ValidatedSearchTests
     }
 
     [Fact]
+    public void The_every_draw_rule_keeps_the_best_candidate_when_a_refinement_loses_one_draw()
+    {
+        // Two draws agree with the search's (the refinement towards Target(6) is best there); the third says HSO
+        // robust, the candidate nearest the target, is exact. On the mean the refinement still wins.
+        var robust = NamedSchedules.Build(Ddpm, NamedSchedules.HsoRobust, SolverKind.DpmPp2M, 6, 66).T;
+        ValidationReport Run(ConfirmationRule rule, out IReadOnlyList<double> times)
+        {
+            var draws = new[] { new DistanceScorer(Ddpm, Target(6), seed: 107), new DistanceScorer(Ddpm, Target(6), seed: 207), new DistanceScorer(Ddpm, robust, seed: 307) };
+            var options = new ValidatedOptions { Solver = SolverKind.DpmPp2M, Nfe = 6, Budget = 120 * 100 * 6, ConfirmationRule = rule };
+            var schedule = ValidatedSearch.Optimize(Ddpm, new DistanceScorer(Ddpm, Target(6)), draws, options);
+            times = schedule.T;
+            return schedule.Validation!;
+        }
+
+        var mean = Run(ConfirmationRule.Mean, out var meanTimes);
+        Assert.Equal("mean", mean.ConfirmationRule);
+        Assert.EndsWith("(refined)", mean.ChosenBy, StringComparison.Ordinal);
+        var refined = mean.Finalists.Single(f => f.Origin == mean.ChosenBy);
+        var family = mean.Finalists.Single(f => f.Origin == NamedSchedules.HsoRobust);
+        Assert.True(refined.ConfirmationMean < family.ConfirmationMean, $"{refined.ConfirmationMean} vs {family.ConfirmationMean}");
+        Assert.True(refined.ConfirmationScores[2] > family.ConfirmationScores[2], "the refinement loses the third draw");
+
+        var strict = Run(ConfirmationRule.EveryDraw, out var strictTimes);
+        Assert.Equal("every-draw", strict.ConfirmationRule);
+        Assert.Equal(NamedSchedules.HsoRobust, strict.ChosenBy);
+        Assert.Equal(robust, strictTimes);
+        Assert.Equal(family.ConfirmationMean!.Value, strict.ConfirmationScore!.Value, 12);
+        Assert.Equal(mean.Finalists.Select(f => f.ConfirmationMean), strict.Finalists.Select(f => f.ConfirmationMean));
+        Assert.NotEqual(meanTimes, strictTimes);
+    }
+
+    [Theory]
+    [InlineData("mean", ConfirmationRule.Mean)]
+    [InlineData(" Every-Draw ", ConfirmationRule.EveryDraw)]
+    public void Confirmation_rules_read_their_names(string text, ConfirmationRule expected)
+    {
+        Assert.Equal(expected, ConfirmationRules.Parse(text));
+        Assert.Equal(text.Trim().ToLowerInvariant(), expected.Name());
+    }
+
+    [Fact]
+    public void An_unknown_confirmation_rule_is_refused_with_the_field_and_the_allowed_names()
+    {
+        var error = Assert.Throws<HsoArgumentException>(() => ConfirmationRules.Parse("median", "confirmation-rule"));
+        Assert.Equal("confirmation-rule must be one of mean, every-draw, got 'median'", error.Message);
+        Assert.Equal("confirmation-rule", error.ParamName);
+    }
+
+    [Fact]
     public void A_budget_too_small_for_confirmation_chooses_on_the_search_draw_and_says_so()
     {
         var draws = new[] { new DistanceScorer(Ddpm, Target(4), seed: 107) };
