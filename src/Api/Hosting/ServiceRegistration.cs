@@ -7,6 +7,7 @@ using HsoService.Api.Schedules;
 using HsoService.Api.Stores;
 using HsoService.Api.Telemetry;
 using HsoService.Api.Worker;
+using HsoService.Optimization.Validated;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -24,8 +25,8 @@ public static class ServiceRegistration
         // Data annotations do not reach nested sections, so the validation section's rule is checked here, at start.
         services.AddOptions<HsoServiceOptions>().Bind(builder.Configuration.GetSection(HsoServiceOptions.Section)).ValidateDataAnnotations()
             .Validate(
-                o => HsoService.Optimization.Validated.ConfirmationRules.Names.Contains(o.Validation.ConfirmationRule),
-                $"Hso:Validation:ConfirmationRule must be one of {string.Join(", ", HsoService.Optimization.Validated.ConfirmationRules.Names)}")
+                o => ConfirmationRules.Names.Contains(o.Validation.ConfirmationRule),
+                $"Hso:Validation:ConfirmationRule must be one of {string.Join(", ", ConfirmationRules.Names)}")
             .ValidateOnStart();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<HsoTelemetry>();
