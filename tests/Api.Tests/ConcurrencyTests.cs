@@ -23,7 +23,7 @@ public sealed class ConcurrencyTests
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             var job = await client.WaitForJobAsync(response.Headers.Location!.ToString());
             Assert.Equal("succeeded", job.GetProperty("status").GetString());
-            return (await (await client.GetAsync(job.GetProperty("result").GetString())).JsonAsync()).GetProperty("t").ToString();
+            return (await (await client.GetPatientlyAsync(job.GetProperty("result").GetString()!)).JsonAsync()).GetProperty("t").ToString();
         }));
 
         Assert.Single(schedules.Distinct());
