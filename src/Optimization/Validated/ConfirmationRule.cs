@@ -17,18 +17,21 @@ public enum ConfirmationRule
 /// <summary>The names of <see cref="ConfirmationRule"/> used in configuration, on the command line and in results.</summary>
 public static class ConfirmationRules
 {
+    // The one list of names, in the order of the enum's values.
+    private static readonly string[] All = ["mean", "every-draw"];
+
     /// <summary>Every rule's name.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["mean", "every-draw"];
+    public static IReadOnlyList<string> Names => All;
 
     /// <summary>The rule's name: <c>mean</c> or <c>every-draw</c>.</summary>
-    public static string Name(this ConfirmationRule rule) => rule == ConfirmationRule.Mean ? "mean" : "every-draw";
+    public static string Name(this ConfirmationRule rule) => All[(int)rule];
 
     /// <summary>Reads a rule by name (case and surrounding spaces ignored); a clear error names the field otherwise.</summary>
-    public static ConfirmationRule Parse(string? text, string field = "confirmation_rule") =>
-        text?.Trim().ToLowerInvariant() switch
-        {
-            "mean" => ConfirmationRule.Mean,
-            "every-draw" => ConfirmationRule.EveryDraw,
-            _ => throw new HsoArgumentException($"{field} must be one of {string.Join(", ", Names)}, got '{text}'", field),
-        };
+    public static ConfirmationRule Parse(string? text, string field = "confirmation_rule")
+    {
+        var index = Array.IndexOf(All, text?.Trim().ToLowerInvariant());
+        return index >= 0
+            ? (ConfirmationRule)index
+            : throw new HsoArgumentException($"{field} must be one of {string.Join(", ", Names)}, got '{text}'", field);
+    }
 }
