@@ -72,7 +72,8 @@ public sealed class ValidatedScheduleTests : IDisposable
     public async Task The_every_draw_rule_set_in_configuration_governs_the_choice()
     {
         var settings = Small(24, confirmationDraws: 2);
-        settings["Hso:Validation:ConfirmationRule"] = "every-draw";
+        // Configuration is read like the CLI's option: case ignored; the result spells the rule's own name.
+        settings["Hso:Validation:ConfirmationRule"] = "Every-Draw";
         using var factory = new ServiceFactory(settings: settings);
         var client = factory.CreateClient();
         var accepted = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 4, mode = "validated" })).JsonAsync();

@@ -25,8 +25,8 @@ public static class ServiceRegistration
         // Data annotations do not reach nested sections, so the validation section's rule is checked here, at start.
         services.AddOptions<HsoServiceOptions>().Bind(builder.Configuration.GetSection(HsoServiceOptions.Section)).ValidateDataAnnotations()
             .Validate(
-                o => ConfirmationRules.Names.Contains(o.Validation.ConfirmationRule),
-                $"Hso:Validation:ConfirmationRule must be one of {string.Join(", ", ConfirmationRules.Names)}")
+                o => ConfirmationRules.TryParse(o.Validation.ConfirmationRule, out _),
+                $"Hso:Validation:ConfirmationRule must be one of {string.Join(", ", ConfirmationRules.Names)} (case ignored)")
             .ValidateOnStart();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<HsoTelemetry>();

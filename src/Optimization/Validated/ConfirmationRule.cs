@@ -26,12 +26,17 @@ public static class ConfirmationRules
     /// <summary>The rule's name: <c>mean</c> or <c>every-draw</c>.</summary>
     public static string Name(this ConfirmationRule rule) => All[(int)rule];
 
-    /// <summary>Reads a rule by name (case and surrounding spaces ignored); a clear error names the field otherwise.</summary>
-    public static ConfirmationRule Parse(string? text, string field = "confirmation_rule")
+    /// <summary>Reads a rule by name, case and surrounding spaces ignored; false when the text names no rule.</summary>
+    public static bool TryParse(string? text, out ConfirmationRule rule)
     {
         var index = Array.IndexOf(All, text?.Trim().ToLowerInvariant());
-        return index >= 0
-            ? (ConfirmationRule)index
-            : throw new HsoArgumentException($"{field} must be one of {string.Join(", ", Names)}, got '{text}'", field);
+        rule = index >= 0 ? (ConfirmationRule)index : default;
+        return index >= 0;
     }
+
+    /// <summary>Reads a rule by name as <see cref="TryParse"/> does; a clear error names the field otherwise.</summary>
+    public static ConfirmationRule Parse(string? text, string field = "confirmation_rule") =>
+        TryParse(text, out var rule)
+            ? rule
+            : throw new HsoArgumentException($"{field} must be one of {string.Join(", ", Names)}, got '{text}'", field);
 }

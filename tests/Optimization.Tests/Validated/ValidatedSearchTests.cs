@@ -172,6 +172,8 @@ public sealed class ValidatedSearchTests
     [Fact]
     public void An_unknown_confirmation_rule_is_refused_with_the_field_and_the_allowed_names()
     {
+        Assert.False(ConfirmationRules.TryParse("median", out _));
+        Assert.False(ConfirmationRules.TryParse(null, out _));
         var error = Assert.Throws<HsoArgumentException>(() => ConfirmationRules.Parse("median", "confirmation-rule"));
         Assert.Equal("confirmation-rule must be one of mean, every-draw, got 'median'", error.Message);
         Assert.Equal("confirmation-rule", error.ParamName);
