@@ -10,10 +10,11 @@ family's FD in the earlier reports that measured every schedule on the same seed
 
 Usage: bench/as-built.py [SVG]   (run from the repository root; default SVG docs/evaluation/validated/as-built.svg)
 """
-import glob
 import json
 import statistics
 import sys
+
+import heldout
 
 ROOT = "docs/evaluation/validated"
 SEEDS = [1234, 5000, 20000, 40000]
@@ -37,30 +38,18 @@ def rows(path, solver, nfe):
     return [r for r in json.load(open(path))["rows"] if r["solver"] == solver and r["nfe"] == nfe]
 
 
-def ratio(rows_, name):
-    """FD of the chosen schedule (the validated row, or the family it chose) over the best FD of the schedules it was
-    chosen among (every row but the validated one): 1.000 where the family chosen is the best on that seed."""
-    chosen = next(r["fd"] for r in rows_ if r["schedule"] == name)
-    others = [r["fd"] for r in rows_ if r["schedule"] != "validated"]
-    return chosen / min(others)
-
-
 def from_run(folder, solver, nfe):
-    ratios, chosen = {}, None
-    for report in glob.glob(f"{folder}/*seed-*/report.json"):
-        seed = int(report.split("seed-")[-1].split("/")[0])
-        found = rows(report, solver, nfe)
-        ratios[seed] = ratio(found, "validated")
-        if seed == 1234:
-            chosen = next(r for r in found if r["schedule"] == "validated")["validation"]["chosen_by"]
-    return ratios, chosen
+    reports = heldout.load_run(folder)
+    ratios = {seed: heldout.ratio(found, "validated") for seed, found in reports.items()}
+    chosen = next((r["validation"]["chosen_by"] for r in reports.get(1234, []) if r["schedule"] == "validated"), None)
+    return {seed: value for seed, value in ratios.items() if value is not None}, chosen
 
 
 def from_family(name, solver, nfe):
     # Seed 1234: the H200 run that measured all six other schedules; other seeds: the CPU remeasures (edm, uniform_lambda).
-    ratios = {1234: ratio(rows(f"{ROOT}/runs/{solver}-{nfe}.json", solver, nfe), name)}
+    ratios = {1234: heldout.ratio(rows(f"{ROOT}/runs/{solver}-{nfe}.json", solver, nfe), name)}
     for seed in SEEDS[1:]:
-        ratios[seed] = ratio(rows(f"{ROOT}/remeasured/seed-{seed}/report.json", solver, nfe), name)
+        ratios[seed] = heldout.ratio(rows(f"{ROOT}/remeasured/seed-{seed}/report.json", solver, nfe), name)
     return ratios, name
 
 

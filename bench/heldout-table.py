@@ -5,10 +5,11 @@ best other schedule's on the same seed, per seed and on the mean over seeds, wit
 Usage: bench/heldout-table.py RUNDIR   (RUNDIR holds SOLVER-NFE/seed-SEED/report.json). Prints Markdown.
 """
 import glob
-import json
 import os
 import statistics
 import sys
+
+import heldout
 
 run = sys.argv[1]
 print("| solver | NFE | chosen (by) | search draw FD | confirmation mean FD | finalists (confirmation mean) | search s | "
@@ -16,18 +17,10 @@ print("| solver | NFE | chosen (by) | search draw FD | confirmation mean FD | fi
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 for folder in sorted(glob.glob(f"{run}/*-*/"), key=lambda f: (f.split("/")[-2].split("-")[0], int(f.split("-")[-1].strip("/")))):
     solver, nfe = os.path.basename(folder.rstrip("/")).split("-")
-    ratios = {}
-    search = None
-    for report in sorted(glob.glob(f"{folder}seed-*/report.json")):
-        seed = int(report.split("seed-")[1].split("/")[0])
-        rows = json.load(open(report))["rows"]
-        validated = next((r for r in rows if r["schedule"] == "validated"), None)
-        others = [r["fd"] for r in rows if r["schedule"] != "validated"]
-        if validated is None or not others:
-            continue
-        ratios[seed] = validated["fd"] / min(others)
-        if seed == 1234:
-            search = validated["validation"]
+    reports = heldout.load_run(folder)
+    ratios = {seed: heldout.ratio(rows, "validated") for seed, rows in reports.items()}
+    ratios = {seed: value for seed, value in ratios.items() if value is not None}
+    search = next((r["validation"] for r in reports.get(1234, []) if r["schedule"] == "validated"), None)
     if search is None:
         continue
     finalists = ", ".join(f"{f['origin']} {f['confirmation_mean']:.3f}" for f in search.get("finalists") or [])

@@ -5,10 +5,10 @@ Each RUN folder holds one report.json per held-out seed in a folder named *seed-
 search's record). The rules choose among that record's finalists from their confirmation-draw scores; the choice's
 held-out FD on each seed is divided by the best other measured schedule's. Usage: bench/rule-replay.py RUN...
 """
-import glob
-import json
 import statistics
 import sys
+
+import heldout
 
 ROWS = {"edm:7": "edm", "uniform_t:trailing": "uniform_t"}
 
@@ -26,19 +26,15 @@ def choose(finalists, names, rule):
 print("| run | rule | chosen | held-out FD ratio to the best other, per seed | mean | worst |")
 print("|---|---|---|---|---|---|")
 for run in sys.argv[1:]:
-    reports = {int(p.split("seed-")[-1].split("/")[0]): json.load(open(p))["rows"] for p in glob.glob(f"{run}/*seed-*/report.json")}
+    reports = heldout.load_run(run)
     validated = next(r for r in reports[1234] if r["schedule"] == "validated")
     record = validated["validation"]
     names = {c["name"] for c in record["candidates"]}
     for rule in ("mean", "every-draw"):
         chosen = choose(record["finalists"], names, rule)
         row = "validated" if chosen["t"] == validated["t"] else ROWS.get(chosen["origin"], chosen["origin"])
-        ratios = []
-        for seed, rows in sorted(reports.items()):
-            fd = {r["schedule"]: r["fd"] for r in rows}
-            if row not in fd:
-                break
-            ratios.append(fd[row] / min(v for k, v in fd.items() if k != "validated"))
+        ratios = [heldout.ratio(rows, row) for _, rows in sorted(reports.items())]
+        ratios = ratios if None not in ratios else []
         shown = ", ".join(f"{r:.3f}" for r in ratios) if len(ratios) == len(reports) else "not measured"
         summary = f"{statistics.mean(ratios):.3f} | {max(ratios):.3f}" if len(ratios) == len(reports) else " | "
         print(f"| {run} | {rule} | {chosen['origin']} | {shown} | {summary} |")
