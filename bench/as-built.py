@@ -108,7 +108,7 @@ def svg(table, path):
             out.append(f'<text x="{x(i)}" y="{top + plot_h + 18}" text-anchor="middle">{nfe}</text>')
             entry = table.get((solver, nfe))
             if entry is None:
-                out.append(f'<text x="{x(i)}" y="{y(0.75)}" text-anchor="middle" fill="#999">not measured</text>')
+                out.append(f'<text x="{x(i)}" y="{y(0.75)}" text-anchor="middle" font-size="10" fill="#999">not measured</text>')
                 continue
             ratios = entry[0]
             for k, seed in enumerate(SEEDS):
