@@ -134,11 +134,11 @@ public static class ValidatedSearch
             else
             {
                 var eligible = confirmed;
-                var baseline = confirmed.Where(p => !points[p.i].Searched).ToArray();
-                if (options.ConfirmationRule == ConfirmationRule.EveryDraw && baseline.Length > 0)
+                // every-draw: a searched finalist stays only if it beats the best candidate finalist on every draw.
+                if (options.ConfirmationRule == ConfirmationRule.EveryDraw
+                    && confirmed.Where(p => !points[p.i].Searched).Select(p => p.f).MinBy(f => f.ConfirmationMean!.Value) is { } family)
                 {
-                    var family = baseline.MinBy(p => p.f.ConfirmationMean!.Value).f.ConfirmationScores;
-                    eligible = [.. confirmed.Where(p => !points[p.i].Searched || p.f.ConfirmationScores.Zip(family).All(s => s.First < s.Second))];
+                    eligible = [.. confirmed.Where(p => !points[p.i].Searched || p.f.ConfirmationScores.Zip(family.ConfirmationScores).All(s => s.First < s.Second))];
                 }
 
                 var (winner, index) = eligible.MinBy(p => p.f.ConfirmationMean!.Value);
