@@ -108,6 +108,20 @@ public sealed class OperationsTests
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("Hso:Worker:Concurrency", "0", "Concurrency", "between 1 and 64")]
+    [InlineData("Hso:Validation:ConfirmationDraws", "17", "ConfirmationDraws", "between 0 and 16")]
+    [InlineData("Hso:Validation:Samples", "1", "Samples", "between 2 and 65536")]
+    [InlineData("Hso:RateLimit:PermitsPerWindow", "0", "PermitsPerWindow", "between 1 and 1000000")]
+    [InlineData("Hso:GenerationTimeoutSeconds", "0", "GenerationTimeoutSeconds", "between 1 and 3600")]
+    public void A_setting_out_of_its_range_stops_the_service_at_start_and_names_it(string key, string value, string field, string allowed)
+    {
+        // Nested sections included: their ranges were once declared but never checked.
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { [key] = value });
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        Assert.Contains($"The field {field} must be {allowed}.", error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Cached_schedules_survive_a_restart_in_embedded_mode()
     {

@@ -101,11 +101,11 @@ public sealed class ValidatedScheduleTests : IDisposable
     }
 
     [Fact]
-    public void An_unknown_confirmation_rule_stops_the_service_at_start_and_names_the_setting()
+    public void An_unknown_confirmation_rule_stops_the_service_at_start_and_names_the_setting_and_value()
     {
         using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:Validation:ConfirmationRule"] = "median" });
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-        Assert.Contains("Hso:Validation:ConfirmationRule must be one of mean, every-draw", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Hso:Validation:ConfirmationRule is 'median'; it must be one of mean, every-draw (case ignored)", error.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using HsoService.Inference.Onnx;
+using Microsoft.Extensions.Options;
 
 namespace HsoService.Api.Configuration;
 
@@ -20,13 +21,17 @@ public sealed class HsoServiceOptions
 
     public OnnxOptions Onnx { get; set; } = new();
 
+    // ValidateObjectMembers: without it the start-up check stops at this class and the sections' ranges go unchecked.
+    [ValidateObjectMembers]
     public WorkerOptions Worker { get; set; } = new();
 
+    [ValidateObjectMembers]
     public ValidationOptions Validation { get; set; } = new();
 
     /// <summary>When set, POST endpoints require this value in the <c>X-Api-Key</c> header.</summary>
     public string? ApiKey { get; set; }
 
+    [ValidateObjectMembers]
     public RateLimitOptions RateLimit { get; set; } = new();
 
     /// <summary>A generation taking longer is cancelled and answered 503.</summary>
@@ -98,6 +103,7 @@ public sealed class ValidationOptions
     /// How the finalists are chosen among on the confirmation draws: <c>mean</c> (lowest mean score) or
     /// <c>every-draw</c> (a searched schedule must beat the best training-free candidate on every draw).
     /// </summary>
+    [ConfirmationRule("Hso:Validation:ConfirmationRule")]
     public string ConfirmationRule { get; set; } = "mean";
 }
 

@@ -7,7 +7,6 @@ using HsoService.Api.Schedules;
 using HsoService.Api.Stores;
 using HsoService.Api.Telemetry;
 using HsoService.Api.Worker;
-using HsoService.Optimization.Validated;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -22,11 +21,7 @@ public static class ServiceRegistration
     public static WebApplicationBuilder AddHsoService(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        // Data annotations do not reach nested sections, so the validation section's rule is checked here, at start.
         services.AddOptions<HsoServiceOptions>().Bind(builder.Configuration.GetSection(HsoServiceOptions.Section)).ValidateDataAnnotations()
-            .Validate(
-                o => ConfirmationRules.TryParse(o.Validation.ConfirmationRule, out _),
-                $"Hso:Validation:ConfirmationRule must be one of {string.Join(", ", ConfirmationRules.Names)} (case ignored)")
             .ValidateOnStart();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<HsoTelemetry>();
