@@ -25,7 +25,7 @@ SOURCES = {
     ("dpmpp2m", 5): ("run", f"{ROOT}/cpu-confirmed-160/dpmpp2m-5", "CPU"),
     ("dpmpp2m", 6): ("run", f"{ROOT}/gpu-confirmed/dpmpp2m-6", "H200 (seed 1234), CPU"),
     ("dpmpp2m", 8): ("family", "edm", "H200"),
-    ("dpmpp2m", 10): None,
+    ("dpmpp2m", 10): ("run", f"{ROOT}/cpu-confirmed-160/dpmpp2m-10", "CPU"),
     ("unipc", 4): ("run", f"{ROOT}/cpu-confirmed-160/unipc-4", "CPU"),
     ("unipc", 5): ("family", "edm", "H200"),
     ("unipc", 6): ("family", "edm", "H200"),
