@@ -122,6 +122,20 @@ public sealed class OperationsTests
         Assert.Contains($"The field {field} must be {allowed}.", error.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("", "Hso:Models:mine:Path is empty; it must name a model folder")]
+    [InlineData("no-such-model-folder", "Hso:Models:mine:Path: model folder '")]
+    public void A_configured_model_without_a_folder_stops_the_service_at_start_and_names_the_setting(string path, string expected)
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:Models:mine:Path"] = path });
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
+        if (path.Length > 0)
+        {
+            Assert.Contains($"{path}' does not exist", error.ToString(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Cached_schedules_survive_a_restart_in_embedded_mode()
     {

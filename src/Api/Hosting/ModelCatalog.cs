@@ -40,6 +40,12 @@ public sealed class ModelCatalog : IDisposable
         {
             foreach (var (id, model) in settings.Models)
             {
+                // Checked here: options validation does not reach into the dictionary's entries.
+                if (string.IsNullOrWhiteSpace(model.Path))
+                {
+                    throw new ModelLoadException($"Hso:Models:{id}:Path is empty; it must name a model folder");
+                }
+
                 _registry.Register(id, model.Path);
                 if (model.DefaultSolver is { } solver)
                 {
@@ -50,7 +56,14 @@ public sealed class ModelCatalog : IDisposable
 
         foreach (var id in _registry.Ids)
         {
-            _noise[id] = NoiseSchedule.FromConfig(ModelFolder.Open(_registry.PathOf(id)).Scheduler);
+            try
+            {
+                _noise[id] = NoiseSchedule.FromConfig(ModelFolder.Open(_registry.PathOf(id)).Scheduler);
+            }
+            catch (ModelLoadException e) when (settings.Models.ContainsKey(id))
+            {
+                throw new ModelLoadException($"Hso:Models:{id}:Path: {e.Message}", e);
+            }
         }
     }
 
