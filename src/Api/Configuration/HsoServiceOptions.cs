@@ -55,7 +55,10 @@ public enum ServiceRole
 /// <summary>One served model: its folder and the solver its schedules default to.</summary>
 public sealed class ModelOptions
 {
-    [Required]
+    /// <summary>
+    /// The model folder. Checked by <c>ModelCatalog</c> at start, not by an attribute: options validation does not
+    /// reach the entries of <see cref="HsoServiceOptions.Models"/>.
+    /// </summary>
     public string Path { get; set; } = "";
 
     /// <summary>ddim, unipc or dpmpp2m; unipc when not set.</summary>

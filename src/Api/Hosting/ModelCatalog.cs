@@ -40,7 +40,6 @@ public sealed class ModelCatalog : IDisposable
         {
             foreach (var (id, model) in settings.Models)
             {
-                // Checked here: options validation does not reach into the dictionary's entries.
                 if (string.IsNullOrWhiteSpace(model.Path))
                 {
                     throw new ModelLoadException($"Hso:Models:{id}:Path is empty; it must name a model folder");
