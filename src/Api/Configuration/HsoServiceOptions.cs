@@ -19,9 +19,10 @@ public sealed class HsoServiceOptions
     [Required]
     public string DataDirectory { get; set; } = "hso-data";
 
+    // ValidateObjectMembers: without it the start-up check stops at this class and the sections' ranges go unchecked.
+    [ValidateObjectMembers]
     public OnnxOptions Onnx { get; set; } = new();
 
-    // ValidateObjectMembers: without it the start-up check stops at this class and the sections' ranges go unchecked.
     [ValidateObjectMembers]
     public WorkerOptions Worker { get; set; } = new();
 

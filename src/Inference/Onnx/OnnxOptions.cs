@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace HsoService.Inference.Onnx;
 
 /// <summary>How sessions are created: the execution provider (CPU by default), the CUDA device, and CPU threads.</summary>
@@ -5,17 +7,20 @@ public sealed record OnnxOptions
 {
     public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
 
+    [Range(0, int.MaxValue)]
     public int CudaDeviceId { get; init; }
 
     /// <summary>
     /// Threads for one operator on CPU; 0 means one per core. (Set explicitly: on the 2-core CI machine the digits unet
     /// ran 600 evaluations/s with 2 threads against 400/s with ONNX Runtime's own default.)
     /// </summary>
+    [Range(0, 4096)]
     public int IntraOpThreads { get; init; }
 
     /// <summary>
     /// Largest batch of images a pixel pipeline sends through the unet at once. 64 suits CPUs; a GPU wants more
     /// (on an H200 the digits unet ran 6,300 evaluations/s at batch 16 and 81,000/s at batch 1024).
     /// </summary>
+    [Range(1, 65536)]
     public int MaxBatch { get; init; } = 64;
 }
