@@ -30,7 +30,7 @@ SOURCES = {
     ("unipc", 5): ("family", "edm", "H200"),
     ("unipc", 6): ("family", "edm", "H200"),
     ("unipc", 8): ("run", f"{ROOT}/cpu-confirmed-160/unipc-8", "CPU"),
-    ("unipc", 10): ("run", f"{ROOT}/cpu-confirmed-160/unipc-10", "CPU, K = 1024, 120 measurements"),
+    ("unipc", 10): ("run", f"{ROOT}/cpu-confirmed-160/unipc-10-full", "CPU"),
 }
 
 
