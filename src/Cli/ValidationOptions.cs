@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HsoService.Inference.Onnx;
 using HsoService.Inference.Validation;
 
 namespace HsoService.Cli;
@@ -38,7 +39,7 @@ internal sealed class ValidationOptions
         DefaultValueFactory = _ => "mean",
     };
 
-    private readonly Option<int> _batch = new("--batch") { Description = "largest unet batch (64 suits a CPU; try 1024 on a GPU)", DefaultValueFactory = _ => 64 };
+    private readonly Option<int> _batch = new("--batch") { Description = "largest unet batch, 1..65536 (64 suits a CPU; try 1024 on a GPU)", DefaultValueFactory = _ => 64 };
 
     private readonly Option<string?> _extractor = new("--feature-extractor") { Description = "ONNX image encoder for FD (default: the model's classifier)" };
 
@@ -62,7 +63,9 @@ internal sealed class ValidationOptions
     public int Batch(ParseResult result)
     {
         var batch = result.GetValue(_batch);
-        return batch >= 1 ? batch : throw new HsoService.Optimization.HsoArgumentException($"--batch must be at least 1, got {batch}", "batch");
+        return batch is >= 1 and <= OnnxOptions.MaxBatchLimit
+            ? batch
+            : throw new HsoService.Optimization.HsoArgumentException($"--batch must be in 1..{OnnxOptions.MaxBatchLimit}, got {batch}", "batch");
     }
 
     public ValidationSettings Settings(ParseResult result, string cacheDirectory) => new()

@@ -153,6 +153,8 @@ public sealed class InferenceCommandTests : IDisposable
     [InlineData("overlaps the evaluation's seeds", "evaluate", "--schedules", "validated", "--calibration-seed", "2000", "--out", "unused")]
     [InlineData("samples 1200..1263, the search's draw and 3 confirmation draws) overlaps the evaluation's seeds", "evaluate", "--schedules", "validated", "--calibration-seed", "1200", "--calibration-samples", "16", "--out", "unused")]
     [InlineData("confirmation-rule must be one of mean, every-draw, got 'median'", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--confirmation-rule", "median")]
+    [InlineData("--batch must be in 1..65536, got 0", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--batch", "0")]
+    [InlineData("--batch must be in 1..65536, got 70000", "evaluate", "--schedules", "validated", "--batch", "70000", "--out", "unused")]
     [InlineData("confirmation_draws must be in 0..16, got 17", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--confirmation-draws", "17")]
     public void Validated_mode_bad_input_exits_2_with_one_line(string expected, params string[] args)
     {

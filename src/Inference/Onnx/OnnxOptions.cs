@@ -5,6 +5,9 @@ namespace HsoService.Inference.Onnx;
 /// <summary>How sessions are created: the execution provider (CPU by default), the CUDA device, and CPU threads.</summary>
 public sealed record OnnxOptions
 {
+    /// <summary>The largest <see cref="MaxBatch"/> accepted, by the service's start-up check and by the CLI's <c>--batch</c>.</summary>
+    public const int MaxBatchLimit = 65536;
+
     public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
 
     [Range(0, int.MaxValue)]
@@ -21,6 +24,6 @@ public sealed record OnnxOptions
     /// Largest batch of images a pixel pipeline sends through the unet at once. 64 suits CPUs; a GPU wants more
     /// (on an H200 the digits unet ran 6,300 evaluations/s at batch 16 and 81,000/s at batch 1024).
     /// </summary>
-    [Range(1, 65536)]
+    [Range(1, MaxBatchLimit)]
     public int MaxBatch { get; init; } = 64;
 }
