@@ -56,9 +56,6 @@ def from_family(name, solver, nfe):
 def collect():
     table = {}
     for (solver, nfe), source in SOURCES.items():
-        if source is None:
-            table[solver, nfe] = None
-            continue
         kind, what, where = source
         ratios, chosen = from_run(what, solver, nfe) if kind == "run" else from_family(what, solver, nfe)
         # A run still going (or never made) has no report at seed 1234 yet.
