@@ -8,7 +8,11 @@ Each setting's evidence is named in SOURCES: a run of bench/gpu-confirmed.sh (it
 per held-out seed, the validated schedule among the others), or, where the search chose a training-free family, that
 family's FD in the earlier reports that measured every schedule on the same seeds.
 
-Usage: bench/as-built.py [SVG]   (run from the repository root; default SVG docs/evaluation/validated/as-built.svg)
+With --run FOLDER WHERE, every setting comes from one run of bench/gpu-confirmed.sh instead (FOLDER/SOLVER-NFE),
+for a run made with other settings than the as-built table's (for example a larger K).
+
+Usage: bench/as-built.py [--run FOLDER WHERE] [SVG]   (run from the repository root; default SVG
+docs/evaluation/validated/as-built.svg)
 """
 import json
 import statistics
@@ -128,6 +132,10 @@ def svg(table, path):
 
 
 if __name__ == "__main__":
+    args = sys.argv[1:]
+    if args[:1] == ["--run"]:
+        folder, where, args = args[1], args[2], args[3:]
+        SOURCES = {key: ("run", f"{folder}/{key[0]}-{key[1]}", where) for key in SOURCES}
     table = collect()
     markdown(table)
-    svg(table, sys.argv[1] if len(sys.argv) > 1 else f"{ROOT}/as-built.svg")
+    svg(table, args[0] if args else f"{ROOT}/as-built.svg")
