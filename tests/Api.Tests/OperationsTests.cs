@@ -139,6 +139,19 @@ public sealed class OperationsTests
         }
     }
 
+    [Theory]
+    [InlineData("digits16-ddpm", "FeatureExtractor", "no-such-encoder.onnx", "Hso:Models:digits16-ddpm:FeatureExtractor: file 'no-such-encoder.onnx' does not exist")]
+    [InlineData("digits16-ddpm", "ReferenceStatistics", "no-such-statistics.json", "Hso:Models:digits16-ddpm:ReferenceStatistics: file 'no-such-statistics.json' does not exist")]
+    [InlineData("tiny-sd", "FeatureExtractor", "classifier", "Hso:Models:tiny-sd:FeatureExtractor is set, but the model has no reference statistics to compare its features with")]
+    public void A_validation_file_that_is_missing_stops_the_service_at_start_and_names_the_setting(string model, string field, string value, string expected)
+    {
+        // Before, these surfaced only when a validated search first opened them, as that job's failure.
+        var path = value == "classifier" ? Path.Combine(Repository.Root, "models", "digits16-ddpm", "classifier", "model.onnx") : value;
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { [$"Hso:Models:{model}:{field}"] = path });
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Cached_schedules_survive_a_restart_in_embedded_mode()
     {

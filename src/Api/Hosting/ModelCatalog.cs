@@ -55,14 +55,43 @@ public sealed class ModelCatalog : IDisposable
 
         foreach (var id in _registry.Ids)
         {
+            ModelFolder folder;
             try
             {
-                _noise[id] = NoiseSchedule.FromConfig(ModelFolder.Open(_registry.PathOf(id)).Scheduler);
+                folder = ModelFolder.Open(_registry.PathOf(id));
             }
             catch (ModelLoadException e) when (settings.Models.ContainsKey(id))
             {
                 throw new ModelLoadException($"Hso:Models:{id}:Path: {e.Message}", e);
             }
+
+            _noise[id] = NoiseSchedule.FromConfig(folder.Scheduler);
+            if (settings.Models.TryGetValue(id, out var model))
+            {
+                CheckValidationFiles(id, model, folder);
+            }
+        }
+    }
+
+    // The files a validated search opens, checked at start: a wrong path is otherwise found only when the first
+    // validated job on the model fails, which on a worker may be long after the rollout.
+    private static void CheckValidationFiles(string id, ModelOptions model, ModelFolder folder)
+    {
+        if (model.FeatureExtractor is { } extractor && !File.Exists(extractor))
+        {
+            throw new ModelLoadException($"Hso:Models:{id}:FeatureExtractor: file '{extractor}' does not exist");
+        }
+
+        if (model.ReferenceStatistics is { } statistics && !File.Exists(statistics))
+        {
+            throw new ModelLoadException($"Hso:Models:{id}:ReferenceStatistics: file '{statistics}' does not exist");
+        }
+
+        if (model.FeatureExtractor is not null && (model.ReferenceStatistics ?? folder.ReferenceStatisticsPath) is null)
+        {
+            throw new ModelLoadException(
+                $"Hso:Models:{id}:FeatureExtractor is set, but the model has no reference statistics to compare its features with: " +
+                $"write them with hso reference-stats and set Hso:Models:{id}:ReferenceStatistics");
         }
     }
 
