@@ -57,9 +57,9 @@ def from_family(name, solver, nfe):
     return ratios, name
 
 
-def collect():
+def collect(sources):
     table = {}
-    for (solver, nfe), source in SOURCES.items():
+    for (solver, nfe), source in sources.items():
         kind, what, where = source
         ratios, chosen = from_run(what, solver, nfe) if kind == "run" else from_family(what, solver, nfe)
         # A run still going (or never made) has no report at seed 1234 yet.
@@ -132,10 +132,10 @@ def svg(table, path):
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
+    args, sources = sys.argv[1:], SOURCES
     if args[:1] == ["--run"]:
         folder, where, args = args[1], args[2], args[3:]
-        SOURCES = {key: ("run", f"{folder}/{key[0]}-{key[1]}", where) for key in SOURCES}
-    table = collect()
+        sources = {key: ("run", f"{folder}/{key[0]}-{key[1]}", where) for key in SOURCES}
+    table = collect(sources)
     markdown(table)
     svg(table, args[0] if args else f"{ROOT}/as-built.svg")

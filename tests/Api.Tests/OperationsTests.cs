@@ -140,16 +140,24 @@ public sealed class OperationsTests
     }
 
     [Theory]
-    [InlineData("digits16-ddpm", "FeatureExtractor", "no-such-encoder.onnx", "Hso:Models:digits16-ddpm:FeatureExtractor: file 'no-such-encoder.onnx' does not exist")]
-    [InlineData("digits16-ddpm", "ReferenceStatistics", "no-such-statistics.json", "Hso:Models:digits16-ddpm:ReferenceStatistics: file 'no-such-statistics.json' does not exist")]
-    [InlineData("tiny-sd", "FeatureExtractor", "classifier", "Hso:Models:tiny-sd:FeatureExtractor is set, but the model has no reference statistics to compare its features with")]
-    public void A_validation_file_that_is_missing_stops_the_service_at_start_and_names_the_setting(string model, string field, string value, string expected)
+    [InlineData("FeatureExtractor", "no-such-encoder.onnx")]
+    [InlineData("ReferenceStatistics", "no-such-statistics.json")]
+    public void A_validation_file_that_is_missing_stops_the_service_at_start_and_names_the_setting(string field, string path)
     {
         // Before, these surfaced only when a validated search first opened them, as that job's failure.
-        var path = value == "classifier" ? Path.Combine(Repository.Root, "models", "digits16-ddpm", "classifier", "model.onnx") : value;
-        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { [$"Hso:Models:{model}:{field}"] = path });
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { [$"Hso:Models:digits16-ddpm:{field}"] = path });
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"Hso:Models:digits16-ddpm:{field}: file '{path}' does not exist", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_feature_extractor_without_reference_statistics_stops_the_service_at_start()
+    {
+        // tiny-sd ships no statistics, so an encoder set on it has nothing to compare its features with.
+        var encoder = Path.Combine(Repository.Root, "models", "digits16-ddpm", "classifier", "model.onnx");
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:Models:tiny-sd:FeatureExtractor"] = encoder });
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        Assert.Contains("Hso:Models:tiny-sd:FeatureExtractor is set, but the model has no reference statistics to compare its features with", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
