@@ -116,7 +116,7 @@ public sealed class OperationsTests
     [InlineData("Hso:GenerationTimeoutSeconds", "0", "GenerationTimeoutSeconds", "between 1 and 3600")]
     [InlineData("Hso:Onnx:MaxBatch", "0", "MaxBatch", "between 1 and 65536")]
     [InlineData("Hso:Onnx:IntraOpThreads", "-1", "IntraOpThreads", "between 0 and 4096")]
-    [InlineData("Hso:Onnx:CudaDeviceId", "-1", "CudaDeviceId", "between 0 and 2147483647")]
+    [InlineData("Hso:Onnx:CudaDeviceId", "-1", "CudaDeviceId", "a CUDA device index, 0 or more")]
     public void A_setting_out_of_its_range_stops_the_service_at_start_and_names_it(string key, string value, string field, string allowed)
     {
         // Nested sections included: their ranges were once declared but never checked.

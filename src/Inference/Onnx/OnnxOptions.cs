@@ -10,7 +10,8 @@ public sealed record OnnxOptions
 
     public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
 
-    [Range(0, int.MaxValue)]
+    /// <summary>Index of the CUDA device the sessions run on when <see cref="Provider"/> is CUDA.</summary>
+    [Range(0, int.MaxValue, ErrorMessage = "The field {0} must be a CUDA device index, 0 or more.")]
     public int CudaDeviceId { get; init; }
 
     /// <summary>
