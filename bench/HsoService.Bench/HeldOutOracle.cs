@@ -12,10 +12,10 @@ using HsoService.Optimization.Validated;
 namespace HsoService.Bench;
 
 /// <summary>
-/// An upper bound for the validated mode's held-out target: the validated search run with the held-out samples
-/// themselves as its calibration set (seed 1234, the 1797 real labels), so it fits the very FD it is judged by. No
-/// schedule it does not find can be trusted to do better on that seed; its other seeds show how much of the fit is
-/// that seed's noise. Usage:
+/// A bound for the validated mode's held-out target: the validated search run with the held-out samples themselves
+/// as its calibration set (seed 1234, the 1797 real labels), so it fits the very FD it is judged by. What it reaches
+/// bounds what this (local) search can reach on that seed with any calibration set; the other held-out seeds show how
+/// much of the fit carries over. Usage:
 /// <c>dotnet run -c Release --project bench/HsoService.Bench -- oracle SOLVER NFE MEASUREMENTS OUTDIR [NAME=t0,t1,..]...</c>
 /// (the named schedules join the candidates, for example the validated searches' choices).
 /// </summary>
