@@ -11,8 +11,7 @@ def row(folder):
     search = json.loads((folder / "search.json").read_text())["validation"]
     ratios = [r["ratio"] for r in held["rows"]]
     fit = held["rows"][0]
-    measured = search["cost"]["model_evaluations"] // (held["samples"] * held["nfe"])
-    cells = [held["solver"], str(held["nfe"]), str(measured), f"{search['cost']['seconds']:.1f} s", search["chosen_by"],
+    cells = [held["solver"], str(held["nfe"]), str(search["schedules_measured"]), f"{search['cost']['seconds']:.1f} s", search["chosen_by"],
              f"{fit['fd']['oracle']:.3f} / {fit['fd'][fit['best_family']]:.3f} ({fit['best_family']})"]
     cells += [f"{r:.3f}" for r in ratios] + [f"{sum(ratios) / len(ratios):.3f}"]
     return "| " + " | ".join(cells) + " |"
