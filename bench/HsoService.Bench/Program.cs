@@ -3,9 +3,13 @@ using HsoService.Bench;
 
 // dotnet run -c Release --project bench/HsoService.Bench -- --filter '*'
 // dotnet run -c Release --project bench/HsoService.Bench -- oracle SOLVER NFE MEASUREMENTS OUTDIR [NAME=t,..]...
-if (args.Length > 0 && args[0] == "oracle")
+// dotnet run -c Release --project bench/HsoService.Bench -- calibration ORACLE_DIR K DRAWS
+switch (args.FirstOrDefault())
 {
-    return HeldOutOracle.Run(args[1..]);
+    case "oracle":
+        return HeldOutOracle.Run(args[1..]);
+    case "calibration":
+        return CalibrationCheck.Run(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
