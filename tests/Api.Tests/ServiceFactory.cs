@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using HsoService.Api.Endpoints;
 using HsoService.Api.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -40,11 +39,11 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
     public T Service<T>() where T : notnull => (T)Services.GetService(typeof(T))!;
 
     /// <summary>
-    /// Composes and starts the service as Program does, on a test server with the factory's settings, and returns the
-    /// error that stops it at start. Not through the factory: when the app fails at start, its entry-point thread
-    /// disposes the host while the factory may still be reading the host's services, and the factory then throws
-    /// ObjectDisposedException from DeferredHost.StartAsync in place of the app's error (1 start in 150 on this
-    /// machine, 2 of 14 start-up tests in one CI run).
+    /// Composes and starts the service as Program does (<see cref="HsoApplication"/>), on a test server with the
+    /// factory's settings, and returns the error that stops it at start. Not through the factory: when the app fails
+    /// at start, its entry-point thread disposes the host while the factory may still be reading the host's services,
+    /// and the factory then throws ObjectDisposedException from DeferredHost.StartAsync in place of the app's error
+    /// (1 start in 150 on this machine, 2 of 14 start-up tests in one CI run).
     /// </summary>
     public static async Task<Exception> StartupErrorAsync(IDictionary<string, string?> settings)
     {
@@ -61,10 +60,7 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
         {
             var error = await Record.ExceptionAsync(async () =>
             {
-                builder.AddHsoService();
-                app = builder.Build();
-                app.UseHsoService();
-                app.MapHsoEndpoints();
+                app = HsoApplication.Build(builder);
                 await app.StartAsync();
             });
             Assert.True(error is not null, "the service started; a start-up error was expected");
