@@ -31,4 +31,36 @@ public sealed class ConcurrencyTests
         var jobIds = await Task.WhenAll(responses.Where(r => r.StatusCode == HttpStatusCode.Accepted).Select(async r => (await r.JsonAsync()).GetProperty("job_id").GetString()));
         Assert.True(jobIds.Distinct().Count() <= 2, $"{jobIds.Distinct().Count()} jobs for one key");
     }
+
+    [Fact]
+    public async Task A_cancel_the_worker_has_not_yet_polled_for_still_stores_nothing()
+    {
+        // The worker's cancel watcher polls once a minute here, so only the check before storing can see this cancel;
+        // before that check existed, the finished search was stored and the cancelled job turned "succeeded". A small
+        // validated search (40 measurements of 16 samples) runs for seconds: long enough to cancel, short to finish.
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?>
+        {
+            ["Hso:Worker:CancelPollMilliseconds"] = "60000",
+            ["Hso:Validation:Samples"] = "16",
+            ["Hso:Validation:Measurements"] = "40",
+            ["Hso:Validation:ConfirmationDraws"] = "0",
+        });
+        var client = factory.CreateClient();
+        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 8, solver = "unipc", mode = "validated" });
+        var location = accepted.Headers.Location!.ToString();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await (await client.GetAsync(location)).JsonAsync()).GetProperty("progress").GetDouble() == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        var cancel = await client.DeleteAsync(location);
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+
+        // One worker runs one job at a time: when the next job has finished, the cancelled one has left the worker.
+        var next = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, solver = "unipc" });
+        Assert.Equal("succeeded", (await client.WaitForJobAsync(next.Headers.Location!.ToString())).GetProperty("status").GetString());
+        Assert.Equal("cancelled", (await (await client.GetAsync(location)).JsonAsync()).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/schedules/digits16-ddpm/8?solver=unipc&mode=validated")).StatusCode);
+    }
 }

@@ -110,6 +110,7 @@ public sealed class OperationsTests
 
     [Theory]
     [InlineData("Hso:Worker:Concurrency", "0", "Concurrency", "between 1 and 64")]
+    [InlineData("Hso:Worker:CancelPollMilliseconds", "5", "CancelPollMilliseconds", "between 10 and 60000")]
     [InlineData("Hso:Validation:ConfirmationDraws", "17", "ConfirmationDraws", "between 0 and 16")]
     [InlineData("Hso:Validation:Samples", "1", "Samples", "between 2 and 65536")]
     [InlineData("Hso:RateLimit:PermitsPerWindow", "0", "PermitsPerWindow", "between 1 and 1000000")]

@@ -128,6 +128,10 @@ public sealed class WorkerOptions
     /// <summary>A job failing this many times is marked failed.</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>How often a running job's state is read for a cancel (a read of the queue per running job each time).</summary>
+    [Range(10, 60_000)]
+    public int CancelPollMilliseconds { get; set; } = 250;
 }
 
 /// <summary>Per-client fixed-window rate limiting (by client address); 429 with Retry-After beyond it.</summary>

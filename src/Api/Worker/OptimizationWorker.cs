@@ -23,9 +23,6 @@ public sealed class OptimizationWorker(
     IOptions<HsoServiceOptions> options,
     ILogger<OptimizationWorker> logger) : BackgroundService
 {
-    /// <summary>How often a running job's state is checked for a cancel.</summary>
-    public static readonly TimeSpan CancelPollInterval = TimeSpan.FromMilliseconds(250);
-
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value.Worker;
@@ -98,7 +95,13 @@ public sealed class OptimizationWorker(
                         cancelled.Token),
                     cancelled.Token);
 
-            // A cancel that arrives after the search finished still wins: nothing is stored for a cancelled job.
+            // A cancel that arrives after the search finished still wins: nothing is stored for a cancelled job. The
+            // watcher polls only every Hso:Worker:CancelPollMilliseconds, so the queue itself is asked before storing.
+            if (!cancelled.IsCancellationRequested && await queue.GetAsync(job.Id, CancellationToken.None) is { Status: JobStatus.Cancelled })
+            {
+                await cancelled.CancelAsync();
+            }
+
             cancelled.Token.ThrowIfCancellationRequested();
             await schedules.SetAsync(key, schedule, CancellationToken.None);
             await queue.CompleteAsync(job, result, CancellationToken.None);
@@ -150,7 +153,7 @@ public sealed class OptimizationWorker(
         var stop = new CancellationTokenSource();
         _ = Task.Run(async () =>
         {
-            using var timer = new PeriodicTimer(CancelPollInterval);
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.Worker.CancelPollMilliseconds));
             try
             {
                 while (await timer.WaitForNextTickAsync(stop.Token))
