@@ -33,14 +33,10 @@ public static class CalibrationCheck
         var directory = args[0];
         var k = int.Parse(args[1], CultureInfo.InvariantCulture);
         var draws = int.Parse(args[2], CultureInfo.InvariantCulture);
-        using var search = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "search.json")));
-        var root = search.RootElement;
-        var solver = Solvers.Parse(root.GetProperty("solver").GetString()!);
-        var nfe = root.GetProperty("nfe").GetInt32();
-        var schedules = root.GetProperty("validation").GetProperty("candidates").EnumerateArray()
-            .Where(c => c.GetProperty("score").ValueKind == JsonValueKind.Number)
-            .Select(c => new NamedTimes(c.GetProperty("name").GetString()!, Times(c.GetProperty("t"))))
-            .Append(new NamedTimes("oracle", Times(root.GetProperty("t")))).ToArray();
+        var search = ScheduleJson.Deserialize(File.ReadAllText(Path.Combine(directory, "search.json")));
+        var (solver, nfe) = (search.Solver, search.Nfe);
+        var schedules = search.Validation!.Candidates.Where(c => c.Score is not null).Select(c => new NamedTimes(c.Name, c.T))
+            .Append(new NamedTimes("oracle", search.T)).ToArray();
 
         var sessions = new OnnxSessionFactory(new OnnxOptions { MaxBatch = 1024 });
         using var pipeline = new PixelDiffusionPipeline(ModelFolder.Open(ModelPath), sessions);
@@ -63,6 +59,4 @@ public static class CalibrationCheck
         }, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
-
-    private static double[] Times(JsonElement t) => [.. t.EnumerateArray().Select(x => x.GetDouble())];
 }

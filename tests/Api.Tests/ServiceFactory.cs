@@ -58,12 +58,11 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
         WebApplication? app = null;
         try
         {
-            var error = await Record.ExceptionAsync(async () =>
-            {
-                app = HsoApplication.Build(builder);
-                await app.StartAsync();
-            });
-            Assert.True(error is not null, "the service started; a start-up error was expected");
+            app = HsoApplication.Build(builder);
+            await app.StartAsync();
+        }
+        catch (Exception error)
+        {
             return error;
         }
         finally
@@ -73,6 +72,9 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
                 await app.DisposeAsync();
             }
         }
+
+        Assert.Fail("the service started; a start-up error was expected");
+        return null!;
     }
 
     private static Dictionary<string, string?> Settings(string dataDirectory, string? redis, IDictionary<string, string?>? overrides)
