@@ -91,6 +91,37 @@ public sealed class RedisClusterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_search_running_longer_than_the_claim_idle_time_is_not_taken_for_a_dead_one()
+    {
+        // ClaimIdleSeconds = 3 and a validated search of several times that (120 measurements of 16 samples at NFE 8) on
+        // one of two instances, two workers each: the running worker must keep its claim alive, or an idle worker
+        // reclaims the entry after 3 s and runs the same search again (and a third time, until the attempt limit fails
+        // it). Three seconds, not one, so that a loaded test machine's pauses do not count as a dead worker.
+        var redis = _server.IsolatedConnectionString();
+        var settings = new Dictionary<string, string?>(Settings(claimIdleSeconds: 3))
+        {
+            ["Hso:Validation:Samples"] = "16",
+            ["Hso:Validation:Measurements"] = "120",
+            ["Hso:Validation:ConfirmationDraws"] = "0",
+        };
+        using var a = new ServiceFactory(redis, settings: settings);
+        using var b = new ServiceFactory(redis, settings: settings);
+        var clientA = a.CreateClient();
+        b.CreateClient();
+
+        var accepted = await clientA.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 8, solver = "unipc", mode = "validated" });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var job = await clientA.WaitForJobAsync(accepted.Headers.Location!.ToString(), seconds: 300);
+
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal(1, job.GetProperty("attempts").GetInt32());
+        var started = job.GetProperty("started_at").GetDateTimeOffset();
+        var finished = job.GetProperty("finished_at").GetDateTimeOffset();
+        Assert.True(finished - started > TimeSpan.FromSeconds(6), $"the search took {(finished - started).TotalSeconds:F1} s; it must outlast the claim idle time twice");
+        Assert.Equal(1, a.Service<HsoTelemetry>().Searches + b.Service<HsoTelemetry>().Searches);
+    }
+
+    [Fact]
     public async Task A_job_that_fails_three_times_is_marked_failed_with_its_error()
     {
         var redis = _server.IsolatedConnectionString();

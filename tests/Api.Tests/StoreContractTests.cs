@@ -125,6 +125,85 @@ public abstract class StoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_storing_its_schedule_refuses_a_cancel_and_a_cancelled_one_cannot_start_storing()
+    {
+        var (first, _) = await Queue.EnqueueAsync(Job("m:unipc:6:robust"));
+        var taken = await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token);
+        Assert.True(await Queue.BeginStoringAsync(taken));
+        Assert.Equal(JobStatus.Storing, (await Queue.GetAsync(first.Id))!.Status);
+
+        // Too late to cancel: the job stays storing, keeps its key, and then succeeds.
+        Assert.Equal(JobStatus.Storing, (await Queue.CancelAsync(first.Id))!.Status);
+        var (same, created) = await Queue.EnqueueAsync(Job("m:unipc:6:robust"));
+        Assert.False(created);
+        Assert.Equal(first.Id, same.Id);
+        Assert.False(await Queue.BeginStoringAsync(taken));
+        await Queue.CompleteAsync(taken, "/where");
+        Assert.Equal(JobStatus.Succeeded, (await Queue.GetAsync(first.Id))!.Status);
+
+        // Cancelled first: storing is refused, the job stays cancelled, and a failure reported afterwards does not queue it again.
+        var (second, _) = await Queue.EnqueueAsync(Job("m:unipc:8:robust"));
+        var running = await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token);
+        Assert.Equal(JobStatus.Cancelled, (await Queue.CancelAsync(second.Id))!.Status);
+        Assert.False(await Queue.BeginStoringAsync(running));
+        await Queue.FailAsync(running, "stopped");
+        Assert.Equal(JobStatus.Cancelled, (await Queue.GetAsync(second.Id))!.Status);
+        Assert.Equal(0, await Queue.DepthAsync());
+
+        // Nor does a failure of its last allowed attempt turn it failed.
+        var (third, _) = await Queue.EnqueueAsync(Job("m:unipc:9:robust"));
+        for (var attempt = 1; attempt < 3; attempt++)
+        {
+            await Queue.FailAsync(await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token), $"boom {attempt}");
+        }
+
+        var last = await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token);
+        Assert.Equal(3, last.Attempts);
+        Assert.Equal(JobStatus.Cancelled, (await Queue.CancelAsync(third.Id))!.Status);
+        await Queue.FailAsync(last, "boom 3");
+        Assert.Equal(JobStatus.Cancelled, (await Queue.GetAsync(third.Id))!.Status);
+        Assert.Null((await Queue.GetAsync(third.Id))!.Error);
+    }
+
+    [Fact]
+    public async Task Only_the_current_attempt_of_a_job_may_store_it()
+    {
+        var (job, _) = await Queue.EnqueueAsync(Job("m:unipc:5:robust"));
+        var firstRun = await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token);
+        await Queue.FailAsync(firstRun, "boom");
+        var secondRun = await Queue.TakeAsync("c2", new CancellationTokenSource(5000).Token);
+        Assert.Equal(2, secondRun.Attempts);
+
+        Assert.False(await Queue.BeginStoringAsync(firstRun));
+        Assert.Equal(JobStatus.Running, (await Queue.GetAsync(job.Id))!.Status);
+        Assert.True(await Queue.BeginStoringAsync(secondRun));
+    }
+
+    [Fact]
+    public async Task A_cancel_racing_the_start_of_storing_has_exactly_one_winner()
+    {
+        var stored = 0;
+        for (var i = 0; i < 40; i++)
+        {
+            var (job, _) = await Queue.EnqueueAsync(Job($"m:unipc:{i + 2}:paper"));
+            var taken = await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token);
+            var storing = Task.Run(() => Queue.BeginStoringAsync(taken));
+            var cancel = Task.Run(() => Queue.CancelAsync(job.Id));
+            var began = await storing;
+            var answered = (await cancel)!.Status;
+            var final = (await Queue.GetAsync(job.Id))!.Status;
+
+            // Either the worker may store (and the cancel was answered with storing), or the job is cancelled and the
+            // worker may not store; never both, never neither.
+            Assert.Equal(began ? JobStatus.Storing : JobStatus.Cancelled, answered);
+            Assert.Equal(answered, final);
+            stored += began ? 1 : 0;
+        }
+
+        Assert.InRange(stored, 0, 40);
+    }
+
+    [Fact]
     public async Task Taking_from_an_empty_queue_waits_until_cancelled()
     {
         using var cancel = new CancellationTokenSource(300);
@@ -164,6 +243,33 @@ public sealed class RedisStoreContractTests : StoreContractTests
     protected override IScheduleStore Store { get; }
 
     protected override IJobQueue Queue { get; }
+
+    [Fact]
+    public async Task A_renewed_job_is_not_reclaimed_and_an_unrenewed_one_is()
+    {
+        // Idle time 3 s, renewals every 250 ms: a pause of over 2.5 s on a loaded test machine would fail this.
+        var queue = new RedisJobQueue(_connection, maxAttempts: 3, claimIdle: TimeSpan.FromSeconds(3));
+        var (job, _) = await queue.EnqueueAsync(TestJobs.Create("m:unipc:4:paper"));
+        var taken = await queue.TakeAsync("alive", new CancellationTokenSource(5000).Token);
+
+        // Renewed for 5 s, longer than the idle time: an idle consumer finds nothing to reclaim.
+        using (var wait = new CancellationTokenSource(5000))
+        {
+            var other = queue.TakeAsync("idle", wait.Token);
+            while (!other.IsCompleted)
+            {
+                await queue.RenewAsync(taken);
+                await Task.WhenAny(other, Task.Delay(250));
+            }
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => other);
+        }
+
+        // No longer renewed: reclaimed once idle for 3 s, as the next attempt.
+        var reclaimed = await queue.TakeAsync("idle", new CancellationTokenSource(10000).Token);
+        Assert.Equal(job.Id, reclaimed.Id);
+        Assert.Equal(2, reclaimed.Attempts);
+    }
 
     public override void Dispose()
     {

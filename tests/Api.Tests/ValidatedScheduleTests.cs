@@ -1,5 +1,6 @@
 using System.Net;
 using HsoService.Api.Hosting;
+using HsoService.Api.Schedules;
 
 namespace HsoService.Api.Tests;
 
@@ -156,6 +157,28 @@ public sealed class ValidatedScheduleTests : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         Assert.NotEqual(accepted.GetProperty("job_id").GetString(), (await again.JsonAsync()).GetProperty("job_id").GetString());
         await client.DeleteAsync((await again.JsonAsync()).GetProperty("location").GetString());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_job_storing_its_schedule_answers_a_cancel_with_409_and_keeps_its_key(bool redis)
+    {
+        // No worker in this instance: the test plays it, taking the job and starting to store as the worker does.
+        var settings = new Dictionary<string, string?> { ["Hso:Worker:Enabled"] = "false" };
+        using var factory = new ServiceFactory(redis: redis ? _redis.IsolatedConnectionString() : null, settings: settings);
+        var client = factory.CreateClient();
+        var location = (await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 7 })).JsonAsync()).GetProperty("location").GetString()!;
+        var queue = factory.Service<IJobQueue>();
+        var taken = await queue.TakeAsync("test-worker", new CancellationTokenSource(5000).Token);
+        Assert.True(await queue.BeginStoringAsync(taken));
+
+        var refused = await client.DeleteAsync(location);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("is storing its schedule; only queued or running jobs can be cancelled", await refused.Content.ReadAsStringAsync());
+        Assert.Equal("storing", (await (await client.GetAsync(location)).JsonAsync()).GetProperty("status").GetString());
+        var same = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 7 })).JsonAsync();
+        Assert.Equal(taken.Id, same.GetProperty("job_id").GetString());
     }
 
     public void Dispose() => _redis.Dispose();

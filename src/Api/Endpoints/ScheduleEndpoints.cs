@@ -69,9 +69,12 @@ public static class ScheduleEndpoints
             return TypedResults.NotFound(Problems.NotFound($"no optimization job '{Truncate(id)}'"));
         }
 
-        return job.Status == JobStatus.Cancelled
-            ? TypedResults.Ok(job)
-            : TypedResults.Conflict(Problems.Conflict($"job '{job.Id}' already {job.Status}; only queued or running jobs can be cancelled"));
+        return job.Status switch
+        {
+            JobStatus.Cancelled => TypedResults.Ok(job),
+            JobStatus.Storing => TypedResults.Conflict(Problems.Conflict($"job '{job.Id}' has finished its search and is storing its schedule; only queued or running jobs can be cancelled")),
+            _ => TypedResults.Conflict(Problems.Conflict($"job '{job.Id}' already {job.Status}; only queued or running jobs can be cancelled")),
+        };
     }
 
     public static async Task<Results<Ok<Schedule>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetSchedule(

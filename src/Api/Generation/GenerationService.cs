@@ -72,7 +72,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         List<byte[]> pngs;
         try
         {
-            pngs = await Task.Run(() => Sample(pipeline, request, solver, schedule.T, count, guidance, seed, timeout.Token), timeout.Token);
+            pngs = await DedicatedThread.Run(() => Sample(pipeline, request, solver, schedule.T, count, guidance, seed, timeout.Token), timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

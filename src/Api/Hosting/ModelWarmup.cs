@@ -9,7 +9,7 @@ public sealed class ModelWarmup(ModelCatalog models, ILogger<ModelWarmup> logger
 
     public string? Error { get; private set; }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(() =>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => DedicatedThread.Run(() =>
     {
         try
         {

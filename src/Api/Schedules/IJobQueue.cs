@@ -16,7 +16,21 @@ public interface IJobQueue
 
     Task ReportProgressAsync(string id, double fraction, CancellationToken cancellationToken = default);
 
-    /// <summary>Marks the job succeeded; call only after its schedule is stored.</summary>
+    /// <summary>
+    /// Says the job's worker is alive, so a search running longer than the claim idle time is not reclaimed as one
+    /// whose worker died. The worker calls it well within that time while the job runs.
+    /// </summary>
+    Task RenewAsync(OptimizationJob job, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Marks this run of a running job storing, atomically with respect to <see cref="CancelAsync"/>: from then on a
+    /// cancel is refused, so a job is either cancelled and stores nothing or stores its schedule and succeeds. False
+    /// when the job is no longer this run's (cancelled, or reclaimed by another worker: <paramref name="job"/>'s
+    /// attempt is not the current one); the worker must then store nothing.
+    /// </summary>
+    Task<bool> BeginStoringAsync(OptimizationJob job, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the job succeeded; call only after <see cref="BeginStoringAsync"/> and after its schedule is stored.</summary>
     Task CompleteAsync(OptimizationJob job, string result, CancellationToken cancellationToken = default);
 
     /// <summary>Records a failure: queued again, or failed for good at the attempt limit.</summary>
@@ -27,8 +41,8 @@ public interface IJobQueue
 
     /// <summary>
     /// Marks a queued or running job cancelled (a running one stops at its worker's next check and stores nothing) and
-    /// frees its key; for a job already cancelled, also acknowledges its queue entry. Returns the job as it now is, or
-    /// null when unknown.
+    /// frees its key; for a job already cancelled, also acknowledges its queue entry. A storing or finished job is left
+    /// as it is. Returns the job as it now is, or null when unknown.
     /// </summary>
     Task<OptimizationJob?> CancelAsync(string id, CancellationToken cancellationToken = default);
 

@@ -5,6 +5,9 @@ public static class JobStatus
 {
     public const string Queued = "queued";
     public const string Running = "running";
+
+    /// <summary>The search finished and its schedule is being stored: too late to cancel.</summary>
+    public const string Storing = "storing";
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
@@ -38,5 +41,9 @@ public sealed record OptimizationJob
     /// <summary>Where the schedule can be read once the job succeeded.</summary>
     public string? Result { get; init; }
 
-    public bool IsActive => Status is JobStatus.Queued or JobStatus.Running;
+    /// <summary>Queued, running or storing: the job holds its key, so a request for the same key gets this job.</summary>
+    public bool IsActive => Status is JobStatus.Queued or JobStatus.Running or JobStatus.Storing;
+
+    /// <summary>Queued or running: a cancel still stops it before anything is stored.</summary>
+    public bool IsCancellable => Status is JobStatus.Queued or JobStatus.Running;
 }

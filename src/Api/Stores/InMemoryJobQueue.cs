@@ -75,6 +75,23 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null)
         return Task.CompletedTask;
     }
 
+    // One process: a live worker is never taken for a dead one.
+    public Task RenewAsync(OptimizationJob job, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task<bool> BeginStoringAsync(OptimizationJob job, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_jobs.TryGetValue(job.Id, out var current) && current.Status == JobStatus.Running && current.Attempts == job.Attempts)
+            {
+                _jobs[job.Id] = current with { Status = JobStatus.Storing };
+                return Task.FromResult(true);
+            }
+
+            return Task.FromResult(false);
+        }
+    }
+
     public Task CompleteAsync(OptimizationJob job, string result, CancellationToken cancellationToken = default)
     {
         Finish(job with { Status = JobStatus.Succeeded, Progress = 1, Result = result, FinishedAt = _time.GetUtcNow(), Error = null });
@@ -85,7 +102,14 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null)
     {
         if (job.Attempts >= maxAttempts)
         {
-            Finish(job with { Status = JobStatus.Failed, Error = error, FinishedAt = _time.GetUtcNow() });
+            lock (_gate)
+            {
+                // A job cancelled while its last attempt was failing stays cancelled.
+                if (_jobs.TryGetValue(job.Id, out var current) && current.Status is JobStatus.Running or JobStatus.Storing)
+                {
+                    Finish(job with { Status = JobStatus.Failed, Error = error, FinishedAt = _time.GetUtcNow() });
+                }
+            }
         }
         else
         {
@@ -110,9 +134,9 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null)
                 return Task.FromResult<OptimizationJob?>(null);
             }
 
-            if (job.IsActive)
+            if (job.IsCancellable)
             {
-                job = job with { Status = JobStatus.Cancelled, FinishedAt = _time.GetUtcNow() };
+                job = job with { Status = JobStatus.Cancelled, FinishedAt = _time.GetUtcNow(), Error = null };
                 Finish(job);
             }
 
@@ -137,9 +161,19 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null)
         }
     }
 
+    // A job cancelled while its worker was failing or stopping stays cancelled and is not queued again.
     private void Requeue(OptimizationJob job)
     {
-        _jobs[job.Id] = job;
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(job.Id, out var current) || current.Status is not (JobStatus.Running or JobStatus.Storing))
+            {
+                return;
+            }
+
+            _jobs[job.Id] = job;
+        }
+
         Interlocked.Increment(ref _depth);
         _channel.Writer.TryWrite(job.Id);
     }

@@ -7,7 +7,8 @@ namespace HsoService.Api.Stores;
 /// <summary>
 /// Jobs in a Redis Stream (<c>hso:v1:jobs</c>, consumer group <c>workers</c>) with each job's state in a hash. An
 /// entry is acknowledged only when its job is finished (after the schedule is stored) or re-queued, so a job whose
-/// worker died stays pending and is reclaimed with XAUTOCLAIM after <c>ClaimIdleSeconds</c> by any instance.
+/// worker died stays pending and is reclaimed with XAUTOCLAIM after <c>ClaimIdleSeconds</c> by any instance (a live
+/// worker renews its claim, <see cref="RenewAsync"/>). State changes that race a cancel are Lua scripts.
 /// One active job per key is kept with SET NX on <c>hso:v1:active:{key}</c>. StackExchange.Redis cannot block on a
 /// stream read, so an idle worker polls every 100 ms.
 /// </summary>
@@ -16,10 +17,53 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
     private static readonly TimeSpan JobLifetime = TimeSpan.FromDays(7);
     private const string ReleaseActiveScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
     // Marks a job running only while it is still queued or running, atomically, so a cancel is never overwritten.
+    // (A storing job is taken again too: its worker died before it finished.)
     private const string MarkRunningScript = """
         local status = redis.call('hget', KEYS[1], 'status')
-        if status ~= 'queued' and status ~= 'running' then return 0 end
+        if status ~= 'queued' and status ~= 'running' and status ~= 'storing' then return 0 end
         redis.call('hset', KEYS[1], 'status', 'running', 'started_at', ARGV[1], 'progress', '0', 'entry', ARGV[2], 'consumer', ARGV[3])
+        return 1
+        """;
+
+    // Resets the idle time of this run's stream entry (XCLAIM to its own consumer, JUSTID: no delivery counted), while
+    // the run is current: running or storing, and the attempt it was taken as.
+    private const string RenewScript = """
+        local job = redis.call('hmget', KEYS[1], 'status', 'attempts', 'entry', 'consumer')
+        if (job[1] ~= 'running' and job[1] ~= 'storing') or job[2] ~= ARGV[1] or not job[3] or not job[4] then return 0 end
+        redis.call('xclaim', KEYS[2], ARGV[2], job[4], 0, job[3], 'JUSTID')
+        return 1
+        """;
+
+    // Running to storing, only for the current attempt; a cancel after this is refused (CancelScript).
+    private const string BeginStoringScript = """
+        local job = redis.call('hmget', KEYS[1], 'status', 'attempts')
+        if job[1] ~= 'running' or job[2] ~= ARGV[1] then return 0 end
+        redis.call('hset', KEYS[1], 'status', 'storing')
+        return 1
+        """;
+
+    // Queued or running to cancelled in one step, so a cancel and a worker's BeginStoring never both win.
+    private const string CancelScript = """
+        local status = redis.call('hget', KEYS[1], 'status')
+        if status ~= 'queued' and status ~= 'running' then return 0 end
+        redis.call('hset', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1], 'error', '', 'result', '')
+        return 1
+        """;
+
+    // Failed for good only from running or storing, like RequeueScript.
+    private const string FailScript = """
+        local status = redis.call('hget', KEYS[1], 'status')
+        if status ~= 'running' and status ~= 'storing' then return 0 end
+        redis.call('hset', KEYS[1], 'status', 'failed', 'finished_at', ARGV[1], 'error', ARGV[2], 'result', '')
+        return 1
+        """;
+
+    // Back to queued only from running or storing: a job cancelled meanwhile stays cancelled and is not queued again.
+    private const string RequeueScript = """
+        local status = redis.call('hget', KEYS[1], 'status')
+        if status ~= 'running' and status ~= 'storing' then return 0 end
+        redis.call('hset', KEYS[1], 'status', 'queued', 'progress', '0', 'error', ARGV[1])
+        if ARGV[2] ~= '0' then redis.call('hincrby', KEYS[1], 'attempts', ARGV[2]) end
         return 1
         """;
 
@@ -138,19 +182,38 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
     public Task ReportProgressAsync(string id, double fraction, CancellationToken cancellationToken = default) =>
         Database.HashSetAsync(RedisKeys.Job(id), "progress", fraction.ToString("R", CultureInfo.InvariantCulture));
 
+    public async Task RenewAsync(OptimizationJob job, CancellationToken cancellationToken = default) =>
+        await Database.ScriptEvaluateAsync(
+            RenewScript,
+            [RedisKeys.Job(job.Id), RedisKeys.JobStream],
+            [job.Attempts.ToString(CultureInfo.InvariantCulture), RedisKeys.ConsumerGroup]);
+
+    public async Task<bool> BeginStoringAsync(OptimizationJob job, CancellationToken cancellationToken = default) =>
+        (int)await Database.ScriptEvaluateAsync(BeginStoringScript, [RedisKeys.Job(job.Id)], [job.Attempts.ToString(CultureInfo.InvariantCulture)]) == 1;
+
     public async Task CompleteAsync(OptimizationJob job, string result, CancellationToken cancellationToken = default) =>
         await FinishAsync(Database, job, await EntryOf(job), JobStatus.Succeeded, error: null, result);
 
     public async Task FailAsync(OptimizationJob job, string error, CancellationToken cancellationToken = default)
     {
         var database = Database;
-        if (job.Attempts >= maxAttempts)
+        if (job.Attempts < maxAttempts)
         {
-            await FinishAsync(database, job, await EntryOf(job), JobStatus.Failed, error, result: null);
+            await RequeueAsync(database, job, error, attemptsDelta: 0);
             return;
         }
 
-        await RequeueAsync(database, job, error, attemptsDelta: 0);
+        // A job cancelled while its last attempt was failing stays cancelled; its entry is done with either way.
+        var entry = await EntryOf(job);
+        if ((int)await database.ScriptEvaluateAsync(FailScript, [RedisKeys.Job(job.Id)], [DateTimeOffset.UtcNow.ToString("O"), error]) == 1)
+        {
+            await database.ScriptEvaluateAsync(ReleaseActiveScript, [RedisKeys.ActiveJob(job.Key)], [job.Id]);
+        }
+
+        if (!entry.IsNullOrEmpty)
+        {
+            await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry);
+        }
     }
 
     public Task ReleaseAsync(OptimizationJob job, CancellationToken cancellationToken = default) =>
@@ -165,10 +228,14 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
             return null;
         }
 
-        if (job.IsActive)
+        if (job.IsCancellable)
         {
-            job = job with { Status = JobStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow };
-            await FinishAsync(database, job, RedisValue.Null, JobStatus.Cancelled, error: null, result: null);
+            var cancelled = (int)await database.ScriptEvaluateAsync(CancelScript, [RedisKeys.Job(id)], [DateTimeOffset.UtcNow.ToString("O")]) == 1;
+            job = await GetAsync(id, cancellationToken) ?? job;
+            if (cancelled)
+            {
+                await database.ScriptEvaluateAsync(ReleaseActiveScript, [RedisKeys.ActiveJob(job.Key)], [job.Id]);
+            }
         }
         else if (job.Status == JobStatus.Cancelled && await EntryOf(job) is { IsNullOrEmpty: false } entry)
         {
@@ -185,14 +252,16 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
     private async Task RequeueAsync(IDatabase database, OptimizationJob job, string? error, int attemptsDelta)
     {
         var entry = await EntryOf(job);
-        await database.HashSetAsync(RedisKeys.Job(job.Id), [new HashEntry("status", JobStatus.Queued), new HashEntry("progress", "0"), new HashEntry("error", error ?? "")]);
-        if (attemptsDelta != 0)
+        var requeued = (int)await database.ScriptEvaluateAsync(
+            RequeueScript,
+            [RedisKeys.Job(job.Id)],
+            [error ?? "", attemptsDelta.ToString(CultureInfo.InvariantCulture)]) == 1;
+        if (requeued)
         {
-            await database.HashIncrementAsync(RedisKeys.Job(job.Id), "attempts", attemptsDelta);
+            await database.StreamAddAsync(RedisKeys.JobStream, "id", job.Id);
+            await database.StringIncrementAsync(RedisKeys.QueueDepth);
         }
 
-        await database.StreamAddAsync(RedisKeys.JobStream, "id", job.Id);
-        await database.StringIncrementAsync(RedisKeys.QueueDepth);
         if (!entry.IsNullOrEmpty)
         {
             await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry);

@@ -13,7 +13,9 @@ namespace HsoService.Api.Worker;
 /// <summary>
 /// Runs optimization jobs from the queue, <c>Hso:Worker:Concurrency</c> at a time. A job's schedule is stored before
 /// the job is acknowledged; a key already cached (unless forced) completes without searching again, so however many
-/// requests race, one search runs per key. On shutdown an unfinished job goes back to the queue uncounted.
+/// requests race, one search runs per key. While a job runs its claim is renewed (so a long search is not reclaimed as
+/// dead) and it is watched for a cancel; searches run on threads of their own. On shutdown an unfinished job goes back
+/// to the queue uncounted.
 /// </summary>
 public sealed class OptimizationWorker(
     IJobQueue queue,
@@ -76,18 +78,23 @@ public sealed class OptimizationWorker(
         var result = $"/schedules/{job.Model}/{job.Nfe}?solver={job.Solver}&mode={job.Mode}" + (job.Seed == ScheduleKey.DefaultSeed ? "" : $"&seed={job.Seed}");
         using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var watch = WatchForCancel(job.Id, cancelled);
+        using var claim = KeepClaimed(job);
         try
         {
             if (!job.Force && await schedules.GetAsync(key, stoppingToken) is not null)
             {
-                await queue.CompleteAsync(job, result, CancellationToken.None);
+                if (await BeginStoringAsync(job, cancelled))
+                {
+                    await queue.CompleteAsync(job, result, CancellationToken.None);
+                }
+
                 return;
             }
 
             telemetry.CountSearch();
             var schedule = mode == ScheduleMode.Validated
                 ? await ValidatedAsync(job, solver, cancelled.Token)
-                : await Task.Run(
+                : await DedicatedThread.Run(
                     () => HsoOptimizer.Optimize(
                         models.Noise(job.Model),
                         new HsoOptions { Mode = mode, Solver = solver, Nfe = job.Nfe, Seed = job.Seed },
@@ -95,14 +102,11 @@ public sealed class OptimizationWorker(
                         cancelled.Token),
                     cancelled.Token);
 
-            // A cancel that arrives after the search finished still wins: nothing is stored for a cancelled job. The
-            // watcher polls only every Hso:Worker:CancelPollMilliseconds, so the queue itself is asked before storing.
-            if (!cancelled.IsCancellationRequested && await queue.GetAsync(job.Id, CancellationToken.None) is { Status: JobStatus.Cancelled })
+            if (!await BeginStoringAsync(job, cancelled))
             {
-                await cancelled.CancelAsync();
+                return;
             }
 
-            cancelled.Token.ThrowIfCancellationRequested();
             await schedules.SetAsync(key, schedule, CancellationToken.None);
             await queue.CompleteAsync(job, result, CancellationToken.None);
             telemetry.Optimizations.Add(1, new KeyValuePair<string, object?>("status", JobStatus.Succeeded));
@@ -128,6 +132,27 @@ public sealed class OptimizationWorker(
         }
     }
 
+    // The watcher polls only every Hso:Worker:CancelPollMilliseconds, so a cancel may not have reached this run yet. The
+    // queue decides in one step: the job turns storing (a cancel from then on is refused), or it was cancelled (thrown
+    // as such: nothing is stored), or another worker has reclaimed it (false: this run stores nothing).
+    private async Task<bool> BeginStoringAsync(OptimizationJob job, CancellationTokenSource cancelled)
+    {
+        cancelled.Token.ThrowIfCancellationRequested();
+        if (await queue.BeginStoringAsync(job, CancellationToken.None))
+        {
+            return true;
+        }
+
+        if (await queue.GetAsync(job.Id, CancellationToken.None) is { Status: JobStatus.Cancelled })
+        {
+            await cancelled.CancelAsync();
+            cancelled.Token.ThrowIfCancellationRequested();
+        }
+
+        logger.LogWarning("Optimization {Key} attempt {Attempt} is no longer current (reclaimed by another worker); nothing stored", job.Key, job.Attempts);
+        return false;
+    }
+
     // The validated search measures every candidate, cached HSO schedules of the same key included, on the model.
     private async Task<Schedule> ValidatedAsync(OptimizationJob job, SolverKind solver, CancellationToken cancellationToken)
     {
@@ -141,7 +166,7 @@ public sealed class OptimizationWorker(
         }
 
         var validation = models.Validation(job.Model);
-        return await Task.Run(() => validation.Optimize(solver, job.Nfe, extra, fraction => Progress(job.Id, fraction), cancellationToken), cancellationToken);
+        return await DedicatedThread.Run(() => validation.Optimize(solver, job.Nfe, extra, fraction => Progress(job.Id, fraction), cancellationToken), cancellationToken);
     }
 
     private void Progress(string id, double fraction) => _ = queue.ReportProgressAsync(id, Math.Min(1.0, fraction), CancellationToken.None);
@@ -184,7 +209,37 @@ public sealed class OptimizationWorker(
         return new StopOnDispose(stop);
     }
 
-    /// <summary>Ends the cancel watch when the job's run ends.</summary>
+    // Renews the job's claim three times per Hso:Worker:ClaimIdleSeconds while it runs, so a long search is not taken
+    // for one whose worker died and run again by another worker.
+    private StopOnDispose KeepClaimed(OptimizationJob job)
+    {
+        var stop = new CancellationTokenSource();
+        _ = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.Worker.ClaimIdleSeconds * 1000.0 / 3));
+            try
+            {
+                while (await timer.WaitForNextTickAsync(stop.Token))
+                {
+                    try
+                    {
+                        await queue.RenewAsync(job, stop.Token);
+                    }
+                    catch (Exception e) when (ScheduleService.IsOutage(e))
+                    {
+                        // Renewed on the next tick.
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The job ended.
+            }
+        });
+        return new StopOnDispose(stop);
+    }
+
+    /// <summary>Ends a watch over a running job when the job's run ends.</summary>
     private sealed class StopOnDispose(CancellationTokenSource stop) : IDisposable
     {
         public void Dispose()
