@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 
 namespace HsoService.Api.Tests;
 
@@ -115,6 +116,7 @@ public sealed class OperationsTests
     [InlineData("Hso:Validation:Samples", "1", "Samples", "between 2 and 65536")]
     [InlineData("Hso:RateLimit:PermitsPerWindow", "0", "PermitsPerWindow", "between 1 and 1000000")]
     [InlineData("Hso:GenerationTimeoutSeconds", "0", "GenerationTimeoutSeconds", "between 1 and 3600")]
+    [InlineData("Hso:GenerationConcurrency", "0", "GenerationConcurrency", "between 1 and 256")]
     [InlineData("Hso:Onnx:MaxBatch", "0", "MaxBatch", "between 1 and 65536")]
     [InlineData("Hso:Onnx:IntraOpThreads", "-1", "IntraOpThreads", "between 0 and 4096")]
     [InlineData("Hso:Onnx:CudaDeviceId", "-1", "CudaDeviceId", "a CUDA device index, 0 or more")]
@@ -232,6 +234,9 @@ public sealed class TelemetryAndTimeoutTests
         Assert.Contains("hso.optimization.duration", measurements);
         Assert.Contains("hso.generation.duration", measurements);
         Assert.Contains("hso.images", measurements);
+        listener.RecordObservableInstruments();
+        Assert.Contains("hso.generation.active", measurements);
+        Assert.Contains("hso.generation.waiting", measurements);
     }
 
     [Fact]
@@ -243,5 +248,38 @@ public sealed class TelemetryAndTimeoutTests
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("longer than 1 s", (await response.JsonAsync()).GetProperty("detail").GetString());
         Assert.True(response.Headers.Contains("Retry-After"));
+    }
+
+    [Fact]
+    public async Task Generations_beyond_the_concurrency_limit_wait_for_a_free_slot()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:GenerationConcurrency"] = "1" });
+        var client = factory.CreateClient();
+        var telemetry = factory.Service<HsoService.Api.Telemetry.HsoTelemetry>();
+
+        // About 25 s of sampling holds the only slot until the test aborts the request.
+        using var abort = new CancellationTokenSource();
+        var slow = client.PostAsJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 1000, solver = "ddim", schedule = "uniform_t", n = 16, response_format = "b64_json" }, ServiceFactory.Json, abort.Token);
+        await WaitUntil(() => telemetry.GenerationsActive == 1);
+        var quick = client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 4, n = 1 });
+        await WaitUntil(() => telemetry.GenerationsWaiting == 1);
+
+        // The second request waits while the first samples; it runs once the first is aborted and frees the slot.
+        Assert.Equal(1, telemetry.GenerationsActive);
+        Assert.False(quick.IsCompleted);
+        await abort.CancelAsync();
+        Assert.Equal(HttpStatusCode.OK, (await quick).StatusCode);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow);
+        await WaitUntil(() => telemetry.GenerationsActive == 0 && telemetry.GenerationsWaiting == 0);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 60 s");
+            await Task.Delay(20);
+        }
     }
 }

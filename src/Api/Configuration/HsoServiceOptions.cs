@@ -35,9 +35,13 @@ public sealed class HsoServiceOptions
     [ValidateObjectMembers]
     public RateLimitOptions RateLimit { get; set; } = new();
 
-    /// <summary>A generation taking longer is cancelled and answered 503.</summary>
+    /// <summary>A generation not finished in this time, waiting for a slot included, is cancelled and answered 503.</summary>
     [Range(1, 3600)]
     public int GenerationTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>Generations sampling at once in this instance, each on a thread of its own; further requests wait for a slot.</summary>
+    [Range(1, 256)]
+    public int GenerationConcurrency { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, 256);
 }
 
 /// <summary>The parts of the service an instance runs.</summary>

@@ -26,6 +26,9 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
     public const int MaxSide = 1024;
     public const int MaxPromptLength = 1000;
 
+    // Each generation samples on a thread of its own (ONNX Runtime blocks it); the slots bound how many threads that is.
+    private readonly SemaphoreSlim _slots = new(options.Value.GenerationConcurrency);
+
     public async Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken)
     {
         schedules.RequireModel(request.Model);
@@ -69,7 +72,9 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.GenerationTimeoutSeconds));
         var stopwatch = Stopwatch.StartNew();
+        await WaitForSlotAsync(timeout.Token, cancellationToken);
         List<byte[]> pngs;
+        telemetry.AddGenerationsActive(1);
         try
         {
             pngs = await DedicatedThread.Run(() => Sample(pipeline, request, solver, schedule.T, count, guidance, seed, timeout.Token), timeout.Token);
@@ -78,10 +83,33 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         {
             throw new TimeoutException($"generation took longer than {options.Value.GenerationTimeoutSeconds} s and was cancelled");
         }
+        finally
+        {
+            telemetry.AddGenerationsActive(-1);
+            _slots.Release();
+        }
 
         telemetry.GenerationLatency.Record(stopwatch.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
         telemetry.Images.Add(count, new KeyValuePair<string, object?>("model", model));
         return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedule, source, format);
+    }
+
+    private async Task WaitForSlotAsync(CancellationToken timeout, CancellationToken requestAborted)
+    {
+        telemetry.AddGenerationsWaiting(1);
+        try
+        {
+            await _slots.WaitAsync(timeout);
+        }
+        catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"no generation slot came free within {options.Value.GenerationTimeoutSeconds} s ({options.Value.GenerationConcurrency} run at once, Hso:GenerationConcurrency)");
+        }
+        finally
+        {
+            telemetry.AddGenerationsWaiting(-1);
+        }
     }
 
     private static List<byte[]> Sample(DiffusionPipeline pipeline, GenerateRequest request, SolverKind solver, IReadOnlyList<double> times, int count, double guidance, long seed, CancellationToken cancellationToken)

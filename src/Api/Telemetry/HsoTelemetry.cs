@@ -5,7 +5,7 @@ namespace HsoService.Api.Telemetry;
 
 /// <summary>
 /// The service's own spans (<c>optimize</c>, <c>generate</c>) and metrics: optimizations by outcome and their duration,
-/// queue depth, generation latency and images generated. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+/// queue depth, generation latency, generations active and waiting, and images generated. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 /// </summary>
 public sealed class HsoTelemetry : IDisposable
 {
@@ -13,6 +13,8 @@ public sealed class HsoTelemetry : IDisposable
 
     private long _queueDepth;
     private long _searches;
+    private long _generationsActive;
+    private long _generationsWaiting;
 
     public HsoTelemetry()
     {
@@ -22,6 +24,8 @@ public sealed class HsoTelemetry : IDisposable
         GenerationLatency = Meter.CreateHistogram<double>("hso.generation.duration", "ms", "Time of one /generate request's sampling");
         Images = Meter.CreateCounter<long>("hso.images", description: "Images generated");
         Meter.CreateObservableGauge("hso.queue.depth", () => Interlocked.Read(ref _queueDepth), description: "Optimization jobs waiting");
+        Meter.CreateObservableUpDownCounter("hso.generation.active", () => GenerationsActive, description: "Generations sampling now");
+        Meter.CreateObservableUpDownCounter("hso.generation.waiting", () => GenerationsWaiting, description: "Generations waiting for a slot");
     }
 
     public static ActivitySource Source { get; } = new(Name);
@@ -39,7 +43,17 @@ public sealed class HsoTelemetry : IDisposable
     /// <summary>HSO searches this instance ran (for operators' logs and the tests' exactly-once checks).</summary>
     public long Searches => Interlocked.Read(ref _searches);
 
+    /// <summary>Generations sampling now (at most <c>Hso:GenerationConcurrency</c>).</summary>
+    public long GenerationsActive => Interlocked.Read(ref _generationsActive);
+
+    /// <summary>Generations waiting for a free slot.</summary>
+    public long GenerationsWaiting => Interlocked.Read(ref _generationsWaiting);
+
     public void SetQueueDepth(long depth) => Interlocked.Exchange(ref _queueDepth, depth);
+
+    public void AddGenerationsActive(int delta) => Interlocked.Add(ref _generationsActive, delta);
+
+    public void AddGenerationsWaiting(int delta) => Interlocked.Add(ref _generationsWaiting, delta);
 
     public void CountSearch() => Interlocked.Increment(ref _searches);
 
