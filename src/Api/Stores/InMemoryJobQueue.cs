@@ -105,7 +105,7 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null)
             lock (_gate)
             {
                 // A job cancelled while its last attempt was failing stays cancelled.
-                if (_jobs.TryGetValue(job.Id, out var current) && current.Status is JobStatus.Running or JobStatus.Storing)
+                if (HeldByWorker(job.Id))
                 {
                     Finish(job with { Status = JobStatus.Failed, Error = error, FinishedAt = _time.GetUtcNow() });
                 }
@@ -166,7 +166,7 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null)
     {
         lock (_gate)
         {
-            if (!_jobs.TryGetValue(job.Id, out var current) || current.Status is not (JobStatus.Running or JobStatus.Storing))
+            if (!HeldByWorker(job.Id))
             {
                 return;
             }
@@ -177,6 +177,9 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null)
         Interlocked.Increment(ref _depth);
         _channel.Writer.TryWrite(job.Id);
     }
+
+    // Running or storing: a worker has it, and only that worker's report may change it. Call under the gate.
+    private bool HeldByWorker(string id) => _jobs.TryGetValue(id, out var job) && job.Status is JobStatus.Running or JobStatus.Storing;
 
     private void Finish(OptimizationJob job)
     {

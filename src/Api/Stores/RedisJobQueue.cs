@@ -207,7 +207,7 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
         var entry = await EntryOf(job);
         if ((int)await database.ScriptEvaluateAsync(FailScript, [RedisKeys.Job(job.Id)], [DateTimeOffset.UtcNow.ToString("O"), error]) == 1)
         {
-            await database.ScriptEvaluateAsync(ReleaseActiveScript, [RedisKeys.ActiveJob(job.Key)], [job.Id]);
+            await ReleaseActiveAsync(database, job);
         }
 
         if (!entry.IsNullOrEmpty)
@@ -234,7 +234,7 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
             job = await GetAsync(id, cancellationToken) ?? job;
             if (cancelled)
             {
-                await database.ScriptEvaluateAsync(ReleaseActiveScript, [RedisKeys.ActiveJob(job.Key)], [job.Id]);
+                await ReleaseActiveAsync(database, job);
             }
         }
         else if (job.Status == JobStatus.Cancelled && await EntryOf(job) is { IsNullOrEmpty: false } entry)
@@ -283,8 +283,12 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
             await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry);
         }
 
-        await database.ScriptEvaluateAsync(ReleaseActiveScript, [RedisKeys.ActiveJob(job.Key)], [job.Id]);
+        await ReleaseActiveAsync(database, job);
     }
+
+    // Frees the job's key for new requests, unless another job holds it by now.
+    private static Task ReleaseActiveAsync(IDatabase database, OptimizationJob job) =>
+        database.ScriptEvaluateAsync(ReleaseActiveScript, [RedisKeys.ActiveJob(job.Key)], [job.Id]);
 
     private async Task<RedisValue> EntryOf(OptimizationJob job) => await Database.HashGetAsync(RedisKeys.Job(job.Id), "entry");
 

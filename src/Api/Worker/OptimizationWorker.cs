@@ -172,28 +172,49 @@ public sealed class OptimizationWorker(
     private void Progress(string id, double fraction) => _ = queue.ReportProgressAsync(id, Math.Min(1.0, fraction), CancellationToken.None);
 
     // Polls the job's state while it runs, so a cancel made through any instance reaches the worker running it.
-    // Asynchronous: blocking pool threads on the store would starve the Redis client under load.
-    private StopOnDispose WatchForCancel(string id, CancellationTokenSource cancelled)
+    private StopOnDispose WatchForCancel(string id, CancellationTokenSource cancelled) =>
+        WhileRunning(TimeSpan.FromMilliseconds(options.Value.Worker.CancelPollMilliseconds), async stop =>
+        {
+            if (await queue.GetAsync(id, stop) is not { Status: JobStatus.Cancelled })
+            {
+                return true;
+            }
+
+            await cancelled.CancelAsync();
+            return false;
+        });
+
+    // Renews the job's claim three times per Hso:Worker:ClaimIdleSeconds while it runs, so a long search is not taken
+    // for one whose worker died and run again by another worker.
+    private StopOnDispose KeepClaimed(OptimizationJob job) =>
+        WhileRunning(TimeSpan.FromMilliseconds(options.Value.Worker.ClaimIdleSeconds * 1000.0 / 3), async stop =>
+        {
+            await queue.RenewAsync(job, stop);
+            return true;
+        });
+
+    // Runs tick every interval until it returns false or the job's run ends (the returned handle is disposed); a store
+    // outage skips a tick. Asynchronous: blocking pool threads on the store would starve the Redis client under load.
+    private static StopOnDispose WhileRunning(TimeSpan interval, Func<CancellationToken, Task<bool>> tick)
     {
         var stop = new CancellationTokenSource();
         _ = Task.Run(async () =>
         {
-            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.Worker.CancelPollMilliseconds));
+            using var timer = new PeriodicTimer(interval);
             try
             {
                 while (await timer.WaitForNextTickAsync(stop.Token))
                 {
                     try
                     {
-                        if (await queue.GetAsync(id, stop.Token) is { Status: JobStatus.Cancelled })
+                        if (!await tick(stop.Token))
                         {
-                            await cancelled.CancelAsync();
                             return;
                         }
                     }
                     catch (Exception e) when (ScheduleService.IsOutage(e))
                     {
-                        // Checked again on the next tick.
+                        // Tried again on the next tick.
                     }
                 }
             }
@@ -204,36 +225,6 @@ public sealed class OptimizationWorker(
             catch (ObjectDisposedException)
             {
                 // The job ended while a cancel was being signalled.
-            }
-        });
-        return new StopOnDispose(stop);
-    }
-
-    // Renews the job's claim three times per Hso:Worker:ClaimIdleSeconds while it runs, so a long search is not taken
-    // for one whose worker died and run again by another worker.
-    private StopOnDispose KeepClaimed(OptimizationJob job)
-    {
-        var stop = new CancellationTokenSource();
-        _ = Task.Run(async () =>
-        {
-            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.Worker.ClaimIdleSeconds * 1000.0 / 3));
-            try
-            {
-                while (await timer.WaitForNextTickAsync(stop.Token))
-                {
-                    try
-                    {
-                        await queue.RenewAsync(job, stop.Token);
-                    }
-                    catch (Exception e) when (ScheduleService.IsOutage(e))
-                    {
-                        // Renewed on the next tick.
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // The job ended.
             }
         });
         return new StopOnDispose(stop);
