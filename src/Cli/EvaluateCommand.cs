@@ -21,7 +21,7 @@ internal static class EvaluateCommand
         var nfes = new Option<string>("--nfe") { Description = "comma-separated NFEs", DefaultValueFactory = _ => "4,5,6,8,10" };
         var schedules = new Option<string>("--schedules")
         {
-            Description = $"comma-separated schedules: {string.Join(", ", NamedSchedules.Names)}, validated (searched on the model with a calibration seed)",
+            Description = $"comma-separated schedules: {string.Join(", ", NamedSchedules.Names)}, validated (searched on the model with a calibration seed), auto (the service's measured selection on the calibration draw)",
             DefaultValueFactory = _ => "uniform_t,uniform_lambda,edm,ays,hso-paper,hso-robust",
         };
         var samples = new Option<int>("--n") { Description = "samples per schedule", DefaultValueFactory = _ => 1797 };
@@ -40,12 +40,17 @@ internal static class EvaluateCommand
         {
             Description = "measure the schedules (times) of an earlier report.json again, for example on another --seed; --solvers, --nfe and an explicit --schedules filter its rows",
         };
+        var finalStep = new Option<string>("--final-step")
+        {
+            Description = $"how samplers finish each schedule: {string.Join(", ", FinalSteps.Names)} (the service's default: to_zero)",
+            DefaultValueFactory = _ => "to_zero",
+        };
         var provider = ModelSource.ProviderOption();
         var device = ModelSource.DeviceOption();
 
         var command = new Command("evaluate", "Measure schedules on a model: FD-digits, RMSE, label agreement, and their rank correlation with MEP")
         {
-            model, solvers, nfes, schedules, samples, seed, referenceSamples, referenceSteps, cache, data, output, provider, device, remeasure,
+            model, solvers, nfes, schedules, samples, seed, referenceSamples, referenceSteps, cache, data, output, provider, device, remeasure, finalStep,
         };
         calibration.AddTo(command);
         command.SetAction(result =>
@@ -69,9 +74,10 @@ internal static class EvaluateCommand
                 ReferenceSamples = Math.Min(result.GetValue(referenceSamples), result.GetValue(samples)),
                 ReferenceSteps = result.GetValue(referenceSteps),
                 CacheDirectory = result.GetRequiredValue(cache),
+                FinalStep = FinalSteps.Parse(result.GetRequiredValue(finalStep), "final-step"),
             };
             var settings = calibration.Settings(result, result.GetRequiredValue(cache));
-            if (scheduleList.Contains(ValidationOptions.Name) && result.GetValue(remeasure) is null)
+            if ((scheduleList.Contains(ValidationOptions.Name) || scheduleList.Contains(AutoName)) && result.GetValue(remeasure) is null)
             {
                 var span = settings.SeedCount(pipeline.Provider);
                 if (settings.Seed < options.Seed + options.Samples && options.Seed < settings.Seed + span)
@@ -117,6 +123,8 @@ internal static class EvaluateCommand
             {
                 var done = 0.0;
                 var list = new List<EvaluationRow>();
+                // auto serves one of the other candidates' times: measure each distinct schedule once.
+                var measured = new Dictionary<string, Inference.Evaluation.ScheduleEvaluation>(StringComparer.Ordinal);
                 foreach (var (solver, nfe, name) in plan)
                 {
                     var previous = earlier?.First(r => r.Solver == solver.Name() && r.Nfe == nfe && r.Schedule == name);
@@ -124,7 +132,19 @@ internal static class EvaluateCommand
                         ? ScheduleBuilder.Build(pipeline.Noise, solver, nfe, previous.T, ScheduleMode.Explicit) with { Validation = previous.Validation }
                         : name == ValidationOptions.Name
                             ? validation.Optimize(solver, nfe, cancellationToken: CancellationToken.None)
-                            : NamedSchedules.Build(pipeline.Noise, name, solver, nfe);
+                            : name == AutoName
+                                ? validation.Select(solver, nfe, cancellationToken: CancellationToken.None)
+                                : NamedSchedules.Build(pipeline.Noise, name, solver, nfe);
+                    if (previous is null && name == AutoName)
+                    {
+                        var candidates = schedule.Validation is { } selection
+                            ? string.Join(", ", selection.Candidates.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Name} {c.Score:F3}")))
+                            : schedule.Warnings[^1];
+                        Console.Error.WriteLine(string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"auto {solver.Name()} nfe {nfe}: {schedule.Family}; {candidates}; {schedule.Validation?.Cost.ModelEvaluations ?? 0} model evaluations, {schedule.Validation?.Cost.Seconds ?? 0:F1} s"));
+                    }
+
                     if (previous is null && schedule.Validation is { } searched)
                     {
                         // The choice and its times go to the log too, so that a lost report can be measured again from the log alone.
@@ -137,7 +157,13 @@ internal static class EvaluateCommand
                     }
 
                     var before = done;
-                    var scores = evaluator.Evaluate(solver, schedule.T, step => report(before + step));
+                    var timesKey = $"{solver.Name()}|{string.Join(',', schedule.T.Select(t => t.ToString("R", CultureInfo.InvariantCulture)))}";
+                    if (!measured.TryGetValue(timesKey, out var scores))
+                    {
+                        scores = evaluator.Evaluate(solver, schedule.T, step => report(before + step));
+                        measured[timesKey] = scores;
+                    }
+
                     done = before + nfe * chunks;
                     list.Add(new EvaluationRow(solver.Name(), nfe, name, scores.Fd, scores.Rmse, scores.Agreement, schedule.Mep, schedule.Fitness, scores.Seconds, schedule.T, schedule.Validation));
                 }
@@ -145,7 +171,7 @@ internal static class EvaluateCommand
                 return list;
             });
 
-            var evaluation = new EvaluationReport(modelId, options.Samples, options.Seed, options.ReferenceSamples, options.ReferenceSteps, pipeline.Provider.ToString().ToLowerInvariant(), rows, EvaluationReport.Correlate(rows));
+            var evaluation = new EvaluationReport(modelId, options.Samples, options.Seed, options.ReferenceSamples, options.ReferenceSteps, pipeline.Provider.ToString().ToLowerInvariant(), rows, EvaluationReport.Correlate(rows), options.FinalStep.Name());
             foreach (var file in ReportWriter.Write(evaluation, result.GetRequiredValue(output)))
             {
                 Console.WriteLine($"wrote {file}");
@@ -155,6 +181,9 @@ internal static class EvaluateCommand
         });
         return command;
     }
+
+    /// <summary>The schedule name that measures what the service's <c>auto</c> serves.</summary>
+    private const string AutoName = "auto";
 
     private static IEnumerable<string> Split(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

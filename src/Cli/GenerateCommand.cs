@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using HsoService.Inference.Denoising;
 using HsoService.Inference.Images;
+using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
+using HsoService.Inference.Validation;
 using HsoService.Optimization;
 using HsoService.Optimization.Schedules;
 
@@ -22,8 +25,8 @@ internal static class GenerateCommand
         var nfe = CommonOptions.Nfe();
         var schedule = new Option<string>("--schedule")
         {
-            Description = $"{string.Join(", ", NamedSchedules.Names)} (families take :variant), or explicit descending times t0,t1,...",
-            DefaultValueFactory = _ => NamedSchedules.HsoRobust,
+            Description = $"auto (the best candidate measured on the model, as the service serves it; the solver's default family for a model without a feature extractor), {string.Join(", ", NamedSchedules.Names)} (families take :variant), or explicit descending times t0,t1,...",
+            DefaultValueFactory = _ => "auto",
         };
         var seed = new Option<long>("--seed") { Description = "seed of image 0 (image i uses seed + i)", DefaultValueFactory = _ => 0 };
         var count = new Option<int>("--n") { Description = "number of images (1..256)", DefaultValueFactory = _ => 1 };
@@ -46,9 +49,13 @@ internal static class GenerateCommand
 
             var solverKind = Solvers.Parse(result.GetRequiredValue(solver));
             var steps = result.GetValue(nfe);
-            using var pipeline = ModelSource.Open(result.GetRequiredValue(model), ModelSource.Sessions(result.GetRequiredValue(provider), result.GetValue(device)));
+            var sessions = ModelSource.Sessions(result.GetRequiredValue(provider), result.GetValue(device));
+            using var pipeline = ModelSource.Open(result.GetRequiredValue(model), sessions);
             Solvers.ValidateNfe(steps, pipeline.Noise.TrainSteps);
-            var times = ResolveTimes(pipeline, result.GetRequiredValue(schedule), solverKind, steps);
+            // Checked before auto spends its seconds measuring schedules.
+            ClassifierFreeGuidance.Validate(result.GetValue(guidance));
+            (pipeline as PixelDiffusionPipeline)?.ValidateLabel(result.GetValue(label));
+            var times = ResolveTimes(pipeline, sessions, result.GetRequiredValue(schedule), solverKind, steps);
             var evaluations = (double)steps * (pipeline is PixelDiffusionPipeline pixel ? Math.Ceiling(n / (double)pixel.MaxBatch) : 1);
             var (images, channels, imageHeight, imageWidth) = ConsoleProgress.Run($"generating {n} image(s)", evaluations, report => pipeline switch
             {
@@ -70,8 +77,20 @@ internal static class GenerateCommand
         return command;
     }
 
-    private static IReadOnlyList<double> ResolveTimes(DiffusionPipeline pipeline, string schedule, SolverKind solver, int nfe)
+    private static IReadOnlyList<double> ResolveTimes(DiffusionPipeline pipeline, OnnxSessionFactory sessions, string schedule, SolverKind solver, int nfe)
     {
+        if (schedule.Trim() == "auto")
+        {
+            using var validation = new ModelValidation(pipeline, sessions, new ValidationSettings());
+            var selected = validation.HasFeatureScore
+                ? ConsoleProgress.Run($"selecting a schedule for {solver.Name()} nfe {nfe}", 1.0, report => validation.Select(solver, nfe, progress: report))
+                : validation.Select(solver, nfe);
+            Console.WriteLine(selected.Validation is { } measured
+                ? string.Create(CultureInfo.InvariantCulture, $"auto: {selected.Family}, {measured.Metric} {measured.Score:F3} on {measured.Samples} calibration samples, best of {measured.SchedulesMeasured} measured ({measured.Cost.ModelEvaluations} model evaluations, {measured.Cost.Seconds:F1} s)")
+                : $"auto: {selected.Family}; {selected.Warnings[^1]}");
+            return selected.T;
+        }
+
         if (schedule.Contains(',', StringComparison.Ordinal))
         {
             var times = schedule.Split(',').Select(part => double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var t)

@@ -29,7 +29,10 @@ internal static class OptimizeCommand
         var solver = CommonOptions.Solver();
         var nfe = CommonOptions.Nfe();
         var json = CommonOptions.Json();
-        var mode = new Option<string>("--mode") { Description = "paper (as published), robust (spacing rule kept) or validated (measured on --model)", DefaultValueFactory = _ => "robust" };
+        var mode = new Option<string>("--mode")
+        {
+            Description = "selected (the best candidate measured on --model; the default with --model), validated (searched on --model), paper (as published) or robust (spacing rule kept; the default with --scheduler-config)",
+        };
         mode.AcceptOnlyFromAmong([.. ScheduleModes.RequestNames]);
         var seed = new Option<int>("--seed") { Description = "seed of the differential evolution", DefaultValueFactory = _ => defaults.Seed };
         var rho = CommonOptions.Range("--rho", "bounds of rho, as min,max", defaults.Rho);
@@ -47,22 +50,25 @@ internal static class OptimizeCommand
         validation.AddTo(command);
         command.SetAction(result =>
         {
-            var modeName = result.GetRequiredValue(mode);
-            if (modeName == ValidationOptions.Name)
+            var modeName = result.GetValue(mode) ?? (result.GetValue(model) is null ? "robust" : ScheduleModes.DefaultRequestMode);
+            if (modeName is ScheduleModes.DefaultRequestMode or ValidationOptions.Name)
             {
-                var modelId = result.GetValue(model) ?? throw new HsoArgumentException("--mode validated measures schedules on a model: give --model", "model");
+                // Both measure schedules on the model: the selection once per candidate, the validated search far more.
+                var selection = modeName == ScheduleModes.DefaultRequestMode;
+                var modelId = result.GetValue(model) ?? throw new HsoArgumentException($"--mode {modeName} measures schedules on a model: give --model", "model");
                 var sessions = ModelSource.Sessions(result.GetRequiredValue(provider), result.GetValue(device), validation.Batch(result));
                 using var pipeline = ModelSource.Open(modelId, sessions);
-                using var search = new ModelValidation(pipeline, sessions, validation.Settings(result, result.GetRequiredValue(cache)));
+                using var measured = new ModelValidation(pipeline, sessions, validation.Settings(result, result.GetRequiredValue(cache)));
                 var nfeValue = result.GetValue(nfe);
                 var solverKind = Solvers.Parse(result.GetRequiredValue(solver));
-                var validated = ConsoleProgress.Run($"validated search, {solverKind.Name()} nfe {nfeValue}", 1.0, report =>
-                    search.Optimize(solverKind, nfeValue, progress: report));
-                ScheduleOutput.Write(validated, result.GetValue(json), Console.Out);
+                var chosen = ConsoleProgress.Run($"{(selection ? "selection" : "validated search")}, {solverKind.Name()} nfe {nfeValue}", 1.0, report => selection
+                    ? measured.Select(solverKind, nfeValue, progress: report)
+                    : measured.Optimize(solverKind, nfeValue, progress: report));
+                ScheduleOutput.Write(chosen, result.GetValue(json), Console.Out);
                 return 0;
             }
 
-            var noise = SchedulerConfigSource.Load(result.GetValue(config) ?? throw new HsoArgumentException("--scheduler-config is required (or --model with --mode validated)", "scheduler-config"));
+            var noise = SchedulerConfigSource.Load(result.GetValue(config) ?? throw new HsoArgumentException("--scheduler-config is required (or --model with --mode selected or validated)", "scheduler-config"));
             var options = new HsoOptions
             {
                 Mode = ScheduleModes.ParseOptimizerMode(modeName),

@@ -66,7 +66,7 @@ internal static class ReportWriter
         var text = new StringBuilder();
         text.AppendLine(c, $"# {report.Model}: schedules measured");
         text.AppendLine();
-        text.AppendLine(c, $"{report.Samples} samples (seed {report.Seed}, labels cycling through the real labels, guidance 1), FD-digits against the 1797 real images; RMSE against DDIM through {report.ReferenceSteps} trained steps on the first {report.ReferenceSamples} samples from the same noise; provider {report.ExecutionProvider}.");
+        text.AppendLine(c, $"{report.Samples} samples (seed {report.Seed}, labels cycling through the real labels, guidance 1), FD-digits against the 1797 real images; RMSE against DDIM through {report.ReferenceSteps} trained steps on the first {report.ReferenceSamples} samples from the same noise; final step {report.FinalStep}; provider {report.ExecutionProvider}.");
         text.AppendLine();
         text.AppendLine("| solver | NFE | schedule | FD-digits | RMSE | agreement | MEP | seconds |");
         text.AppendLine("|---|---|---|---|---|---|---|---|");

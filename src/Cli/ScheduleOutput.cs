@@ -19,9 +19,11 @@ internal static class ScheduleOutput
         {
             ScheduleMode.Family => $"family {schedule.Family}",
             ScheduleMode.Validated => $"validated ({schedule.Family})",
+            ScheduleMode.Selected => $"selected ({schedule.Family})",
             _ => $"hso {schedule.Mode.Name()}",
         };
         output.WriteLine(string.Create(c, $"{name}, solver {schedule.Solver.Name()}, nfe {schedule.Nfe}, noise schedule {schedule.NoiseScheduleHash}"));
+        output.WriteLine($"final step {schedule.FinalStep.Name()}");
         output.WriteLine(string.Create(c, $"fitness {schedule.Fitness:G8} = mep {schedule.Mep:G8} + penalty {schedule.Penalty:G4}"));
         var parameters = schedule.Params;
         output.WriteLine(string.Create(c, $"rho {(parameters.Rho is { } rho ? rho.ToString("G5", c) : "-")}, eps {parameters.Eps:G5}, t_max {parameters.TMax:G5}"));

@@ -58,7 +58,7 @@ public sealed class ConcurrencyTests
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
 
         // One worker runs one job at a time: when the next job has finished, the cancelled one has left the worker.
-        var next = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, solver = "unipc" });
+        var next = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, solver = "unipc", mode = "robust" });
         Assert.Equal("succeeded", (await client.WaitForJobAsync(next.Headers.Location!.ToString())).GetProperty("status").GetString());
         Assert.Equal("cancelled", (await (await client.GetAsync(location)).JsonAsync()).GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/schedules/digits16-ddpm/8?solver=unipc&mode=validated")).StatusCode);

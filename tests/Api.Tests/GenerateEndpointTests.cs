@@ -19,9 +19,9 @@ public sealed class GenerateEndpointTests : IClassFixture<GenerateEndpointTests.
         ((png[16] << 24) | (png[17] << 16) | (png[18] << 8) | png[19], (png[20] << 24) | (png[21] << 16) | (png[22] << 8) | png[23]);
 
     [Fact]
-    public async Task Auto_computes_the_robust_schedule_once_and_then_uses_the_cache()
+    public async Task Hso_robust_by_name_is_computed_once_and_then_served_from_the_cache()
     {
-        var body = new { model = "digits16-ddpm", nfe = 6, solver = "ddim", class_label = 4, seed = 11 };
+        var body = new { model = "digits16-ddpm", nfe = 6, solver = "ddim", class_label = 4, seed = 11, schedule = "hso-robust" };
         var first = await _client.PostJsonAsync("/generate", body);
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal("image/png", first.Content.Headers.ContentType!.MediaType);
@@ -34,7 +34,7 @@ public sealed class GenerateEndpointTests : IClassFixture<GenerateEndpointTests.
         Assert.Equal("cached", second.Headers.GetValues("X-Hso-Schedule-Source").Single());
         Assert.Equal(png, await second.Content.ReadAsByteArrayAsync());
 
-        var stored = await _client.GetAsync("/schedules/digits16-ddpm/6?solver=ddim");
+        var stored = await _client.GetAsync("/schedules/digits16-ddpm/6?solver=ddim&mode=robust");
         Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
     }
 

@@ -20,7 +20,7 @@ public sealed class KestrelTests
         var job = await client.WaitForJobAsync(accepted.Headers.Location!.ToString());
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         var png = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 4, solver = "ddim", class_label = 1 });
-        Assert.Equal("cached", png.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        Assert.Equal("selected", png.Headers.GetValues("X-Hso-Schedule-Source").Single());
         Assert.Equal(0x89, (await png.Content.ReadAsByteArrayAsync())[0]);
 
         var large = await client.PostAsync("/generate", new StringContent("{\"prompt\": \"" + new string('a', 100_000) + "\"}", System.Text.Encoding.UTF8, "application/json"));

@@ -167,13 +167,13 @@ public sealed class OperationsTests
         using (var first = new ServiceFactory(dataDirectory: data))
         {
             var client = first.CreateClient();
-            var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 8, solver = "unipc" });
+            var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 8, solver = "unipc", mode = "robust" });
             await client.WaitForJobAsync(accepted.Headers.Location!.ToString());
-            before = (await (await client.GetAsync("/schedules/digits16-ddpm/8?solver=unipc")).JsonAsync()).GetProperty("t").ToString();
+            before = (await (await client.GetAsync("/schedules/digits16-ddpm/8?solver=unipc&mode=robust")).JsonAsync()).GetProperty("t").ToString();
         }
 
         using var second = new ServiceFactory(dataDirectory: data);
-        var read = await second.CreateClient().GetAsync("/schedules/digits16-ddpm/8?solver=unipc");
+        var read = await second.CreateClient().GetAsync("/schedules/digits16-ddpm/8?solver=unipc&mode=robust");
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         Assert.Equal(before, (await read.JsonAsync()).GetProperty("t").ToString());
         Assert.Empty(Directory.EnumerateFiles(data, "*.tmp", SearchOption.AllDirectories));
@@ -197,7 +197,7 @@ public sealed class RoleTests
     {
         using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:Role"] = "Http" });
         var client = factory.CreateClient();
-        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5 });
+        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, mode = "robust" });
         Assert.Equal(System.Net.HttpStatusCode.Accepted, accepted.StatusCode);
         await Task.Delay(1000);
         var job = await (await client.GetAsync(accepted.Headers.Location!.ToString())).JsonAsync();
@@ -226,7 +226,7 @@ public sealed class TelemetryAndTimeoutTests
 
         using var factory = new ServiceFactory();
         var client = factory.CreateClient();
-        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 4 });
+        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 4, mode = "robust" });
         await client.WaitForJobAsync(accepted.Headers.Location!.ToString());
         await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 4, n = 2, response_format = "b64_json" });
 

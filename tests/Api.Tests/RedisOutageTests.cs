@@ -12,29 +12,29 @@ public sealed class RedisOutageTests
         using var factory = new ServiceFactory(server.ConnectionString, settings: new Dictionary<string, string?> { ["Hso:RateLimit:PermitsPerWindow"] = "100000" });
         var client = factory.CreateClient();
 
-        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, solver = "unipc" });
+        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, solver = "unipc", mode = "robust" });
         Assert.Equal("succeeded", (await client.WaitForJobAsync(accepted.Headers.Location!.ToString())).GetProperty("status").GetString());
-        var seen = await client.GetAsync("/schedules/digits16-ddpm/5?solver=unipc");
+        var seen = await client.GetAsync("/schedules/digits16-ddpm/5?solver=unipc&mode=robust");
         Assert.Equal(HttpStatusCode.OK, seen.StatusCode);
         await WaitFor(client, "/health/ready", HttpStatusCode.OK);
 
         server.Stop();
 
         await WaitFor(client, "/health/ready", HttpStatusCode.ServiceUnavailable);
-        var refused = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 6, solver = "unipc" });
+        var refused = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 6, solver = "unipc", mode = "robust" });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal("5", refused.Headers.GetValues("Retry-After").Single());
-        var remembered = await client.GetAsync("/schedules/digits16-ddpm/5?solver=unipc");
+        var remembered = await client.GetAsync("/schedules/digits16-ddpm/5?solver=unipc&mode=robust");
         Assert.Equal(HttpStatusCode.OK, remembered.StatusCode);
         Assert.Equal((await seen.JsonAsync()).GetProperty("t").ToString(), (await remembered.JsonAsync()).GetProperty("t").ToString());
-        var unknown = await client.GetAsync("/schedules/digits16-ddpm/7?solver=unipc");
+        var unknown = await client.GetAsync("/schedules/digits16-ddpm/7?solver=unipc&mode=robust");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
 
         server.Start();
 
         await WaitFor(client, "/health/ready", HttpStatusCode.OK, seconds: 30);
-        var again = await RetryPost(client, new { model = "digits16-ddpm", nfe = 6, solver = "unipc" });
+        var again = await RetryPost(client, new { model = "digits16-ddpm", nfe = 6, solver = "unipc", mode = "robust" });
         Assert.Equal("succeeded", (await client.WaitForJobAsync(again.Headers.Location!.ToString(), seconds: 30)).GetProperty("status").GetString());
     }
 

@@ -47,24 +47,31 @@ public sealed class ScheduleEndpointTests : IClassFixture<ScheduleEndpointTests.
     }
 
     [Fact]
-    public async Task Defaults_are_the_models_solver_and_robust_mode_and_options_get_their_own_key()
+    public async Task Defaults_are_the_models_solver_and_the_selected_mode_and_options_get_their_own_key()
     {
         var accepted = await (await _client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5 })).JsonAsync();
-        Assert.Equal("digits16-ddpm:dpmpp2m:5:robust", accepted.GetProperty("key").GetString());
-        await _client.WaitForJobAsync(accepted.GetProperty("location").GetString()!);
+        Assert.Equal("digits16-ddpm:dpmpp2m:5:selected", accepted.GetProperty("key").GetString());
+        await _client.WaitForJobAsync(accepted.GetProperty("location").GetString()!, 120);
+        var selected = await (await _client.GetAsync("/schedules/digits16-ddpm/5")).JsonAsync();
+        Assert.Equal("selected", selected.GetProperty("mode").GetString());
 
-        var seeded = await (await _client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, seed = 7 })).JsonAsync();
+        var robust = await (await _client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, mode = "robust" })).JsonAsync();
+        Assert.Equal("digits16-ddpm:dpmpp2m:5:robust", robust.GetProperty("key").GetString());
+        await _client.WaitForJobAsync(robust.GetProperty("location").GetString()!);
+
+        var seeded = await (await _client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, mode = "robust", seed = 7 })).JsonAsync();
         Assert.StartsWith("digits16-ddpm:dpmpp2m:5:robust:", seeded.GetProperty("key").GetString());
         await _client.WaitForJobAsync(seeded.GetProperty("location").GetString()!);
 
-        var read = await (await _client.GetAsync("/schedules/digits16-ddpm/5")).JsonAsync();
+        var read = await (await _client.GetAsync("/schedules/digits16-ddpm/5?mode=robust")).JsonAsync();
         Assert.Equal(66, read.GetProperty("seed").GetInt32());
-        var readSeeded = await (await _client.GetAsync("/schedules/digits16-ddpm/5?seed=7")).JsonAsync();
+        var readSeeded = await (await _client.GetAsync("/schedules/digits16-ddpm/5?mode=robust&seed=7")).JsonAsync();
         Assert.Equal(7, readSeeded.GetProperty("seed").GetInt32());
 
         var list = await (await _client.GetAsync("/schedules/digits16-ddpm")).JsonAsync();
         var keys = list.GetProperty("schedules").EnumerateArray().Select(e => e.GetProperty("key").GetString()).ToArray();
         Assert.Contains("digits16-ddpm:dpmpp2m:5:robust", keys);
+        Assert.Contains("digits16-ddpm:dpmpp2m:5:selected", keys);
         Assert.Equal(2, keys.Count(k => k!.StartsWith("digits16-ddpm:dpmpp2m:5:robust", StringComparison.Ordinal)));
     }
 

@@ -23,7 +23,7 @@ public sealed class ValidatedScheduleTests : IDisposable
         var client = factory.CreateClient();
 
         // A cached HSO schedule of the same key joins the candidates.
-        var robust = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4 })).JsonAsync();
+        var robust = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, mode = "robust" })).JsonAsync();
         await client.WaitForJobAsync(robust.GetProperty("location").GetString()!);
 
         var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, mode = "validated" });
@@ -54,7 +54,7 @@ public sealed class ValidatedScheduleTests : IDisposable
         var generated = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, n = 2, seed = 1, response_format = "b64_json" });
         Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
         var result = await generated.JsonAsync();
-        Assert.Equal("cached", result.GetProperty("schedule_source").GetString());
+        Assert.Equal("validated", result.GetProperty("schedule_source").GetString());
         Assert.Equal("validated", result.GetProperty("schedule").GetProperty("mode").GetString());
         Assert.Equal(schedule.GetProperty("t").ToString(), result.GetProperty("schedule").GetProperty("t").ToString());
 
@@ -66,7 +66,7 @@ public sealed class ValidatedScheduleTests : IDisposable
 
         var bad = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 4, mode = "measured" });
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-        Assert.Contains("paper, robust, validated", await bad.Content.ReadAsStringAsync());
+        Assert.Contains("selected, validated, paper, robust", await bad.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public sealed class ValidatedScheduleTests : IDisposable
 
         // Cancelling again answers the same; a finished job cannot be cancelled; an unknown one is not found.
         Assert.Equal(HttpStatusCode.OK, (await client.DeleteAsync(location)).StatusCode);
-        var done = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5 })).JsonAsync();
+        var done = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, mode = "robust" })).JsonAsync();
         var doneLocation = done.GetProperty("location").GetString()!;
         await client.WaitForJobAsync(doneLocation);
         var conflict = await client.DeleteAsync(doneLocation);
@@ -168,7 +168,7 @@ public sealed class ValidatedScheduleTests : IDisposable
         var settings = new Dictionary<string, string?> { ["Hso:Worker:Enabled"] = "false" };
         using var factory = new ServiceFactory(redis: redis ? _redis.IsolatedConnectionString() : null, settings: settings);
         var client = factory.CreateClient();
-        var location = (await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 7 })).JsonAsync()).GetProperty("location").GetString()!;
+        var location = (await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 7, mode = "robust" })).JsonAsync()).GetProperty("location").GetString()!;
         var queue = factory.Service<IJobQueue>();
         var taken = await queue.TakeAsync("test-worker", new CancellationTokenSource(5000).Token);
         Assert.True(await queue.BeginStoringAsync(taken));
@@ -177,7 +177,7 @@ public sealed class ValidatedScheduleTests : IDisposable
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Contains("is storing its schedule; only queued or running jobs can be cancelled", await refused.Content.ReadAsStringAsync());
         Assert.Equal("storing", (await (await client.GetAsync(location)).JsonAsync()).GetProperty("status").GetString());
-        var same = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 7 })).JsonAsync();
+        var same = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 7, mode = "robust" })).JsonAsync();
         Assert.Equal(taken.Id, same.GetProperty("job_id").GetString());
     }
 

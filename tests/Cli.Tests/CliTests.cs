@@ -62,7 +62,7 @@ public class CliTests
     [InlineData("nfe must be an integer in 2..100, got 10000", "optimize", "--scheduler-config", "sd", "--nfe", "10000")]
     [InlineData("'fast' not recognized", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--mode", "fast")]
     [InlineData("'heun' not recognized", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--solver", "heun")]
-    [InlineData("--scheduler-config is required (or --model with --mode validated)", "optimize", "--nfe", "5")]
+    [InlineData("--scheduler-config is required (or --model with --mode selected or validated)", "optimize", "--nfe", "5")]
     [InlineData("neither a preset", "optimize", "--scheduler-config", "no/such/file.json", "--nfe", "5")]
     [InlineData("eps must stay below t_max", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--eps", "0.5,0.99")]
     [InlineData("family 'karras' is not one of", "schedule", "--family", "karras", "--scheduler-config", "sd", "--nfe", "5")]

@@ -33,7 +33,7 @@ public static class ScheduleEndpoints
         var nfe = request.Nfe ?? throw new HsoArgumentException("nfe is required (an integer in 2..50)", "nfe");
         ScheduleService.ValidateOptimizationNfe(nfe);
         var solver = request.Solver is null ? models.DefaultSolver(request.Model!) : Solvers.Parse(request.Solver);
-        var mode = ScheduleModes.ParseRequestMode(request.Mode ?? "robust");
+        var mode = ScheduleModes.ParseRequestMode(request.Mode ?? ScheduleModes.DefaultRequestMode);
         var seed = request.Seed ?? ScheduleKey.DefaultSeed;
         if (seed < 0)
         {
@@ -82,7 +82,7 @@ public static class ScheduleEndpoints
     {
         schedules.RequireModel(model);
         var solverKind = solver is null ? models.DefaultSolver(model) : Solvers.Parse(solver);
-        var modeKind = ScheduleModes.ParseRequestMode(mode ?? "robust");
+        var modeKind = ScheduleModes.ParseRequestMode(mode ?? ScheduleModes.DefaultRequestMode);
         var key = ScheduleKey.For(model, solverKind, nfe, modeKind, seed ?? ScheduleKey.DefaultSeed);
         if (await schedules.GetAsync(key, cancellationToken) is { } schedule)
         {

@@ -7,10 +7,12 @@ using HsoService.Api.Telemetry;
 using HsoService.Inference.Denoising;
 using HsoService.Inference.Images;
 using HsoService.Inference.Pipelines;
+using HsoService.Inference.Validation;
 using HsoService.Optimization;
 using HsoService.Optimization.Families;
 using HsoService.Optimization.Schedules;
 using HsoService.Optimization.Search;
+using HsoService.Optimization.Validated;
 using Microsoft.Extensions.Options;
 
 namespace HsoService.Api.Generation;
@@ -77,7 +79,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         telemetry.AddGenerationsActive(1);
         try
         {
-            pngs = await DedicatedThread.Run(() => Sample(pipeline, request, solver, schedule.T, count, guidance, seed, timeout.Token), timeout.Token);
+            pngs = await DedicatedThread.Run(() => Sample(pipeline, request, solver, schedule, count, guidance, seed, timeout.Token), timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -112,13 +114,13 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         }
     }
 
-    private static List<byte[]> Sample(DiffusionPipeline pipeline, GenerateRequest request, SolverKind solver, IReadOnlyList<double> times, int count, double guidance, long seed, CancellationToken cancellationToken)
+    private static List<byte[]> Sample(DiffusionPipeline pipeline, GenerateRequest request, SolverKind solver, Schedule schedule, int count, double guidance, long seed, CancellationToken cancellationToken)
     {
         switch (pipeline)
         {
             case PixelDiffusionPipeline pixel:
                 {
-                    var images = pixel.Generate(new PixelGenerationRequest(solver, times, Enumerable.Repeat(request.ClassLabel, count).ToArray(), guidance, seed), null, cancellationToken);
+                    var images = pixel.Generate(new PixelGenerationRequest(solver, schedule.T, Enumerable.Repeat(request.ClassLabel, count).ToArray(), guidance, seed, schedule.FinalStep), null, cancellationToken);
                     return [.. Enumerable.Range(0, count).Select(i => PngEncoder.Encode(images, i, pixel.Folder.Channels, pixel.Folder.SampleSize, pixel.Folder.SampleSize))];
                 }
 
@@ -143,7 +145,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
                         }
                     }
 
-                    var images = sd.Generate(new TextGenerationRequest(solver, times, prompt, request.NegativePrompt ?? "", width, height, count, guidance, seed), null, cancellationToken);
+                    var images = sd.Generate(new TextGenerationRequest(solver, schedule.T, prompt, request.NegativePrompt ?? "", width, height, count, guidance, seed, schedule.FinalStep), null, cancellationToken);
                     return [.. Enumerable.Range(0, count).Select(i => PngEncoder.Encode(images, i, 3, height, width))];
                 }
 
@@ -176,25 +178,15 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
             { ValueKind: JsonValueKind.String } text => text.GetString()!,
             var other => throw new HsoArgumentException($"schedule must be a name or an array of times, got {other.Value.ValueKind}", "schedule"),
         };
-        if (name is "auto" or NamedSchedules.HsoRobust or NamedSchedules.HsoPaper)
+        if (name == "auto")
         {
+            return await AutoAsync(model, solver, nfe, cancellationToken);
+        }
+
+        if (name is NamedSchedules.HsoRobust or NamedSchedules.HsoPaper)
+        {
+            ScheduleService.ValidateOptimizationNfe(nfe);
             var mode = name == NamedSchedules.HsoPaper ? ScheduleMode.Paper : ScheduleMode.Robust;
-            if (nfe > ScheduleService.MaxOptimizationNfe)
-            {
-                if (name != "auto")
-                {
-                    ScheduleService.ValidateOptimizationNfe(nfe);
-                }
-
-                return (ScheduleFamilies.Build(noise, "uniform_t:trailing", solver, nfe), "family");
-            }
-
-            // auto takes a validated schedule (measured on the model) when one is cached, else HSO's robust one.
-            if (name == "auto" && await schedules.GetAsync(ScheduleKey.For(model, solver, nfe, ScheduleMode.Validated, ScheduleKey.DefaultSeed), cancellationToken) is { } validated)
-            {
-                return (validated, "cached");
-            }
-
             var key = ScheduleKey.For(model, solver, nfe, mode, ScheduleKey.DefaultSeed);
             if (await schedules.GetAsync(key, cancellationToken) is { } cached)
             {
@@ -214,16 +206,57 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
             return (computed, "computed");
         }
 
-        if (name == ScheduleMode.Validated.Name())
+        if (name is "validated" or "selected")
         {
-            return await schedules.GetAsync(ScheduleKey.For(model, solver, nfe, ScheduleMode.Validated, ScheduleKey.DefaultSeed), cancellationToken) is { } validated
-                ? (validated, "cached")
+            var mode = ScheduleModes.ParseRequestMode(name);
+            return await schedules.GetAsync(ScheduleKey.For(model, solver, nfe, mode, ScheduleKey.DefaultSeed), cancellationToken) is { } stored
+                ? (stored, "cached")
                 : throw new KeyNotFoundException(
-                    $"no validated schedule cached for {model} {solver.Name()} nfe {nfe}; request one with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solver.Name()}\", \"nfe\": {nfe}, \"mode\": \"validated\"}} (it measures schedules on the model and takes minutes)");
+                    $"no {name} schedule cached for {model} {solver.Name()} nfe {nfe}; request one with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solver.Name()}\", \"nfe\": {nfe}, \"mode\": \"{name}\"}}"
+                    + (mode == ScheduleMode.Validated ? " (it measures schedules on the model and takes minutes)" : ""));
         }
 
         return ScheduleFamilies.IsFamily(name)
             ? (ScheduleFamilies.Build(noise, name, solver, nfe), "family")
-            : throw new HsoArgumentException($"schedule '{name}' is not auto, validated, {string.Join(", ", NamedSchedules.Names)}, or an array of times", "schedule");
+            : throw new HsoArgumentException($"schedule '{name}' is not auto, selected, validated, {string.Join(", ", NamedSchedules.Names)}, or an array of times", "schedule");
+    }
+
+    /// <summary>
+    /// What <c>auto</c> serves: a validated schedule when one is cached, else the measured selection when cached, else
+    /// the solver's default family while the selection is queued (or cannot run: no feature score, NFE above the
+    /// optimizer's limit, store unavailable). The source names which, and why for the default family.
+    /// </summary>
+    private async Task<(Schedule Schedule, string Source)> AutoAsync(string model, SolverKind solver, int nfe, CancellationToken cancellationToken)
+    {
+        var noise = models.Noise(model);
+        Schedule Default(string why) => ScheduleSelection.Fallback(noise, solver, nfe, why);
+        if (nfe > ScheduleService.MaxOptimizationNfe)
+        {
+            return (Default($"nfe {nfe} is above {ScheduleService.MaxOptimizationNfe}, the most a schedule is measured or optimized for, so the solver's default family is served"), AutoSources.AboveLimit);
+        }
+
+        if (!models.Validation(model).HasFeatureScore)
+        {
+            return (Default(ModelValidation.NoScoreReason), AutoSources.NoScorer);
+        }
+
+        try
+        {
+            foreach (var mode in new[] { ScheduleMode.Validated, ScheduleMode.Selected })
+            {
+                if (await schedules.GetAsync(ScheduleKey.For(model, solver, nfe, mode, ScheduleKey.DefaultSeed), cancellationToken) is { } stored)
+                {
+                    return (stored, mode.Name());
+                }
+            }
+
+            // Deduplicated like any job: many requests for the key queue one selection.
+            await schedules.RequestAsync(model, solver, nfe, ScheduleMode.Selected, ScheduleKey.DefaultSeed, force: false, cancellationToken);
+            return (Default("the measured selection for this key is queued; until it is stored the solver's default family is served"), AutoSources.Pending);
+        }
+        catch (StoreUnavailableException)
+        {
+            return (Default("the schedule store is unavailable, so the solver's default family is served"), AutoSources.StoreUnavailable);
+        }
     }
 }

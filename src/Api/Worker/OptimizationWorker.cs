@@ -3,6 +3,7 @@ using HsoService.Api.Configuration;
 using HsoService.Api.Hosting;
 using HsoService.Api.Schedules;
 using HsoService.Api.Telemetry;
+using HsoService.Inference.Validation;
 using HsoService.Optimization.Schedules;
 using HsoService.Optimization.Search;
 using HsoService.Optimization.Validated;
@@ -92,15 +93,18 @@ public sealed class OptimizationWorker(
             }
 
             telemetry.CountSearch();
-            var schedule = mode == ScheduleMode.Validated
-                ? await ValidatedAsync(job, solver, cancelled.Token)
-                : await DedicatedThread.Run(
+            var schedule = mode switch
+            {
+                ScheduleMode.Validated => await MeasuredAsync(job, solver, (validation, extra, progress, token) => validation.Optimize(solver, job.Nfe, extra, progress, token), cancelled.Token),
+                ScheduleMode.Selected => await MeasuredAsync(job, solver, (validation, extra, progress, token) => validation.Select(solver, job.Nfe, extra, progress, token), cancelled.Token),
+                _ => await DedicatedThread.Run(
                     () => HsoOptimizer.Optimize(
                         models.Noise(job.Model),
                         new HsoOptions { Mode = mode, Solver = solver, Nfe = job.Nfe, Seed = job.Seed },
                         (generation, total) => Progress(job.Id, (double)generation / Math.Max(total, 1)),
                         cancelled.Token),
-                    cancelled.Token);
+                    cancelled.Token),
+            };
 
             if (!await BeginStoringAsync(job, cancelled))
             {
@@ -153,8 +157,12 @@ public sealed class OptimizationWorker(
         return false;
     }
 
-    // The validated search measures every candidate, cached HSO schedules of the same key included, on the model.
-    private async Task<Schedule> ValidatedAsync(OptimizationJob job, SolverKind solver, CancellationToken cancellationToken)
+    // The validated search and the selection measure every candidate, cached HSO schedules of the same key included, on the model.
+    private async Task<Schedule> MeasuredAsync(
+        OptimizationJob job,
+        SolverKind solver,
+        Func<ModelValidation, IReadOnlyList<NamedTimes>, Action<double>, CancellationToken, Schedule> measure,
+        CancellationToken cancellationToken)
     {
         var extra = new List<NamedTimes>();
         foreach (var cachedMode in new[] { ScheduleMode.Paper, ScheduleMode.Robust })
@@ -166,7 +174,7 @@ public sealed class OptimizationWorker(
         }
 
         var validation = models.Validation(job.Model);
-        return await DedicatedThread.Run(() => validation.Optimize(solver, job.Nfe, extra, fraction => Progress(job.Id, fraction), cancellationToken), cancellationToken);
+        return await DedicatedThread.Run(() => measure(validation, extra, fraction => Progress(job.Id, fraction), cancellationToken), cancellationToken);
     }
 
     private void Progress(string id, double fraction) => _ = queue.ReportProgressAsync(id, Math.Min(1.0, fraction), CancellationToken.None);

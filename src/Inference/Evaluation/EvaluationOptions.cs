@@ -14,4 +14,7 @@ public sealed record EvaluationOptions
     public int ReferenceSamples { get; init; } = 128;
     public int ReferenceSteps { get; init; } = 1000;
     public string CacheDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "hso-cache");
+
+    /// <summary>How every schedule is finished (the service's default unless measuring the conventions).</summary>
+    public HsoService.Optimization.Schedules.FinalStep FinalStep { get; init; }
 }

@@ -18,7 +18,7 @@ public sealed record EvaluationRow(
 /// <summary>Spearman's rank correlation between MEP and each measured score over the schedules of one (solver, NFE).</summary>
 public sealed record MepCorrelation(string Solver, int Nfe, int Schedules, double SpearmanMepFd, double SpearmanMepRmse);
 
-/// <summary>The result of <c>hso evaluate</c>: every row, the MEP correlations, and how it was measured.</summary>
+/// <summary>The result of <c>hso evaluate</c>: every row, the MEP correlations, and how it was measured (and finished).</summary>
 public sealed record EvaluationReport(
     string Model,
     int Samples,
@@ -27,7 +27,8 @@ public sealed record EvaluationReport(
     int ReferenceSteps,
     string ExecutionProvider,
     IReadOnlyList<EvaluationRow> Rows,
-    IReadOnlyList<MepCorrelation> Correlations)
+    IReadOnlyList<MepCorrelation> Correlations,
+    string FinalStep = "to_zero")
 {
     /// <summary>Correlations per (solver, NFE) computed from the rows.</summary>
     public static IReadOnlyList<MepCorrelation> Correlate(IReadOnlyList<EvaluationRow> rows) =>

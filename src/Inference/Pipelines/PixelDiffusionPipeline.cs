@@ -60,7 +60,7 @@ public sealed class PixelDiffusionPipeline : DiffusionPipeline
             }
 
             using var denoiser = UNetDenoiser.ForClassLabels(Unet, Noise, PredictionType, labels, Folder.NullClassLabel, request.GuidanceScale, [Folder.Channels, Folder.SampleSize, Folder.SampleSize]);
-            SamplingRun.Run(request.Solver, denoiser, Noise, request.Times, x, _ => onStep?.Invoke(++evaluations), cancellationToken);
+            SamplingRun.Run(request.Solver, denoiser, Noise, request.Times, x, _ => onStep?.Invoke(++evaluations), cancellationToken, request.FinalStep);
             System.Numerics.Tensors.TensorPrimitives.Clamp(x, -1f, 1f, x);
             x.CopyTo(images, start * ImageSize);
         }
@@ -78,13 +78,19 @@ public sealed class PixelDiffusionPipeline : DiffusionPipeline
 
         foreach (var label in request.Labels)
         {
-            if (label is { } value && (value < 0 || value >= Folder.NumClasses))
-            {
-                throw new HsoArgumentException($"class_label must be in 0..{Folder.NumClasses - 1} (or absent for unconditional), got {value}", "class_label");
-            }
+            ValidateLabel(label);
         }
 
         SamplingRun.Validate(Noise, request.Solver, request.Times);
+    }
+
+    /// <summary>Throws naming class_label unless it is one of the model's classes or null (unconditional).</summary>
+    public void ValidateLabel(int? label)
+    {
+        if (label is { } value && (value < 0 || value >= Folder.NumClasses))
+        {
+            throw new HsoArgumentException($"class_label must be in 0..{Folder.NumClasses - 1} (or absent for unconditional), got {value}", "class_label");
+        }
     }
 
     protected override void Dispose(bool disposing)

@@ -6,10 +6,10 @@ using HsoService.Optimization.Schedules;
 namespace HsoService.Inference.Pipelines;
 
 /// <summary>
-/// Runs a solver over a schedule the way HSO-SPEC section 5 counts evaluations: UniPC and DPM-Solver++ integrate over
-/// their NFE + 1 points and return x at the last one; DDIM integrates over its NFE points and then jumps to clean data
-/// with one more evaluation at the last point (x0 = the data prediction there). A network that takes integer
-/// timesteps gets the schedule snapped to the trained grid first.
+/// Runs a solver over a schedule the way HSO-SPEC section 5 counts evaluations (UniPC and DPM-Solver++: NFE + 1
+/// points; DDIM: NFE points, each evaluated) and finishes it as <see cref="FinalStep"/> says: to sigma = 0 from the
+/// last evaluated point (the default), at the schedule's last time, or with one more evaluation there. A network
+/// that takes integer timesteps gets the schedule snapped to the trained grid first.
 /// </summary>
 public static class SamplingRun
 {
@@ -25,6 +25,19 @@ public static class SamplingRun
         ScheduleBuilder.Validate(noise, solver, nfe, times);
     }
 
+    /// <summary>
+    /// The times the sampler integrates over: the schedule's (snapped) times with its end as <paramref name="finalStep"/>
+    /// says, 0 standing for sigma = 0. The denoise finish integrates to the last time; its extra evaluation is not a step.
+    /// </summary>
+    public static double[] IntegrationTimes(SolverKind solver, NoiseSchedule noise, IReadOnlyList<double> used, FinalStep finalStep) =>
+        (solver, finalStep) switch
+        {
+            (SolverKind.Ddim, FinalStep.AtLastTime) => [.. used, noise.TMin],
+            (SolverKind.Ddim, _) => [.. used, 0.0],
+            (_, FinalStep.ToZero) => [.. used.Take(used.Count - 1), 0.0],
+            _ => [.. used],
+        };
+
     /// <summary>Samples in place; returns the times actually used (after snapping).</summary>
     public static double[] Run(
         SolverKind solver,
@@ -33,17 +46,19 @@ public static class SamplingRun
         IReadOnlyList<double> times,
         float[] x,
         Action<int>? onStep = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        FinalStep finalStep = FinalStep.ToZero)
     {
         var used = denoiser.DiscreteTime ? ScheduleSnapping.Snap(noise, times, out _) : [.. times];
-        Samplers.For(solver).Sample(denoiser, noise, used, x, onStep, cancellationToken);
-        if (solver == SolverKind.Ddim)
+        var path = IntegrationTimes(solver, noise, used, finalStep);
+        Samplers.For(solver).Sample(denoiser, noise, path, x, onStep, cancellationToken);
+        if (finalStep == FinalStep.Denoise && solver != SolverKind.Ddim)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var last = used[^1];
+            var last = path[^1];
             var output = new float[x.Length];
             denoiser.Predict(x, last, output);
-            onStep?.Invoke(used.Length - 1);
+            onStep?.Invoke(path.Length - 1);
             PredictionConversion.ToData(denoiser.PredictionType, output, x, noise.Alpha(last), noise.Sigma(last), output);
             output.CopyTo(x, 0);
         }

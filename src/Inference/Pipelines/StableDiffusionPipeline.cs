@@ -55,7 +55,7 @@ public sealed class StableDiffusionPipeline : DiffusionPipeline
             Unet, Noise, PredictionType, request.Count, conditional, unconditional, tokens, width, request.GuidanceScale, [4, latentHeight, latentWidth]))
         {
             var evaluations = 0;
-            SamplingRun.Run(request.Solver, denoiser, Noise, request.Times, latents, _ => onStep?.Invoke(++evaluations), cancellationToken);
+            SamplingRun.Run(request.Solver, denoiser, Noise, request.Times, latents, _ => onStep?.Invoke(++evaluations), cancellationToken, request.FinalStep);
         }
 
         System.Numerics.Tensors.TensorPrimitives.Multiply(latents, (float)(1 / Folder.VaeScalingFactor), latents);

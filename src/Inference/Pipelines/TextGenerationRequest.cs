@@ -4,7 +4,8 @@ namespace HsoService.Inference.Pipelines;
 
 /// <summary>
 /// A batch of text-to-image samples: prompt and negative prompt (the unconditional half of guidance), image size in
-/// pixels (multiples of 8), count, guidance scale and the seed of image 0 (image i uses seed + i).
+/// pixels (multiples of 8), count, guidance scale and the seed of image 0 (image i uses seed + i), and how the
+/// sampler finishes the schedule.
 /// </summary>
 public sealed record TextGenerationRequest(
     SolverKind Solver,
@@ -15,4 +16,5 @@ public sealed record TextGenerationRequest(
     int Height,
     int Count,
     double GuidanceScale,
-    long Seed);
+    long Seed,
+    FinalStep FinalStep = FinalStep.ToZero);

@@ -7,7 +7,8 @@ namespace HsoService.Inference.Sampling;
 
 /// <summary>
 /// DDIM with eta = 0 (Song, Meng and Ermon, 2021, eq. 12): x_{i+1} = alpha_{i+1} x0_i + sigma_{i+1} eps_i, where x0_i
-/// and eps_i are the data and noise predictions at t_i. First order in the step size.
+/// and eps_i are the data and noise predictions at t_i. First order in the step size. A next time of 0 has alpha = 1
+/// and sigma = 0, so that step returns x0_i.
 /// </summary>
 public sealed class DdimSampler : ISampler
 {
@@ -27,8 +28,10 @@ public sealed class DdimSampler : ISampler
             PredictionConversion.ToData(denoiser.PredictionType, output, x, alpha, sigma, data);
             PredictionConversion.ToNoise(denoiser.PredictionType, output, x, alpha, sigma, output);
             // x <- alpha_next x0 + sigma_next eps
-            TensorPrimitives.Multiply(output, (float)noise.Sigma(times[i + 1]), x);
-            TensorPrimitives.MultiplyAdd(data, (float)noise.Alpha(times[i + 1]), x, x);
+            var next = times[i + 1];
+            var (alphaNext, sigmaNext) = next > 0 ? (noise.Alpha(next), noise.Sigma(next)) : (1.0, 0.0);
+            TensorPrimitives.Multiply(output, (float)sigmaNext, x);
+            TensorPrimitives.MultiplyAdd(data, (float)alphaNext, x, x);
         }
     }
 }

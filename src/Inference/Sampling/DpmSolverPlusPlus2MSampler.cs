@@ -10,7 +10,7 @@ namespace HsoService.Inference.Sampling;
 /// first order x_{i+1} = (sigma_{i+1}/sigma_i) x_i - alpha_{i+1} (e^{-h_i} - 1) x0_i; second order replaces x0_i by
 /// D_i = (1 + 1/(2 r_i)) x0_i - (1/(2 r_i)) x0_{i-1}, r_i = h_{i-1}/h_i. The first step is first order, and, as in
 /// diffusers, so is the last one when there are fewer than 15 steps (<see cref="LowerOrderFinal"/>), which steadies
-/// very short schedules.
+/// very short schedules, and always when it lands on sigma = 0 (next time 0), where h is infinite and x = x0_i.
 /// </summary>
 public sealed class DpmSolverPlusPlus2MSampler(bool lowerOrderFinal = true) : ISampler
 {
@@ -36,6 +36,13 @@ public sealed class DpmSolverPlusPlus2MSampler(bool lowerOrderFinal = true) : IS
             denoiser.Predict(x, t, output);
             onStep?.Invoke(i);
             PredictionConversion.ToData(denoiser.PredictionType, output, x, alpha, sigma, data);
+
+            if (next <= 0)
+            {
+                // To sigma = 0: e^{-h} = 0 and sigma_next = 0 leave the first-order data prediction.
+                data.CopyTo(x, 0);
+                break;
+            }
 
             var step = noise.Lambda(next) - noise.Lambda(t);
             var firstOrder = i == 0 || (lowerOrderFinal && i == steps - 1 && steps < 15);

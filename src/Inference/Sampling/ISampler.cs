@@ -6,8 +6,9 @@ namespace HsoService.Inference.Sampling;
 
 /// <summary>
 /// An ODE solver of the probability flow over an arbitrary schedule: starting from x at times[0], it evaluates the
-/// denoiser at times[0..^1] (one evaluation each) and leaves in x the solution at times[^1]. Times descend. Buffers
-/// are allocated once per call; the step loop allocates nothing.
+/// denoiser at times[0..^1] (one evaluation each) and leaves in x the solution at times[^1]. Times descend. A last
+/// time of exactly 0 means sigma = 0: the last step is first order and leaves the data prediction of the last
+/// evaluation (<see cref="FinalStep.ToZero"/>). Buffers are allocated once per call; the step loop allocates nothing.
 /// </summary>
 public interface ISampler
 {

@@ -16,7 +16,9 @@ public enum UniPcVariant
 /// UniPC (Zhao et al., NeurIPS 2023) in the data prediction: the predictor UniP-p (Algorithm 2) extrapolates from the
 /// last p data predictions, and after each model evaluation the corrector UniC-p (Algorithm 1) redoes the step it
 /// came from using the new evaluation, at no extra model cost. Orders 1 to 3, warm-up from first order; as in diffusers,
-/// the last steps drop in order when there are fewer than 15 (<see cref="LowerOrderFinal"/>). With h = lambda_t - lambda_s,
+/// the last steps drop in order (<see cref="LowerOrderFinal"/>: the step i of n has order at most n - i, whatever n; a
+/// second-order step across the long last lambda step of a long schedule multiplies its error). A next time of 0
+/// (sigma = 0) ends with the first-order step, which leaves the data prediction x0 of the last evaluation. With h = lambda_t - lambda_s,
 /// h_phi_1 = e^{-h} - 1 and B(h) per <see cref="UniPcVariant"/>, a step is
 /// x_t = (sigma_t / sigma_s) x_s - alpha_t h_phi_1 x0_s - alpha_t B(h) sum_k rho_k D_k, D_k = (x0_{s_k} - x0_s) / r_k.
 /// </summary>
@@ -29,7 +31,7 @@ public sealed class UniPcSampler : ISampler
 
     /// <param name="order">Order p of the predictor (1 to 3); with the corrector the method's order is p + 1.</param>
     /// <param name="variant">The B(h) choice.</param>
-    /// <param name="lowerOrderFinal">Lower the order on the last steps of schedules shorter than 15 steps.</param>
+    /// <param name="lowerOrderFinal">Lower the order on the last steps (step i of n at most order n - i).</param>
     /// <param name="corrector">Apply UniC after each evaluation (true for UniPC; false leaves the predictor UniP alone).</param>
     public UniPcSampler(int order = 2, UniPcVariant variant = UniPcVariant.Bh2, bool lowerOrderFinal = true, bool corrector = true)
     {
@@ -96,10 +98,17 @@ public sealed class UniPcSampler : ISampler
             historyLambda[0] = lambda;
             stored = Math.Min(stored + 1, _order);
 
-            var order = _lowerOrderFinal && steps < 15 ? Math.Min(_order, steps - i) : _order;
+            var next = times[i + 1];
+            if (next <= 0)
+            {
+                // UniP-1 to sigma = 0: x_t = 0 x_s - alpha_t (e^{-inf} - 1) x0_s = x0_s.
+                data.CopyTo(x, 0);
+                break;
+            }
+
+            var order = _lowerOrderFinal ? Math.Min(_order, steps - i) : _order;
             order = Math.Min(order, stored);
             x.CopyTo(lastX, 0);
-            var next = times[i + 1];
             Step(x, lastX, history, historyLambda, order, sigma, noise.Lambda(next), noise.Alpha(next), noise.Sigma(next), null, coefficients);
             lastOrder = order;
         }

@@ -76,6 +76,37 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
         return ValidatedSearch.Optimize(pipeline.Noise, scorer, ConfirmationScorers(cancellationToken), options, progress, cancellationToken);
     }
 
+    /// <summary>
+    /// True when the model has a feature extractor with reference statistics, so schedules can be scored by FD. The
+    /// selection behind <c>auto</c> needs it; the reference-RMSE fallback rewards blur and would first cost a
+    /// reference run of every trained step, so a model without one is served its solver's default family.
+    /// </summary>
+    public bool HasFeatureScore =>
+        (settings.FeatureExtractor ?? pipeline.Folder.ClassifierPath) is not null
+        && (settings.ReferenceStatistics ?? pipeline.Folder.ReferenceStatisticsPath) is not null;
+
+    /// <summary>Model evaluations a selection may spend: <see cref="ScheduleSelection.BudgetShare"/> of a default validated search.</summary>
+    public long SelectionBudget(int nfe) => (long)(ScheduleSelection.BudgetShare * settings.BudgetFor(pipeline.Provider, nfe));
+
+    /// <summary>
+    /// The measured choice for a solver and NFE (<see cref="ScheduleSelection"/>) on the validated search's draw, or the
+    /// default family, saying why, when the model has no feature score.
+    /// </summary>
+    public Schedule Select(SolverKind solver, int nfe, IReadOnlyList<NamedTimes>? extra = null, Action<double>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Solvers.ValidateNfe(nfe, pipeline.Noise.TrainSteps);
+        if (!HasFeatureScore)
+        {
+            return ScheduleSelection.Fallback(pipeline.Noise, solver, nfe, NoScoreReason) with { Mode = ScheduleMode.Selected };
+        }
+
+        return ScheduleSelection.Select(pipeline.Noise, Scorer(cancellationToken), solver, nfe, SelectionBudget(nfe), extra, progress: progress, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Why a model without a feature score is served the default family.</summary>
+    public const string NoScoreReason =
+        "nothing measured: the model has no feature extractor with reference statistics (classifier/model.onnx and classifier/reference_statistics.json, or Hso:Models:{id}:FeatureExtractor and ReferenceStatistics), so the solver's default family is served";
+
     private CalibrationScorer[] Build(long[] seeds, int k, CancellationToken cancellationToken)
     {
         var sets = seeds.Select(seed => CalibrationSet.For(pipeline, k, seed)).ToArray();

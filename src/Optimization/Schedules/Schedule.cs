@@ -20,6 +20,9 @@ public sealed record Schedule
 
     public required IReadOnlyList<double> T { get; init; }
 
+    /// <summary>How a sampler finishes this schedule; a client that samples with it must finish the same way.</summary>
+    public FinalStep FinalStep { get; init; } = FinalStep.ToZero;
+
     public required IReadOnlyList<int> Timesteps { get; init; }
 
     public required IReadOnlyList<double> ModelTimes { get; init; }

@@ -18,6 +18,13 @@ public enum ScheduleMode
     [JsonStringEnumMemberName("validated")]
     Validated,
 
+    /// <summary>
+    /// The best of the candidates (families, HSO, cached schedules) measured once each on the model's calibration draw:
+    /// what <c>auto</c> serves, at a few percent of a validated search's cost.
+    /// </summary>
+    [JsonStringEnumMemberName("selected")]
+    Selected,
+
     /// <summary>A named baseline family (uniform_t, uniform_lambda, edm, quadratic_t, ays).</summary>
     [JsonStringEnumMemberName("family")]
     Family,
@@ -33,8 +40,11 @@ public static class ScheduleModes
     /// <summary>Modes the HSO optimizer runs.</summary>
     public static readonly IReadOnlyList<string> OptimizerNames = ["paper", "robust"];
 
-    /// <summary>Modes a schedule request may ask for: the optimizer's and the validated search.</summary>
-    public static readonly IReadOnlyList<string> RequestNames = ["paper", "robust", "validated"];
+    /// <summary>The mode of a schedule request that names none: the measured selection.</summary>
+    public const string DefaultRequestMode = "selected";
+
+    /// <summary>Modes a schedule request may ask for: the measured selection (the default), the validated search and the optimizer's.</summary>
+    public static readonly IReadOnlyList<string> RequestNames = ["selected", "validated", "paper", "robust"];
 
     public static string Name(this ScheduleMode mode) => mode.ToString().ToLowerInvariant();
 
@@ -46,9 +56,10 @@ public static class ScheduleModes
         _ => throw new HsoArgumentException($"{field} '{name}' is not one of {string.Join(", ", OptimizerNames)}", field),
     };
 
-    /// <summary>Parses a requested mode (paper, robust or validated); throws naming the allowed values.</summary>
+    /// <summary>Parses a requested mode (selected, validated, paper or robust); throws naming the allowed values.</summary>
     public static ScheduleMode ParseRequestMode(string name, string field = "mode") => name?.Trim().ToLowerInvariant() switch
     {
+        "selected" => ScheduleMode.Selected,
         "validated" => ScheduleMode.Validated,
         "paper" or "robust" => ParseOptimizerMode(name, field),
         _ => throw new HsoArgumentException($"{field} '{name}' is not one of {string.Join(", ", RequestNames)}", field),

@@ -6,19 +6,24 @@ namespace HsoService.Optimization.Tests.Families;
 
 public class ScheduleFamiliesTests
 {
+    // diffusers' DDIMScheduler spaces the NFE evaluated timesteps; DPMSolverMultistep and UniPCMultistep space NFE + 1
+    // and drop the last (tests/fixtures/diffusers-reference.json holds both, checked in Inference.Tests).
     [Theory]
-    [InlineData("uniform_t:trailing", new[] { 999, 799, 599, 399, 199 })]
-    [InlineData("uniform_t", new[] { 999, 799, 599, 399, 199 })]
-    [InlineData("uniform_t:leading", new[] { 801, 601, 401, 201, 1 })] // sd preset: steps_offset 1
-    [InlineData("uniform_t:linspace", new[] { 999, 749, 500, 250, 0 })]
-    public void Uniform_t_gives_diffusers_timesteps(string family, int[] expected)
+    [InlineData("uniform_t:trailing", new[] { 999, 799, 599, 399, 199 }, new[] { 999, 799, 599, 399, 199 })]
+    [InlineData("uniform_t", new[] { 999, 799, 599, 399, 199 }, new[] { 999, 799, 599, 399, 199 })]
+    [InlineData("uniform_t:leading", new[] { 801, 601, 401, 201, 1 }, new[] { 831, 665, 499, 333, 167 })] // sd preset: steps_offset 1
+    [InlineData("uniform_t:linspace", new[] { 999, 749, 500, 250, 0 }, new[] { 999, 799, 599, 400, 200 })]
+    public void Uniform_t_gives_diffusers_timesteps_per_solver(string family, int[] ddimSteps, int[] multistepSteps)
     {
         var ddim = ScheduleFamilies.Build(Noise.Sd, family, SolverKind.Ddim, 5);
-        Assert.Equal(expected, ddim.Timesteps);
+        Assert.Equal(ddimSteps, ddim.Timesteps);
 
-        var unipc = ScheduleFamilies.Build(Noise.Sd, family, SolverKind.UniPc, 5);
-        Assert.Equal(expected.Append(0), unipc.Timesteps);
-        Assert.Equal(Noise.Sd.TMin, unipc.T[^1]);
+        foreach (var solver in new[] { SolverKind.UniPc, SolverKind.DpmPp2M })
+        {
+            var multistep = ScheduleFamilies.Build(Noise.Sd, family, solver, 5);
+            Assert.Equal(multistepSteps.Append(0), multistep.Timesteps);
+            Assert.Equal(Noise.Sd.TMin, multistep.T[^1]);
+        }
     }
 
     [Fact]
@@ -31,11 +36,14 @@ public class ScheduleFamiliesTests
     [Fact]
     public void Rounding_two_points_to_one_timestep_is_reported()
     {
-        var schedule = ScheduleFamilies.Build(Noise.Sd, "uniform_t:linspace", SolverKind.UniPc, 5);
+        var schedule = ScheduleBuilder.Build(Noise.Sd, SolverKind.UniPc, 2, [1.0, 0.0012, 0.001], ScheduleMode.Explicit);
         var warning = Assert.Single(schedule.Warnings);
-        Assert.Contains("t[4]", warning);
-        Assert.Contains("t[5]", warning);
+        Assert.Contains("t[1]", warning);
+        Assert.Contains("t[2]", warning);
         Assert.Contains("timestep 0", warning);
+
+        // linspace for the multistep solvers no longer ends with a zero-length step (..., 0, 0), as diffusers' does not.
+        Assert.Empty(ScheduleFamilies.Build(Noise.Sd, "uniform_t:linspace", SolverKind.UniPc, 5).Warnings);
         Assert.Empty(ScheduleFamilies.Build(Noise.Sd, "uniform_t:trailing", SolverKind.UniPc, 5).Warnings);
     }
 

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using HsoService.Optimization.Families;
+using HsoService.Optimization.NoiseSchedules;
+using HsoService.Optimization.Objective;
+using HsoService.Optimization.Schedules;
+
+namespace HsoService.Optimization.Validated;
+
+/// <summary>
+/// The cheap measured choice behind <c>auto</c>: every candidate (the families, HSO in both modes, cached schedules
+/// of the key) is measured once on the same calibration draw, so every one sees the same noise, and the lowest score
+/// is served. No search: the whole cost is one measurement per candidate, a few percent of a validated search. The
+/// solver's default family is measured first and always, so what is served never scores worse than it on the draw.
+/// </summary>
+public static class ScheduleSelection
+{
+    /// <summary>The family served for a solver when nothing was measured (the best on digits16-ddpm, docs/evaluation).</summary>
+    public static string DefaultFamily(SolverKind solver) => solver == SolverKind.Ddim ? "uniform_t:trailing" : "uniform_lambda";
+
+    /// <summary>Candidates measured, in order: the solver's default family first, then the other families, then HSO.</summary>
+    public static IReadOnlyList<string> Candidates(SolverKind solver) =>
+        [DefaultFamily(solver), .. new[] { "uniform_t:trailing", "uniform_lambda", "edm:7", "ays" }.Where(f => f != DefaultFamily(solver)), NamedSchedules.HsoRobust, NamedSchedules.HsoPaper];
+
+    /// <summary>Share of a default validated search's model evaluations a selection may spend.</summary>
+    public const double BudgetShare = 0.05;
+
+    /// <summary>
+    /// Measures the candidates and <paramref name="extra"/> with <paramref name="scorer"/> within
+    /// <paramref name="budget"/> model evaluations (scores the scorer already knows cost nothing) and returns the best,
+    /// as a <see cref="ScheduleMode.Selected"/> schedule whose <see cref="Schedule.Validation"/> lists every score.
+    /// </summary>
+    public static Schedule Select(
+        NoiseSchedule noise,
+        IScheduleScorer scorer,
+        SolverKind solver,
+        int nfe,
+        long budget,
+        IReadOnlyList<NamedTimes>? extra = null,
+        int hsoSeed = 66,
+        Action<double>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(noise);
+        ArgumentNullException.ThrowIfNull(scorer);
+        Solvers.ValidateNfe(nfe, noise.TrainSteps);
+        if (budget < scorer.Cost(nfe))
+        {
+            throw new HsoArgumentException(
+                $"budget must allow at least one measurement ({scorer.Cost(nfe)} model evaluations = {scorer.Samples} samples x NFE {nfe}), got {budget}", "budget");
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var start = scorer.ModelEvaluations;
+        var named = new List<(string Name, Schedule? Schedule, string? Note)>();
+        foreach (var name in Candidates(solver))
+        {
+            try
+            {
+                named.Add((name, NamedSchedules.Build(noise, name, solver, nfe, hsoSeed), null));
+            }
+            catch (HsoArgumentException e)
+            {
+                named.Add((name, null, $"not measured: {e.Message}"));
+            }
+        }
+
+        foreach (var cached in extra ?? [])
+        {
+            named.Add((cached.Name, ScheduleBuilder.Build(noise, solver, nfe, cached.T, ScheduleMode.Explicit), null));
+        }
+
+        var scores = new List<CandidateScore>();
+        for (var i = 0; i < named.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (name, schedule, note) = named[i];
+            if (schedule is null)
+            {
+                scores.Add(new CandidateScore(name, [], double.NaN, null, note));
+                continue;
+            }
+
+            var score = scorer.Score(solver, schedule.T, budget - (scorer.ModelEvaluations - start), cancellationToken);
+            scores.Add(new CandidateScore(name, schedule.T, schedule.Mep, score, score is null ? "not measured: the budget was spent" : null));
+            progress?.Invoke((i + 1.0) / named.Count);
+        }
+
+        var measured = scores.Where(c => c.Score is not null).ToArray();
+        if (measured.Length == 0)
+        {
+            throw new InvalidOperationException("no candidate schedule could be measured within the budget");
+        }
+
+        var best = measured.MinBy(c => c.Score!.Value)!;
+        var chosen = named.First(n => n.Name == best.Name).Schedule!;
+        var warnings = scores.Where(c => c.Note is not null).Select(c => $"{c.Name} {c.Note}").ToList();
+        var report = new ValidationReport
+        {
+            Metric = scorer.Metric,
+            MetricDescription = scorer.Description,
+            Samples = scorer.Samples,
+            Seed = scorer.Seed,
+            Score = best.Score!.Value,
+            BestCandidate = best.Name,
+            BestCandidateScore = best.Score!.Value,
+            ChosenBy = "selection",
+            Candidates = scores,
+            SchedulesMeasured = measured.Length,
+            SpearmanMepScore = null,
+            Cost = new ValidationCost(scorer.ModelEvaluations - start, budget, stopwatch.Elapsed.TotalSeconds, scorer.Provider),
+        };
+        return chosen with
+        {
+            Mode = ScheduleMode.Selected,
+            Family = best.Name,
+            Validation = report,
+            ElapsedMs = stopwatch.Elapsed.TotalMilliseconds,
+            Warnings = [.. chosen.Warnings, .. warnings],
+        };
+    }
+
+    /// <summary>The default family's schedule, served when nothing was measured; <paramref name="why"/> becomes its warning.</summary>
+    public static Schedule Fallback(NoiseSchedule noise, SolverKind solver, int nfe, string why)
+    {
+        var family = ScheduleFamilies.Build(noise, DefaultFamily(solver), solver, nfe);
+        return family with { Warnings = [.. family.Warnings, why] };
+    }
+}

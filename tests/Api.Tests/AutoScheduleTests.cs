@@ -1,0 +1,97 @@
+using System.Net;
+using System.Text.Json;
+
+namespace HsoService.Api.Tests;
+
+/// <summary>
+/// What <c>auto</c> serves: the solver's default family until the measured selection (mode selected, queued by the
+/// first request) is stored, then the selection; never a schedule a family beats on the calibration draw.
+/// </summary>
+public sealed class AutoScheduleTests
+{
+    // K = 16 and 160 measurements: the selection's 5% pays for 8 measurements, every candidate.
+    private static Dictionary<string, string?> Small() => new()
+    {
+        ["Hso:Validation:Samples"] = "16",
+        ["Hso:Validation:Measurements"] = "160",
+        ["Hso:Validation:ConfirmationDraws"] = "0",
+    };
+
+    [Fact]
+    public async Task Auto_serves_the_default_family_until_the_selection_is_stored_then_the_selection()
+    {
+        using var factory = new ServiceFactory(settings: Small());
+        var client = factory.CreateClient();
+        var body = new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 5, class_label = 2, seed = 3, response_format = "b64_json" };
+
+        var first = await client.PostJsonAsync("/generate", body);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("family-default:selection-pending", first.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        var served = (await first.JsonAsync()).GetProperty("schedule");
+        Assert.Equal("uniform_lambda", served.GetProperty("family").GetString());
+        Assert.Equal("to_zero", served.GetProperty("final_step").GetString());
+        Assert.Contains(served.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("selection for this key is queued", StringComparison.Ordinal));
+
+        // The first request queued one job (POST /schedules finds it, deduplicated); the worker stores the selection.
+        var job = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 5 })).JsonAsync();
+        if (job.TryGetProperty("location", out var location))
+        {
+            Assert.Equal("digits16-ddpm:dpmpp2m:5:selected", job.GetProperty("key").GetString());
+            Assert.Equal("succeeded", (await client.WaitForJobAsync(location.GetString()!, 120)).GetProperty("status").GetString());
+        }
+
+        var stored = await (await client.GetAsync("/schedules/digits16-ddpm/5?solver=dpmpp2m")).JsonAsync();
+        Assert.Equal("selected", stored.GetProperty("mode").GetString());
+        var report = stored.GetProperty("validation");
+        Assert.Equal("selection", report.GetProperty("chosen_by").GetString());
+        var candidates = report.GetProperty("candidates").EnumerateArray().ToArray();
+        Assert.Equal<string>(["uniform_lambda", "uniform_t:trailing", "edm:7", "ays", "hso-robust", "hso-paper"], candidates.Select(c => c.GetProperty("name").GetString()!));
+        var score = report.GetProperty("score").GetDouble();
+        Assert.All(candidates, c => Assert.True(score <= c.GetProperty("score").GetDouble(), $"{c.GetProperty("name")} scores below the served schedule"));
+        var best = candidates.MinBy(c => c.GetProperty("score").GetDouble());
+        Assert.Equal(best.GetProperty("t").ToString(), stored.GetProperty("t").ToString());
+        Assert.Equal(best.GetProperty("name").GetString(), stored.GetProperty("family").GetString());
+        // 5% of a default validated search (16 samples x NFE 5 x 160 measurements); HSO's two modes share times here or not.
+        Assert.Equal(640, report.GetProperty("cost").GetProperty("budget").GetInt64());
+        Assert.InRange(report.GetProperty("cost").GetProperty("model_evaluations").GetInt64(), 16 * 5 * 5, 640);
+
+        var second = await client.PostJsonAsync("/generate", body);
+        Assert.Equal("selected", second.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        Assert.Equal(stored.GetProperty("t").ToString(), (await second.JsonAsync()).GetProperty("schedule").GetProperty("t").ToString());
+    }
+
+    [Fact]
+    public async Task A_model_without_a_feature_score_gets_the_default_family_and_is_told_why()
+    {
+        using var factory = new ServiceFactory(settings: Small());
+        var client = factory.CreateClient();
+
+        var response = await client.PostJsonAsync("/generate", new { model = "tiny-sd", nfe = 4, prompt = "a cat", width = 64, height = 64, response_format = "b64_json" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("family-default:no-scorer", response.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        var schedule = (await response.JsonAsync()).GetProperty("schedule");
+        Assert.Equal(JsonValueKind.String, schedule.GetProperty("family").ValueKind);
+        Assert.Contains(schedule.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("no feature extractor", StringComparison.Ordinal));
+
+        // Asked for by mode, the selection stores the same default family with the same reason.
+        var accepted = await (await client.PostJsonAsync("/schedules", new { model = "tiny-sd", nfe = 4, solver = "ddim" })).JsonAsync();
+        Assert.Equal("succeeded", (await client.WaitForJobAsync(accepted.GetProperty("location").GetString()!, 60)).GetProperty("status").GetString());
+        var stored = await (await client.GetAsync("/schedules/tiny-sd/4?solver=ddim")).JsonAsync();
+        Assert.Equal("selected", stored.GetProperty("mode").GetString());
+        Assert.Equal("uniform_t:trailing", stored.GetProperty("family").GetString());
+    }
+
+    [Fact]
+    public async Task Above_the_optimizers_nfe_auto_serves_the_default_family_and_says_so()
+    {
+        using var factory = new ServiceFactory(settings: Small());
+        var client = factory.CreateClient();
+
+        var response = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", solver = "unipc", nfe = 60, response_format = "b64_json" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("family-default:nfe-above-limit", response.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        Assert.Equal("uniform_lambda", (await response.JsonAsync()).GetProperty("schedule").GetProperty("family").GetString());
+    }
+}
