@@ -3,9 +3,9 @@ using System.Text.Json;
 namespace HsoService.Api.Generation;
 
 /// <summary>
-/// The body of <c>POST /generate</c>. <c>schedule</c> is "auto" (default: the cached schedule, else robust HSO computed
-/// now), a family name (<c>uniform_lambda</c>, <c>edm:5</c>, ...), "hso-paper", "hso-robust", or explicit descending
-/// times. Pixel models take <c>class_label</c> (absent: unconditional); Stable Diffusion models take <c>prompt</c>.
+/// The body of <c>POST /generate</c>. <c>schedule</c> is "auto" (default: the cached validated or selected schedule,
+/// else the solver's default family while the selection is queued), "selected" or "validated" (cached only), a family
+/// name (<c>uniform_lambda</c>, <c>edm:5</c>, ...), "hso-paper", "hso-robust", or explicit descending times. Pixel models take <c>class_label</c> (absent: unconditional); Stable Diffusion models take <c>prompt</c>.
 /// </summary>
 public sealed record GenerateRequest(
     string? Model,

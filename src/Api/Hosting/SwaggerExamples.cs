@@ -9,7 +9,7 @@ public sealed class SwaggerExamples : IOperationFilter
 {
     private static readonly Dictionary<string, string> Bodies = new()
     {
-        ["RequestSchedule"] = """{"model": "digits16-ddpm", "solver": "dpmpp2m", "nfe": 6, "mode": "robust"}""",
+        ["RequestSchedule"] = """{"model": "digits16-ddpm", "solver": "dpmpp2m", "nfe": 6, "mode": "selected"}""",
         ["Generate"] = """{"model": "digits16-ddpm", "nfe": 8, "solver": "dpmpp2m", "schedule": "auto", "class_label": 3, "seed": 1, "n": 4, "response_format": "b64_json"}""",
     };
 
@@ -30,7 +30,7 @@ public sealed class SwaggerExamples : IOperationFilter
                     "model" => JsonValue.Create("digits16-ddpm"),
                     "nfe" => JsonValue.Create(6),
                     "solver" => JsonValue.Create("dpmpp2m"),
-                    "mode" => JsonValue.Create("robust"),
+                    "mode" => JsonValue.Create("selected"),
                     "id" => JsonValue.Create("3f2a9c0e1b7d4e8f9a6b5c4d3e2f1a0b"),
                     "seed" => JsonValue.Create(66),
                     _ => parameter.Example,

@@ -1,0 +1,55 @@
+"""Draws the held-out table of auto (the service's measured selection) against the best plain family from the
+reports bench/auto-heldout.sh writes: FOLDER/seed-*/report.json. Writes FOLDER/table.md and prints it.
+Usage: python3 bench/auto-table.py FOLDER"""
+import glob
+import json
+import statistics
+import sys
+
+FAMILIES = ["uniform_t", "uniform_lambda", "edm", "ays"]
+SEEDS = [1234, 5000, 20000, 40000]
+
+
+def main(folder):
+    reports = {int(p.split("seed-")[-1].split("/")[0]): json.load(open(p))
+               for p in glob.glob(f"{folder}/seed-*/report.json")}
+    seeds = [s for s in SEEDS if s in reports]
+    settings = sorted({(r["solver"], r["nfe"]) for r in reports[1234]["rows"] if r["schedule"] == "auto"},
+                      key=lambda k: (["ddim", "dpmpp2m", "unipc"].index(k[0]), k[1]))
+    lines = ["| solver | NFE | auto serves | " + " | ".join(f"seed {s}" for s in seeds)
+             + " | worst | selection: model evaluations (5% budget) | selection s |",
+             "|---|---|---|" + "---|" * len(seeds) + "---|---|---|"]
+    over, seconds, worst_all = 0, [], 0.0
+    for solver, nfe in settings:
+        cells, worst = [], 0.0
+        for seed in seeds:
+            fd = {r["schedule"]: r["fd"] for r in reports[seed]["rows"] if r["solver"] == solver and r["nfe"] == nfe}
+            best = min(fd[f] for f in FAMILIES if f in fd)
+            best_name = min((f for f in FAMILIES if f in fd), key=lambda f: fd[f])
+            ratio = fd["auto"] / best
+            worst = max(worst, ratio)
+            over += ratio > 1.02
+            cells.append(f"{ratio:.3f} ({fd['auto']:.2f} vs {best_name} {best:.2f})")
+        auto = next(r for r in reports[1234]["rows"] if r["solver"] == solver and r["nfe"] == nfe and r["schedule"] == "auto")
+        selection = auto.get("validation")
+        if selection:
+            cost = selection["cost"]
+            served, spent, budget, s = selection["best_candidate"], cost["model_evaluations"], cost["budget"], cost["seconds"]
+            seconds.append(s)
+            cost_cell, s_cell = f"{spent:,} ({budget:,})", f"{s:.1f}"
+        else:
+            served, cost_cell, s_cell = "default family (no score)", "0", "0"
+        worst_all = max(worst_all, worst)
+        lines.append(f"| {solver} | {nfe} | {served} | " + " | ".join(cells) + f" | {worst:.3f} | {cost_cell} | {s_cell} |")
+    cases = len(settings) * len(seeds)
+    summary = (f"\nauto / best family FD-digits (1797 samples per seed; the best family per seed and setting among "
+               f"{', '.join(FAMILIES)}): worst {worst_all:.3f}; {over} of {cases} cases above 1.02. "
+               f"Selection seconds on {reports[1234]['execution_provider']}: median {statistics.median(seconds):.1f}, "
+               f"worst {max(seconds):.1f}." if seconds else "")
+    text = "\n".join(lines) + "\n" + summary + "\n"
+    open(f"{folder}/table.md", "w").write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
