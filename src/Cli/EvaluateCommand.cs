@@ -18,11 +18,11 @@ internal static class EvaluateCommand
     {
         var model = new Option<string>("--model") { Description = "a model id under models/ or a model folder", DefaultValueFactory = _ => "digits16-ddpm" };
         var solvers = new Option<string>("--solvers") { Description = "comma-separated solvers", DefaultValueFactory = _ => "ddim,dpmpp2m,unipc" };
-        var nfes = new Option<string>("--nfe") { Description = "comma-separated NFEs", DefaultValueFactory = _ => "4,5,6,8,10" };
+        var nfes = new Option<string>("--nfe") { Description = "comma-separated NFEs", DefaultValueFactory = _ => "3,4,5,6,8,10" };
         var schedules = new Option<string>("--schedules")
         {
             Description = $"comma-separated schedules: {string.Join(", ", NamedSchedules.Names)}, validated (searched on the model with a calibration seed), auto (the service's measured selection on the calibration draw)",
-            DefaultValueFactory = _ => "uniform_t,uniform_lambda,edm,ays,hso-paper,hso-robust",
+            DefaultValueFactory = _ => "uniform_t,uniform_lambda,edm,ays,hso-paper,hso-robust,auto",
         };
         var samples = new Option<int>("--n") { Description = "samples per schedule", DefaultValueFactory = _ => 1797 };
         var seed = new Option<long>("--seed") { Description = "seed of sample 0", DefaultValueFactory = _ => 1234 };
@@ -38,7 +38,7 @@ internal static class EvaluateCommand
         var calibration = ValidationOptions.Create();
         var remeasure = new Option<string?>("--remeasure")
         {
-            Description = "measure the schedules (times) of an earlier report.json again, for example on another --seed; --solvers, --nfe and an explicit --schedules filter its rows",
+            Description = "measure the schedules (times) of an earlier report.json again, for example on another --seed; --solvers, --nfe and --schedules, when given, filter its rows",
         };
         var finalStep = new Option<string>("--final-step")
         {
@@ -110,11 +110,14 @@ internal static class EvaluateCommand
             });
 
             using var validation = new ModelValidation(pipeline, sessions, settings);
+            // An earlier report is measured whole unless --solvers, --nfe or --schedules are given to filter it.
             var filterNames = result.GetResult(schedules) is { Implicit: false };
+            var filterSolvers = result.GetResult(solvers) is { Implicit: false };
+            var filterNfes = result.GetResult(nfes) is { Implicit: false };
             var plan = earlier is null
                 ? (from solver in solverList from nfe in nfeList from name in scheduleList select (solver, nfe, name)).ToArray()
                 : [.. earlier
-                    .Where(r => solverList.Contains(Solvers.Parse(r.Solver)) && nfeList.Contains(r.Nfe) && (!filterNames || scheduleList.Contains(r.Schedule)))
+                    .Where(r => (!filterSolvers || solverList.Contains(Solvers.Parse(r.Solver))) && (!filterNfes || nfeList.Contains(r.Nfe)) && (!filterNames || scheduleList.Contains(r.Schedule)))
                     .Select(r => (Solvers.Parse(r.Solver), r.Nfe, r.Schedule))];
 
             var chunks = Math.Ceiling(options.Samples / (double)pipeline.MaxBatch);

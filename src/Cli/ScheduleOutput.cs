@@ -24,7 +24,11 @@ internal static class ScheduleOutput
         };
         output.WriteLine(string.Create(c, $"{name}, solver {schedule.Solver.Name()}, nfe {schedule.Nfe}, noise schedule {schedule.NoiseScheduleHash}"));
         output.WriteLine($"final step {schedule.FinalStep.Name()}");
-        output.WriteLine(string.Create(c, $"fitness {schedule.Fitness:G8} = mep {schedule.Mep:G8} + penalty {schedule.Penalty:G4}"));
+        // HSO's objective, shown for every schedule; its spacing penalty is huge for schedules HSO did not make.
+        var objective = schedule.Mode is ScheduleMode.Paper or ScheduleMode.Robust || schedule.Penalty == 0
+            ? ""
+            : " (HSO's objective; its spacing penalty is not a quality measure for a schedule HSO did not make)";
+        output.WriteLine(string.Create(c, $"fitness {schedule.Fitness:G8} = mep {schedule.Mep:G8} + penalty {schedule.Penalty:G4}{objective}"));
         var parameters = schedule.Params;
         output.WriteLine(string.Create(c, $"rho {(parameters.Rho is { } rho ? rho.ToString("G5", c) : "-")}, eps {parameters.Eps:G5}, t_max {parameters.TMax:G5}"));
         if (schedule.Validation is { } validation)

@@ -80,6 +80,11 @@ public sealed class AutoScheduleTests
         var stored = await (await client.GetAsync("/schedules/tiny-sd/4?solver=ddim")).JsonAsync();
         Assert.Equal("selected", stored.GetProperty("mode").GetString());
         Assert.Equal("uniform_t:trailing", stored.GetProperty("family").GetString());
+        Assert.Contains(stored.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("no feature extractor", StringComparison.Ordinal));
+
+        // Once stored, auto serves it as any stored selection.
+        var again = await client.PostJsonAsync("/generate", new { model = "tiny-sd", nfe = 4, solver = "ddim", prompt = "a cat", width = 64, height = 64, response_format = "b64_json" });
+        Assert.Equal("selected", again.Headers.GetValues("X-Hso-Schedule-Source").Single());
     }
 
     [Fact]

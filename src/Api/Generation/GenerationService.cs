@@ -235,11 +235,6 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
             return (Default($"nfe {nfe} is above {ScheduleService.MaxOptimizationNfe}, the most a schedule is measured or optimized for, so the solver's default family is served"), AutoSources.AboveLimit);
         }
 
-        if (!models.Validation(model).HasFeatureScore)
-        {
-            return (Default(ModelValidation.NoScoreReason), AutoSources.NoScorer);
-        }
-
         try
         {
             foreach (var mode in new[] { ScheduleMode.Validated, ScheduleMode.Selected })
@@ -248,6 +243,11 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
                 {
                     return (stored, mode.Name());
                 }
+            }
+
+            if (!models.Validation(model).HasFeatureScore)
+            {
+                return (Default(ModelValidation.NoScoreReason), AutoSources.NoScorer);
             }
 
             // Deduplicated like any job: many requests for the key queue one selection.

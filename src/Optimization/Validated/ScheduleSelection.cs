@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using HsoService.Optimization.Families;
 using HsoService.Optimization.NoiseSchedules;
-using HsoService.Optimization.Objective;
 using HsoService.Optimization.Schedules;
+using HsoService.Optimization.Statistics;
 
 namespace HsoService.Optimization.Validated;
 
@@ -64,7 +64,8 @@ public static class ScheduleSelection
             }
         }
 
-        foreach (var cached in extra ?? [])
+        // A cached schedule with a candidate's times (the default HSO schedules) would only be listed twice.
+        foreach (var cached in (extra ?? []).Where(e => !named.Any(n => n.Schedule is { } s && s.T.SequenceEqual(e.T))))
         {
             named.Add((cached.Name, ScheduleBuilder.Build(noise, solver, nfe, cached.T, ScheduleMode.Explicit), null));
         }
@@ -106,7 +107,7 @@ public static class ScheduleSelection
             ChosenBy = "selection",
             Candidates = scores,
             SchedulesMeasured = measured.Length,
-            SpearmanMepScore = null,
+            SpearmanMepScore = measured.Length < 3 ? null : Finite(SpearmanCorrelation.Compute([.. measured.Select(c => c.Mep)], [.. measured.Select(c => c.Score!.Value)])),
             Cost = new ValidationCost(scorer.ModelEvaluations - start, budget, stopwatch.Elapsed.TotalSeconds, scorer.Provider),
         };
         return chosen with
@@ -118,6 +119,8 @@ public static class ScheduleSelection
             Warnings = [.. chosen.Warnings, .. warnings],
         };
     }
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
     /// <summary>The default family's schedule, served when nothing was measured; <paramref name="why"/> becomes its warning.</summary>
     public static Schedule Fallback(NoiseSchedule noise, SolverKind solver, int nfe, string why)
