@@ -49,6 +49,24 @@ def main(folder):
     text = "\n".join(lines) + "\n" + summary + "\n"
     open(f"{folder}/table.md", "w").write(text)
     print(text)
+    fd_table(folder, reports[1234], settings)
+
+
+def fd_table(folder, report, settings):
+    """FD-digits of every schedule on seed 1234, best per row in bold, and HSO's ratio to uniform_lambda."""
+    names = FAMILIES + ["hso-paper", "hso-robust", "auto"]
+    lines = ["| solver | NFE | " + " | ".join(names) + " | auto serves | hso-paper / uniform_lambda | hso-robust / uniform_lambda |",
+             "|---|---|" + "---|" * (len(names) + 3)]
+    for solver, nfe in settings:
+        rows = {r["schedule"]: r for r in report["rows"] if r["solver"] == solver and r["nfe"] == nfe}
+        best = min(rows[n]["fd"] for n in names if n in rows)
+        cells = [("**{:.2f}**" if rows[n]["fd"] == best else "{:.2f}").format(rows[n]["fd"]) if n in rows else "-" for n in names]
+        served = (rows["auto"].get("validation") or {}).get("best_candidate", "default family")
+        ratios = [f"{rows[h]['fd'] / rows['uniform_lambda']['fd']:.2f}" if h in rows else "-" for h in ("hso-paper", "hso-robust")]
+        lines.append(f"| {solver} | {nfe} | " + " | ".join(cells) + f" | {served} | " + " | ".join(ratios) + " |")
+    text = "\n".join(lines) + "\n"
+    open(f"{folder}/fd-seed-1234.md", "w").write(text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -148,7 +148,7 @@ internal static class EvaluateCommand
                             $"auto {solver.Name()} nfe {nfe}: {schedule.Family}; {candidates}; {schedule.Validation?.Cost.ModelEvaluations ?? 0} model evaluations, {schedule.Validation?.Cost.Seconds ?? 0:F1} s"));
                     }
 
-                    if (previous is null && schedule.Validation is { } searched)
+                    if (previous is null && name == ValidationOptions.Name && schedule.Validation is { } searched)
                     {
                         // The choice and its times go to the log too, so that a lost report can be measured again from the log alone.
                         var confirmed = searched.ConfirmationScore is { } mean

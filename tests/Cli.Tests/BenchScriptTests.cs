@@ -39,11 +39,15 @@ public class BenchScriptTests
         var result = RunScript("auto-heldout.sh", "--smoke");
 
         Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
-        var rows = result.Stdout.Split('\n').Where(l => l.StartsWith("| ddim | 3 |", StringComparison.Ordinal) || l.StartsWith("| unipc | 3 |", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(2, rows.Length);
-        // Two seeds per row (1234 and 5000), each a ratio of auto's FD to the best family's, which is at least 1 only
-        // when auto lost to a family on that seed; the selection's cost is within its 5% budget.
-        Assert.All(rows, row => Assert.Equal(2, row.Split('|').Count(cell => cell.Contains(" vs ", StringComparison.Ordinal))));
+        var lines = result.Stdout.Split('\n').Where(l => l.StartsWith("| ddim | 3 |", StringComparison.Ordinal) || l.StartsWith("| unipc | 3 |", StringComparison.Ordinal)).ToArray();
+        // The held-out table: two seeds per row (1234 and 5000), each auto's FD against the best family's.
+        var heldOut = lines.Where(l => l.Contains(" vs ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, heldOut.Length);
+        Assert.All(heldOut, row => Assert.Equal(2, row.Split('|').Count(cell => cell.Contains(" vs ", StringComparison.Ordinal))));
         Assert.Contains("cases above 1.02", result.Stdout, StringComparison.Ordinal);
+        // The seed-1234 FD table: every schedule, auto's choice and HSO's ratio to uniform_lambda.
+        var fd = lines.Except(heldOut).ToArray();
+        Assert.Equal(2, fd.Length);
+        Assert.All(fd, row => Assert.Equal(14, row.Split('|').Length));
     }
 }
