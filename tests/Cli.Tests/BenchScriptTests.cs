@@ -1,37 +1,15 @@
-using System.Diagnostics;
-
 namespace HsoService.Cli.Tests;
 
 /// <summary>The benchmark scripts' smoke modes: seconds, not measurements, so a change that breaks a script fails here.</summary>
 public class BenchScriptTests
 {
-    private static HsoProcess.Result RunScript(string script, params string[] args)
-    {
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = HsoService.Tests.Shared.RepositoryRoot.Path,
-        };
-        start.ArgumentList.Add(Path.Combine("bench", script));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["HSO_DLL"] = Path.Combine(AppContext.BaseDirectory, "hso.dll");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(300_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"bench/{script} {string.Join(' ', args)} did not finish in 300 s");
-        }
-
-        return new HsoProcess.Result(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static HsoProcess.Result RunScript(string script, params string[] args) =>
+        HsoProcess.Start(
+            "bash",
+            [Path.Combine("bench", script), .. args],
+            HsoService.Tests.Shared.RepositoryRoot.Path,
+            new Dictionary<string, string> { ["HSO_DLL"] = HsoProcess.Dll },
+            TimeSpan.FromSeconds(300));
 
     [Fact]
     public void Auto_heldout_smoke_draws_a_row_per_setting_with_every_seed()
