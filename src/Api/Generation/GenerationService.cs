@@ -237,11 +237,12 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
 
         try
         {
-            foreach (var mode in new[] { ScheduleMode.Validated, ScheduleMode.Selected })
+            var selected = ScheduleKey.For(model, solver, nfe, ScheduleMode.Selected, ScheduleKey.DefaultSeed);
+            foreach (var key in new[] { ScheduleKey.For(model, solver, nfe, ScheduleMode.Validated, ScheduleKey.DefaultSeed), selected })
             {
-                if (await schedules.GetAsync(ScheduleKey.For(model, solver, nfe, mode, ScheduleKey.DefaultSeed), cancellationToken) is { } stored)
+                if (await schedules.GetAsync(key, cancellationToken) is { } stored)
                 {
-                    return (stored, mode.Name());
+                    return (stored, key.Mode.Name());
                 }
             }
 
@@ -250,8 +251,8 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
                 return (Default(ModelValidation.NoScoreReason), AutoSources.NoScorer);
             }
 
-            // Deduplicated like any job: many requests for the key queue one selection.
-            await schedules.RequestAsync(model, solver, nfe, ScheduleMode.Selected, ScheduleKey.DefaultSeed, force: false, cancellationToken);
+            // Deduplicated like any job: many requests for the key queue one selection. The store was read just above.
+            await schedules.EnqueueAsync(selected, ScheduleKey.DefaultSeed, force: false, cancellationToken);
             return (Default("the measured selection for this key is queued; until it is stored the solver's default family is served"), AutoSources.Pending);
         }
         catch (StoreUnavailableException)

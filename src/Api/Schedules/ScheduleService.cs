@@ -29,20 +29,26 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
             return new Outcome(cached, null, false, key);
         }
 
+        var (active, created) = await EnqueueAsync(key, seed, force, cancellationToken);
+        return new Outcome(null, active, created, key);
+    }
+
+    /// <summary>Queues the job for a key without reading the store first (the caller has); one job per key.</summary>
+    public Task<(OptimizationJob Job, bool Created)> EnqueueAsync(ScheduleKey key, int seed, bool force, CancellationToken cancellationToken)
+    {
         var job = new OptimizationJob
         {
             Id = Guid.NewGuid().ToString("N"),
             Key = key.ToString(),
-            Model = model,
-            Solver = solver.Name(),
-            Nfe = nfe,
-            Mode = mode.Name(),
+            Model = key.Model,
+            Solver = key.Solver.Name(),
+            Nfe = key.Nfe,
+            Mode = key.Mode.Name(),
             Seed = seed,
             Force = force,
             CreatedAt = DateTimeOffset.UtcNow,
         };
-        var (active, created) = await Guard(() => queue.EnqueueAsync(job, cancellationToken));
-        return new Outcome(null, active, created, key);
+        return Guard(() => queue.EnqueueAsync(job, cancellationToken));
     }
 
     public async Task<Schedule?> GetAsync(ScheduleKey key, CancellationToken cancellationToken)
