@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using HsoService.Api.Hosting;
 
 namespace HsoService.Api.Tests;
 
@@ -110,21 +112,46 @@ public sealed class OperationsTests
     }
 
     [Theory]
-    [InlineData("Hso:Worker:Concurrency", "0", "Concurrency", "between 1 and 64")]
-    [InlineData("Hso:Worker:CancelPollMilliseconds", "5", "CancelPollMilliseconds", "between 10 and 60000")]
-    [InlineData("Hso:Validation:ConfirmationDraws", "17", "ConfirmationDraws", "between 0 and 16")]
-    [InlineData("Hso:Validation:Samples", "1", "Samples", "between 2 and 65536")]
-    [InlineData("Hso:RateLimit:PermitsPerWindow", "0", "PermitsPerWindow", "between 1 and 1000000")]
-    [InlineData("Hso:GenerationTimeoutSeconds", "0", "GenerationTimeoutSeconds", "between 1 and 3600")]
-    [InlineData("Hso:GenerationConcurrency", "0", "GenerationConcurrency", "between 1 and 256")]
-    [InlineData("Hso:Onnx:MaxBatch", "0", "MaxBatch", "between 1 and 65536")]
-    [InlineData("Hso:Onnx:IntraOpThreads", "-1", "IntraOpThreads", "between 0 and 4096")]
-    [InlineData("Hso:Onnx:CudaDeviceId", "-1", "CudaDeviceId", "a CUDA device index, 0 or more")]
-    public async Task A_setting_out_of_its_range_stops_the_service_at_start_and_names_it(string key, string value, string field, string allowed)
+    [InlineData("Hso:Worker:Concurrency", "0", "1..64")]
+    [InlineData("Hso:Worker:CancelPollMilliseconds", "5", "10..60000")]
+    [InlineData("Hso:Validation:ConfirmationDraws", "17", "0..16")]
+    [InlineData("Hso:Validation:Samples", "1", "2..65536")]
+    [InlineData("Hso:RateLimit:PermitsPerWindow", "1000000000", "1..1000000")]
+    [InlineData("Hso:GenerationTimeoutSeconds", "0", "1..3600")]
+    [InlineData("Hso:GenerationConcurrency", "0", "1..256")]
+    [InlineData("Hso:Onnx:MaxBatch", "0", "1..65536")]
+    [InlineData("Hso:Onnx:IntraOpThreads", "-1", "0..4096")]
+    [InlineData("Hso:Onnx:CudaDeviceId", "-1", "0..2147483647")]
+    public async Task A_setting_out_of_its_range_stops_the_service_at_start_naming_it_its_value_and_its_range(string key, string value, string allowed)
     {
         // Nested sections included: their ranges were once declared but never checked.
         var error = await ServiceFactory.StartupErrorAsync(new Dictionary<string, string?> { [key] = value });
-        Assert.Contains($"The field {field} must be {allowed}.", error.ToString(), StringComparison.Ordinal);
+        var lines = StartupError.Describe(error);
+        Assert.NotNull(lines);
+        Assert.Equal($"{key} is {value}; allowed: {allowed}", Assert.Single(lines));
+    }
+
+    [Fact]
+    public async Task The_service_process_prints_one_line_for_a_bad_setting_and_exits_with_code_1()
+    {
+        // The operator's view: no stack trace, no abort (SIGABRT was exit code 134), one line naming the setting.
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "HsoService.Api.dll")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Directory.CreateTempSubdirectory("hso-start-").FullName,
+        };
+        start.Environment["Hso__RateLimit__PermitsPerWindow"] = "1000000000";
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Equal("hso: configuration error: Hso:RateLimit:PermitsPerWindow is 1000000000; allowed: 1..1000000", (await stderr).Trim());
+        Assert.DoesNotContain("   at ", await stdout, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -21,8 +21,8 @@ public static class ServiceRegistration
     public static WebApplicationBuilder AddHsoService(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<HsoServiceOptions>().Bind(builder.Configuration.GetSection(HsoServiceOptions.Section)).ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddOptions<HsoServiceOptions>().Bind(builder.Configuration.GetSection(HsoServiceOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HsoServiceOptions>, SettingsValidator>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<HsoTelemetry>();
         services.AddSingleton<ScheduleService>();
