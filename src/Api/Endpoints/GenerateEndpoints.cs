@@ -1,4 +1,5 @@
 using HsoService.Api.Generation;
+using HsoService.Api.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace HsoService.Api.Endpoints;
@@ -13,9 +14,10 @@ public static class GenerateEndpoints
         app.MapPost("/generate", Generate)
             .WithTags("Generation")
             .WithName("Generate")
-            .WithSummary("Generate images; with response_format png and n = 1 the body is the PNG itself")
-            .Produces(StatusCodes.Status200OK, contentType: "image/png")
-            .AddEndpointFilter<Security.ApiKeyFilter>();
+            .WithSummary("Generate images; with response_format png (the default for n = 1) the body is the PNG itself")
+            .WithDescription("schedule auto (the default) serves the key's validated or selected schedule, else the solver's default family while the selection is queued; X-Hso-Schedule-Source says which.")
+            .ProducesProblems(400, 401, 404, 413, 415, 429, 500, 503)
+            .RequireAuthorization();
         return app;
     }
 

@@ -10,8 +10,9 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/health").WithTags("Health").DisableRateLimiting();
-        group.MapGet("/live", () => TypedResults.Ok(new HealthReport("live", null, null))).WithName("Live");
-        group.MapGet("/ready", Ready).WithName("Ready");
+        group.MapGet("/live", () => TypedResults.Ok(new HealthReport("live", null, null))).WithName("Live").WithSummary("200 while the process answers");
+        group.MapGet("/ready", Ready).WithName("Ready").WithSummary("200 when the store answers and the models are loaded, else 503 with the same body")
+            .Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
@@ -35,4 +36,7 @@ public static class HealthEndpoints
 }
 
 /// <summary>A health answer.</summary>
+/// <param name="Status">live, ready or not_ready.</param>
+/// <param name="Store">up or down: whether the schedule store answers (readiness only).</param>
+/// <param name="Models">loaded, loading, or why loading failed (readiness only).</param>
 public sealed record HealthReport(string Status, string? Store, string? Models);

@@ -10,7 +10,8 @@ public static class ModelEndpoints
 {
     public static IEndpointRouteBuilder MapModelEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/models", ListModels).WithTags("Models").WithName("ListModels").WithSummary("Served models, pipeline kind, noise schedule and execution provider");
+        app.MapGet("/models", ListModels).WithTags("Models").WithName("ListModels").WithSummary("Served models, pipeline kind, noise schedule and execution provider")
+            .ProducesProblems(429, 500);
         return app;
     }
 
@@ -34,7 +35,19 @@ public static class ModelEndpoints
 }
 
 /// <summary>A model's noise schedule, summarized.</summary>
+/// <param name="BetaSchedule">diffusers' beta_schedule: linear, scaled_linear or squaredcos_cap_v2.</param>
+/// <param name="BetaStart">diffusers' beta_start.</param>
+/// <param name="BetaEnd">diffusers' beta_end.</param>
+/// <param name="TrainSteps">diffusers' num_train_timesteps (N).</param>
+/// <param name="PredictionType">What the network predicts: epsilon or v_prediction.</param>
+/// <param name="Hash">Hash of the noise schedule; every schedule made for it carries the same noise_schedule_hash.</param>
 public sealed record NoiseScheduleInfo(string BetaSchedule, double BetaStart, double BetaEnd, int TrainSteps, string PredictionType, string Hash);
 
 /// <summary>A served model.</summary>
+/// <param name="Id">The model id used in every request.</param>
+/// <param name="Pipeline">class_conditional_pixel (takes class_label) or stable_diffusion (takes prompt).</param>
+/// <param name="DefaultSolver">The solver a request without one gets.</param>
+/// <param name="NoiseSchedule">The model's noise schedule.</param>
+/// <param name="ExecutionProvider">Where the model runs: cpu or cuda.</param>
+/// <param name="DiscreteTimesteps">Whether the network takes integer timesteps (sampled times are rounded to trained steps).</param>
 public sealed record ModelInfo(string Id, PipelineKind Pipeline, string DefaultSolver, NoiseScheduleInfo NoiseSchedule, string ExecutionProvider, bool DiscreteTimesteps);

@@ -1,23 +1,11 @@
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace HsoService.Api.Endpoints;
 
-/// <summary>RFC 9457 problem details the endpoints return themselves.</summary>
+/// <summary>RFC 9457 problems the endpoints return themselves, written like every other problem (ProblemDefaults).</summary>
 public static class Problems
 {
-    public static ProblemDetails NotFound(string detail) => new()
-    {
-        Status = StatusCodes.Status404NotFound,
-        Title = "Not found",
-        Detail = detail,
-        Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.5",
-    };
+    public static ProblemHttpResult NotFound(string detail) => TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
-    public static ProblemDetails Conflict(string detail) => new()
-    {
-        Status = StatusCodes.Status409Conflict,
-        Title = "Conflict",
-        Detail = detail,
-        Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.10",
-    };
+    public static ProblemHttpResult Conflict(string detail) => TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
 }

@@ -14,15 +14,22 @@ public static class ScheduleEndpoints
         var group = app.MapGroup("/schedules").WithTags("Schedules");
         group.MapPost("/", RequestSchedule)
             .WithName("RequestSchedule")
-            .WithSummary("Request an HSO schedule: 200 with it when cached, else 202 with the job computing it")
-            .AddEndpointFilter<Security.ApiKeyFilter>();
+            .WithSummary("Request a schedule: 200 with it when cached, else 202 with the job computing it")
+            .WithDescription("Deduplicated by key: a request for a key that a job is computing gets that job. force recomputes a cached key.")
+            .ProducesProblems(400, 401, 404, 413, 415, 429, 500, 503)
+            .RequireAuthorization();
         group.MapDelete("/jobs/{id}", CancelJob)
             .WithName("CancelJob")
             .WithSummary("Cancel a queued or running optimization job: it stops at the worker's next check and stores nothing")
-            .AddEndpointFilter<Security.ApiKeyFilter>();
-        group.MapGet("/jobs/{id}", GetJob).WithName("GetJob").WithSummary("Status, progress and result location of an optimization job");
-        group.MapGet("/{model}/{nfe:int}", GetSchedule).WithName("GetSchedule").WithSummary("The cached schedule for a model and NFE (solver and mode as query)");
-        group.MapGet("/{model}", ListSchedules).WithName("ListSchedules").WithSummary("Every cached schedule of a model");
+            .WithDescription("200 with the cancelled job, also when it was already cancelled; 409 when it already finished or is storing its schedule.")
+            .ProducesProblems(401, 404, 409, 429, 500, 503)
+            .RequireAuthorization();
+        group.MapGet("/jobs/{id}", GetJob).WithName("GetJob").WithSummary("Status, progress and result location of an optimization job")
+            .ProducesProblems(404, 429, 500, 503);
+        group.MapGet("/{model}/{nfe:int}", GetSchedule).WithName("GetSchedule").WithSummary("The cached schedule for a model and NFE (solver and mode as query)")
+            .ProducesProblems(400, 404, 429, 500, 503);
+        group.MapGet("/{model}", ListSchedules).WithName("ListSchedules").WithSummary("Every cached schedule of a model")
+            .ProducesProblems(404, 429, 500, 503);
         return app;
     }
 
@@ -51,33 +58,33 @@ public static class ScheduleEndpoints
         return TypedResults.Accepted(location, new JobAccepted(job.Id, job.Status, job.Key, location));
     }
 
-    public static async Task<Results<Ok<OptimizationJob>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetJob(string id, ScheduleService schedules, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<OptimizationJob>, ProblemHttpResult>> GetJob(string id, ScheduleService schedules, CancellationToken cancellationToken)
     {
         if (id.Length > 64 || await schedules.JobAsync(id, cancellationToken) is not { } job)
         {
-            return TypedResults.NotFound(Problems.NotFound($"no optimization job '{Truncate(id)}'"));
+            return Problems.NotFound($"no optimization job '{Truncate(id)}'");
         }
 
         return TypedResults.Ok(job);
     }
 
-    public static async Task<Results<Ok<OptimizationJob>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> CancelJob(
+    public static async Task<Results<Ok<OptimizationJob>, ProblemHttpResult>> CancelJob(
         string id, ScheduleService schedules, CancellationToken cancellationToken)
     {
         if (id.Length > 64 || await schedules.CancelJobAsync(id, cancellationToken) is not { } job)
         {
-            return TypedResults.NotFound(Problems.NotFound($"no optimization job '{Truncate(id)}'"));
+            return Problems.NotFound($"no optimization job '{Truncate(id)}'");
         }
 
         return job.Status switch
         {
             JobStatus.Cancelled => TypedResults.Ok(job),
-            JobStatus.Storing => TypedResults.Conflict(Problems.Conflict($"job '{job.Id}' has finished its search and is storing its schedule; only queued or running jobs can be cancelled")),
-            _ => TypedResults.Conflict(Problems.Conflict($"job '{job.Id}' already {job.Status}; only queued or running jobs can be cancelled")),
+            JobStatus.Storing => Problems.Conflict($"job '{job.Id}' has finished its search and is storing its schedule; only queued or running jobs can be cancelled"),
+            _ => Problems.Conflict($"job '{job.Id}' already {job.Status}; only queued or running jobs can be cancelled"),
         };
     }
 
-    public static async Task<Results<Ok<Schedule>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetSchedule(
+    public static async Task<Results<Ok<Schedule>, ProblemHttpResult>> GetSchedule(
         string model, int nfe, string? solver, string? mode, int? seed, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
     {
         schedules.RequireModel(model);
@@ -89,8 +96,8 @@ public static class ScheduleEndpoints
             return TypedResults.Ok(schedule);
         }
 
-        return TypedResults.NotFound(Problems.NotFound(
-            $"no schedule cached for {key}; request it with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"}}"));
+        return Problems.NotFound(
+            $"no schedule cached for {key}; request it with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"}}");
     }
 
     public static async Task<Ok<CachedSchedules>> ListSchedules(string model, ScheduleService schedules, CancellationToken cancellationToken)
@@ -104,7 +111,11 @@ public static class ScheduleEndpoints
 }
 
 /// <summary>One cached entry of a model.</summary>
+/// <param name="Key">The cache key: model:solver:nfe:mode, with the seed when it is not 66.</param>
+/// <param name="Schedule">The cached schedule.</param>
 public sealed record CachedSchedule(string Key, Schedule Schedule);
 
 /// <summary>What is cached for a model.</summary>
+/// <param name="Model">The model id.</param>
+/// <param name="Schedules">Every cached schedule of the model.</param>
 public sealed record CachedSchedules(string Model, IReadOnlyList<CachedSchedule> Schedules);

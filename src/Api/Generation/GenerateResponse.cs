@@ -3,4 +3,8 @@ using HsoService.Optimization.Schedules;
 namespace HsoService.Api.Generation;
 
 /// <summary>The JSON answer of <c>/generate</c>: creation time (Unix seconds), the images, and the schedule used.</summary>
+/// <param name="Created">When the images were made, in Unix seconds.</param>
+/// <param name="Data">The images, in seed order.</param>
+/// <param name="Schedule">The schedule the sampler ran, with its times in every convention.</param>
+/// <param name="ScheduleSource">Where the schedule came from (also the X-Hso-Schedule-Source header): validated, selected, a family name, family-default:reason, or explicit.</param>
 public sealed record GenerateResponse(long Created, IReadOnlyList<GeneratedImage> Data, Schedule Schedule, string ScheduleSource);

@@ -48,10 +48,16 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
             throw new HsoArgumentException($"n must be in 1..{MaxImages}, got {count}", "n");
         }
 
-        var format = request.ResponseFormat ?? "png";
+        // A PNG body holds one image: png is the default for one image, b64_json for several.
+        var format = request.ResponseFormat ?? (count == 1 ? "png" : "b64_json");
         if (format is not ("png" or "b64_json"))
         {
             throw new HsoArgumentException($"response_format must be png or b64_json, got '{format}'", "response_format");
+        }
+
+        if (format == "png" && count > 1)
+        {
+            throw new HsoArgumentException($"response_format png returns one image, but n is {count}; use b64_json for several", "response_format");
         }
 
         var seed = request.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);

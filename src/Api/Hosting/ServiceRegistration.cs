@@ -4,9 +4,11 @@ using System.Threading.RateLimiting;
 using HsoService.Api.Configuration;
 using HsoService.Api.Generation;
 using HsoService.Api.Schedules;
+using HsoService.Api.Security;
 using HsoService.Api.Stores;
 using HsoService.Api.Telemetry;
 using HsoService.Api.Worker;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -54,9 +56,13 @@ public static class ServiceRegistration
             });
         }
 
+        // The OpenAPI document reads MVC's JSON options: the same settings keep it in the wire's case.
         services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
+        services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(options => Configure(options.JsonSerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDefaults.Complete);
+        services.AddAuthentication(ApiKeyAuthentication.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        services.AddAuthorization();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddRateLimiter(options =>
         {
@@ -80,8 +86,7 @@ public static class ServiceRegistration
             };
         });
 
-        services.AddEndpointsApiExplorer();
-        services.AddSwaggerGen(options => options.OperationFilter<SwaggerExamples>());
+        services.AddHsoOpenApi();
         AddTelemetry(builder, redis);
         return builder;
     }
@@ -119,6 +124,8 @@ public static class ServiceRegistration
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseSwagger();
         app.UseSwaggerUI(options => options.RoutePrefix = "swagger");
         return app;

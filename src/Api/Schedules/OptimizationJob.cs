@@ -19,23 +19,49 @@ public static class JobStatus
 /// </summary>
 public sealed record OptimizationJob
 {
+    /// <summary>The job's id.</summary>
     public required string Id { get; init; }
+
+    /// <summary>The cache key the job computes.</summary>
     public required string Key { get; init; }
+
+    /// <summary>The model id.</summary>
     public required string Model { get; init; }
+
+    /// <summary>The solver: ddim, unipc or dpmpp2m.</summary>
     public required string Solver { get; init; }
+
+    /// <summary>Network evaluations of the sampler.</summary>
     public required int Nfe { get; init; }
+
+    /// <summary>selected, validated, robust or paper.</summary>
     public required string Mode { get; init; }
+
+    /// <summary>The optimizer's seed.</summary>
     public required int Seed { get; init; }
 
     /// <summary>Recompute even when the key is already cached.</summary>
     public bool Force { get; init; }
 
+    /// <summary>queued, running, storing, succeeded, failed or cancelled.</summary>
     public string Status { get; init; } = JobStatus.Queued;
+
+    /// <summary>Fraction done, 0..1.</summary>
     public double Progress { get; init; }
+
+    /// <summary>Times a worker started the job (a job is retried when its worker dies).</summary>
     public int Attempts { get; init; }
+
+    /// <summary>When the job was accepted.</summary>
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When a worker last started it.</summary>
     public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When it succeeded, failed or was cancelled.</summary>
     public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Why it failed, when it failed.</summary>
     public string? Error { get; init; }
 
     /// <summary>Where the schedule can be read once the job succeeded.</summary>

@@ -1,4 +1,10 @@
 namespace HsoService.Api.Schedules;
 
 /// <summary>The body of <c>POST /schedules</c>. solver defaults to the model's default (unipc), mode to selected (the best of the families and HSO measured on the model), seed to 66.</summary>
+/// <param name="Model">A served model id (GET /models).</param>
+/// <param name="Solver">ddim (euler is read as ddim), unipc or dpmpp2m; the model's default solver when absent.</param>
+/// <param name="Nfe">Network evaluations of the sampler, 2..50.</param>
+/// <param name="Mode">selected (default: the best of the families and HSO measured on the model), validated (searched on the model), robust or paper (HSO).</param>
+/// <param name="Seed">The optimizer's seed, a non-negative integer; 66 when absent.</param>
+/// <param name="Force">Recompute even when the key is cached.</param>
 public sealed record ScheduleRequest(string? Model, string? Solver, int? Nfe, string? Mode, int? Seed, bool? Force);

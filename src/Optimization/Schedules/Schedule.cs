@@ -9,34 +9,46 @@ namespace HsoService.Optimization.Schedules;
 /// </summary>
 public sealed record Schedule
 {
+    /// <summary>How the schedule was made: paper or robust (HSO), validated, selected, family or explicit.</summary>
     public required ScheduleMode Mode { get; init; }
 
     /// <summary>Family name when <see cref="Mode"/> is family (for example <c>uniform_t:trailing</c>).</summary>
     public string? Family { get; init; }
 
+    /// <summary>The sampler the schedule is for.</summary>
     public required SolverKind Solver { get; init; }
 
+    /// <summary>Network evaluations the sampler spends on it.</summary>
     public required int Nfe { get; init; }
 
+    /// <summary>The times in (0, 1], descending: NFE + 1 points for unipc and dpmpp2m, NFE for ddim. The sampler then finishes as final_step says.</summary>
     public required IReadOnlyList<double> T { get; init; }
 
     /// <summary>How a sampler finishes this schedule; a client that samples with it must finish the same way.</summary>
     public FinalStep FinalStep { get; init; } = FinalStep.ToZero;
 
+    /// <summary>The trained discrete step of each time, clamp(round(t N) - 1, 0, N - 1).</summary>
     public required IReadOnlyList<int> Timesteps { get; init; }
 
+    /// <summary>t N - 1 for each time: the continuous timestep a continuous-time network takes.</summary>
     public required IReadOnlyList<double> ModelTimes { get; init; }
 
+    /// <summary>The EDM / k-diffusion sigma (sigma / alpha) of each time.</summary>
     public required IReadOnlyList<double> Sigmas { get; init; }
 
+    /// <summary>The half log-SNR, log(alpha / sigma), of each time.</summary>
     public required IReadOnlyList<double> Lambdas { get; init; }
 
+    /// <summary>mep + penalty: what HSO minimizes.</summary>
     public required double Fitness { get; init; }
 
+    /// <summary>The Midpoint Error Proxy of the schedule.</summary>
     public required double Mep { get; init; }
 
+    /// <summary>The weighted spacing penalty (SPF).</summary>
     public required double Penalty { get; init; }
 
+    /// <summary>The initialisation strategy (rho, eps, t_max) behind the schedule.</summary>
     public required ScheduleParameters Params { get; init; }
 
     /// <summary>The random seed of the search (HSO modes only).</summary>
@@ -48,8 +60,10 @@ public sealed record Schedule
     /// <summary>What the validated search measured (validated mode only).</summary>
     public Validated.ValidationReport? Validation { get; init; }
 
+    /// <summary>Hash of the model's noise schedule the times were made for.</summary>
     public required string NoiseScheduleHash { get; init; }
 
+    /// <summary>How long making the schedule took, in milliseconds.</summary>
     public required double ElapsedMs { get; init; }
 
     /// <summary>Anything the caller should know: timesteps that round to the same trained step, infeasible spacing, ...</summary>

@@ -33,13 +33,20 @@ public static class Solvers
 
     public static string Name(this SolverKind solver) => Names[(int)solver];
 
-    /// <summary>Parses a solver name; throws naming the allowed values.</summary>
+    /// <summary>
+    /// Every name <see cref="Parse"/> accepts: <see cref="Names"/> and <c>euler</c>, diffusers' EulerDiscreteScheduler,
+    /// whose deterministic step in sigma (epsilon or v prediction) is DDIM's update, so it is read as <c>ddim</c>.
+    /// </summary>
+    public static readonly IReadOnlyList<string> AcceptedNames = ["ddim", "euler", "unipc", "dpmpp2m"];
+
+    /// <summary>Parses a solver name (<c>euler</c> reads as <c>ddim</c>); throws naming the allowed values.</summary>
     public static SolverKind Parse(string name, string field = "solver")
     {
-        var index = Names.ToList().IndexOf(name?.Trim().ToLowerInvariant() ?? "");
+        var normalized = name?.Trim().ToLowerInvariant() ?? "";
+        var index = Names.ToList().IndexOf(normalized == "euler" ? "ddim" : normalized);
         return index >= 0
             ? (SolverKind)index
-            : throw new HsoArgumentException($"{field} '{name}' is not one of {string.Join(", ", Names)}", field);
+            : throw new HsoArgumentException($"{field} '{name}' is not one of {string.Join(", ", AcceptedNames)} (euler is the same update as ddim)", field);
     }
 
     /// <summary>Number of time points (both endpoints included) for NFE model evaluations.</summary>

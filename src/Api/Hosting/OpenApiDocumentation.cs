@@ -1,0 +1,163 @@
+using System.Text.Json.Nodes;
+using HsoService.Api.Generation;
+using HsoService.Api.Schedules;
+using HsoService.Api.Security;
+using HsoService.Optimization.Schedules;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace HsoService.Api.Hosting;
+
+/// <summary>
+/// The OpenAPI document at <c>/swagger/v1/swagger.json</c>, built from the wire's own JSON options (snake_case) and
+/// the XML comments of every type on the wire, with the request fields' allowed values, the problem body every error
+/// has, both content types of <c>/generate</c> and the <c>X-Api-Key</c> scheme on the routes that require it.
+/// </summary>
+public static class OpenApiDocumentation
+{
+    public const string ProblemContentType = "application/problem+json";
+
+    public static IServiceCollection AddHsoOpenApi(this IServiceCollection services)
+    {
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(options =>
+        {
+            options.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "HsoService",
+                Version = "v1",
+                Description = "Few-step diffusion sampling schedules (HSO, measured selection, families) and image generation through ONNX Runtime. Every error is application/problem+json.",
+            });
+            foreach (var assembly in new[] { typeof(Program), typeof(Schedule), typeof(Inference.Models.PipelineKind) }.Select(t => t.Assembly.GetName().Name))
+            {
+                var xml = Path.Combine(AppContext.BaseDirectory, $"{assembly}.xml");
+                if (File.Exists(xml))
+                {
+                    options.IncludeXmlComments(xml);
+                }
+            }
+
+            options.AddSecurityDefinition(ApiKeyAuthentication.SchemeName, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = ApiKeyAuthentication.Header,
+                Description = "Needed on POST /schedules, DELETE /schedules/jobs/{id} and POST /generate when the service sets Hso:ApiKey.",
+            });
+            options.OperationFilter<SwaggerExamples>();
+            options.OperationFilter<WireOperations>();
+            options.SchemaFilter<WireSchemas>();
+        });
+        return services;
+    }
+
+    /// <summary>Documents the problem answers an endpoint can give, each as <c>application/problem+json</c>.</summary>
+    public static RouteHandlerBuilder ProducesProblems(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            builder.ProducesProblem(status, ProblemContentType);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Per operation: the API key requirement, the PNG body of <c>/generate</c>, the query parameters' allowed values.</summary>
+    private sealed class WireOperations : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
+            if (metadata.OfType<IAuthorizeData>().Any())
+            {
+                operation.Security ??= [];
+                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuthentication.SchemeName, context.Document)] = [] });
+            }
+
+            if (metadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName == "Generate" && operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
+            {
+                response.Description = "The images: the PNG itself when response_format is png (n = 1), else JSON with base64 PNGs and the schedule used. X-Hso-Schedule-Source says where the schedule came from.";
+                response.Content ??= new Dictionary<string, OpenApiMediaType>();
+                response.Content["image/png"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+            }
+
+            foreach (var parameter in (operation.Parameters ?? []).OfType<OpenApiParameter>())
+            {
+                if (parameter.Schema is OpenApiSchema schema && AllowedValues(parameter.Name) is { } values)
+                {
+                    schema.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v)!)];
+                }
+
+                parameter.Description ??= parameter.Name switch
+                {
+                    "model" => "A served model id (GET /models lists them).",
+                    "nfe" => "Network evaluations of the sampler (2..50 for cached schedules).",
+                    "solver" => "The sampler the schedule is for; the model's default solver when absent.",
+                    "mode" => "How the schedule was made; selected (the measured choice) when absent.",
+                    "seed" => "The optimizer's seed (HSO modes); 66 when absent.",
+                    "id" => "The job id from the 202 answer of POST /schedules.",
+                    _ => null,
+                };
+            }
+        }
+    }
+
+    /// <summary>Per schema: required request fields, allowed values of the request's string fields, and the problem body's extensions.</summary>
+    private sealed class WireSchemas : ISchemaFilter
+    {
+        public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
+        {
+            if (schema is not OpenApiSchema target)
+            {
+                return;
+            }
+
+            if (context.Type == typeof(GenerateRequest) || context.Type == typeof(ScheduleRequest))
+            {
+                target.Required = new HashSet<string> { "model", "nfe" };
+                foreach (var (name, property) in target.Properties ?? new Dictionary<string, IOpenApiSchema>())
+                {
+                    if (property is OpenApiSchema field && AllowedValues(name) is { } values)
+                    {
+                        field.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v)!)];
+                    }
+                }
+            }
+            else if (context.Type == typeof(ProblemDetails))
+            {
+                target.Description = "An RFC 9457 problem: every error answer of the service has this shape.";
+                target.Properties ??= new Dictionary<string, IOpenApiSchema>();
+                target.Properties["errors"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Description = "Bad input: the offending fields, each with what was wrong and what is allowed.",
+                    AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
+                };
+                target.Properties["trace_id"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's W3C trace id, as in the service's logs and traces." };
+                Describe(target, "type", "A URI naming the kind of problem (the RFC 9110 section of the status).");
+                Describe(target, "title", "A short summary of the kind of problem.");
+                Describe(target, "status", "The HTTP status code.");
+                Describe(target, "detail", "What was wrong, in words: the field, the value and what is allowed.");
+                Describe(target, "instance", "Unused.");
+            }
+        }
+
+        private static void Describe(OpenApiSchema schema, string property, string description)
+        {
+            if (schema.Properties?.TryGetValue(property, out var value) == true && value is OpenApiSchema field)
+            {
+                field.Description ??= description;
+            }
+        }
+    }
+
+    private static IReadOnlyList<string>? AllowedValues(string? field) => field switch
+    {
+        "solver" => Solvers.AcceptedNames,
+        "mode" => ScheduleModes.RequestNames,
+        "response_format" => ["png", "b64_json"],
+        _ => null,
+    };
+}

@@ -1,0 +1,53 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using HsoService.Api.Configuration;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace HsoService.Api.Security;
+
+/// <summary>
+/// The <c>X-Api-Key</c> scheme. With <c>Hso:ApiKey</c> set, a request is authenticated when the header carries the
+/// same value; without it every request is (the laptop default). The protected routes require authorization, so the
+/// framework answers 401 before their body is read. Keys are compared as SHA-256 digests, whose length is fixed, so
+/// the comparison's time says nothing about the key's length.
+/// </summary>
+public sealed class ApiKeyAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IOptions<HsoServiceOptions> options,
+    IProblemDetailsService problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string Header = "X-Api-Key";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var expected = options.Value.ApiKey;
+        if (!string.IsNullOrEmpty(expected) && !Matches(Request.Headers[Header].ToString(), expected))
+        {
+            return Task.FromResult(Request.Headers.ContainsKey(Header) ? AuthenticateResult.Fail("invalid API key") : AuthenticateResult.NoResult());
+        }
+
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "api-client")], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = SchemeName;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = { Status = 401, Title = "Unauthorized", Detail = $"this endpoint needs a valid API key in the {Header} header" },
+        });
+    }
+
+    private static bool Matches(string given, string expected) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+}
