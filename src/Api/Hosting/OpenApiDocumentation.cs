@@ -46,6 +46,8 @@ public static class OpenApiDocumentation
                 Name = ApiKeyAuthentication.Header,
                 Description = "Needed on POST /schedules, DELETE /schedules/jobs/{id} and POST /generate when the service sets Hso:ApiKey.",
             });
+            // A property that refers to another schema keeps its own description only inside allOf (OpenAPI 3.0 ignores $ref siblings).
+            options.UseAllOfToExtendReferenceSchemas();
             options.OperationFilter<SwaggerExamples>();
             options.OperationFilter<WireOperations>();
             options.SchemaFilter<WireSchemas>();

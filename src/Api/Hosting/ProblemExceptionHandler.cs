@@ -11,7 +11,7 @@ namespace HsoService.Api.Hosting;
 /// the JSON path), unknown model 404, body too large 413, store outage and generation timeout 503 with Retry-After,
 /// anything else 500 with no internals. Never a stack trace.
 /// </summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -42,6 +42,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         ArgumentException argument => (400, "Invalid request", argument.Message, null),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, "Payload too large", "the request body is larger than 64 KB", null),
         BadHttpRequestException { InnerException: JsonException json } => (400, "Invalid JSON", Describe(json), FieldOf(json.Path)),
+        BadHttpRequestException bad when BindingFailure().Match(bad.Message) is { Success: true } binding =>
+            (400, "Invalid request", $"{binding.Groups["name"].Value}: '{Shorten(binding.Groups["value"].Value)}' is not {Expected(binding.Groups["type"].Value)}", binding.Groups["name"].Value),
         BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message, null),
         JsonException json => (400, "Invalid JSON", Describe(json), FieldOf(json.Path)),
         KeyNotFoundException notFound => (404, "Not found", notFound.Message, "model"),
@@ -50,6 +52,21 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         ModelLoadException load => (500, "Model unavailable", load.Message, null),
         _ => (500, "Internal error", "an unexpected error occurred; it has been logged", null),
     };
+
+    // The framework's 'Failed to bind parameter "Nullable<int> seed" from "99999999999".', without the .NET type name.
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>.+) (?<name>[A-Za-z_][A-Za-z0-9_]*)\" from \"(?<value>.*)\"\\.?$", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex BindingFailure();
+
+    private static string Expected(string type) => type.Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>') switch
+    {
+        "int" or "Int32" => "an integer in -2147483648..2147483647",
+        "long" or "Int64" => "a 64-bit integer",
+        "double" or "Double" => "a number",
+        "bool" or "Boolean" => "true or false",
+        _ => "a valid value",
+    };
+
+    private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "...";
 
     private static string Describe(JsonException json)
     {

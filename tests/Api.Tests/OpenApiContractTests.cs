@@ -1,0 +1,155 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace HsoService.Api.Tests;
+
+/// <summary>
+/// The OpenAPI document is the wire: what a client generator reads from it is what the service sends and accepts.
+/// Every answer below is checked against the schema the document gives for its operation, status and content type.
+/// </summary>
+public sealed partial class OpenApiContractTests
+{
+    private const string Problem = "application/problem+json";
+
+    [Fact]
+    public async Task Every_operation_and_property_is_described_and_every_property_is_snake_case()
+    {
+        using var factory = new ServiceFactory();
+        var document = await OpenApiDocument.ReadAsync(factory.CreateClient());
+
+        var properties = document.Properties().ToList();
+        Assert.True(properties.Count > 100, $"only {properties.Count} properties in the document");
+        Assert.Empty(properties.Where(p => !SnakeCase().IsMatch(p.Property)).Select(p => $"{p.Schema}.{p.Property}"));
+        Assert.Equal("", string.Join(", ", properties.Where(p => !p.Value.TryGetProperty("description", out var d) || string.IsNullOrWhiteSpace(d.GetString())).Select(p => $"{p.Schema}.{p.Property}")));
+        Assert.Empty(document.Operations().Where(o => !o.Operation.TryGetProperty("summary", out _)).Select(o => $"{o.Method} {o.Path}"));
+
+        // The request bodies: required fields and the allowed values of the string fields a generator turns into enums.
+        var schemas = document.Root.GetProperty("components").GetProperty("schemas");
+        foreach (var request in new[] { "GenerateRequest", "ScheduleRequest" })
+        {
+            Assert.Equal(["model", "nfe"], schemas.GetProperty(request).GetProperty("required").EnumerateArray().Select(r => r.GetString()).Order());
+            Assert.Equal(["ddim", "euler", "unipc", "dpmpp2m"], schemas.GetProperty(request).GetProperty("properties").GetProperty("solver").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        }
+
+        Assert.Equal("apiKey", document.Root.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("type").GetString());
+        var secured = document.Operations().Where(o => o.Operation.TryGetProperty("security", out _)).Select(o => $"{o.Method} {o.Path}").Order();
+        Assert.Equal(["delete /schedules/jobs/{id}", "post /generate", "post /schedules"], secured);
+        Assert.Equal(["application/json", "image/png"], document.Operation("/generate", "post").GetProperty("responses").GetProperty("200").GetProperty("content").EnumerateObject().Select(c => c.Name).Order());
+    }
+
+    [Fact]
+    public async Task Every_answer_on_the_wire_uses_only_what_the_document_declares_for_it()
+    {
+        using var factory = new ServiceFactory();
+        var client = factory.CreateClient();
+        var document = await OpenApiDocument.ReadAsync(client);
+        var checkedAnswers = 0;
+
+        async Task<JsonElement> Check(HttpResponseMessage response, string path, string method)
+        {
+            var status = (int)response.StatusCode;
+            Assert.Contains(status, document.Statuses(path, method));
+            var contentType = response.Content.Headers.ContentType!.MediaType!;
+            var body = await response.JsonAsync();
+            Assert.Empty(document.Undeclared(document.ResponseSchema(path, method, status, contentType), body));
+            checkedAnswers++;
+            return body;
+        }
+
+        var request = new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 3, mode = "selected", seed = 66, force = false };
+        var accepted = await Check(await client.PostJsonAsync("/schedules", request), "/schedules", "post");
+        var job = await client.WaitForJobAsync(accepted.GetProperty("location").GetString()!, 180);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        var finished = await Check(await client.GetAsync(accepted.GetProperty("location").GetString()), "/schedules/jobs/{id}", "get");
+        Assert.True(finished.TryGetProperty("finished_at", out _));
+
+        var schedule = await Check(await client.PostJsonAsync("/schedules", request), "/schedules", "post");
+        Assert.True(schedule.GetProperty("validation").GetProperty("candidates").GetArrayLength() >= 4);
+        await Check(await client.GetAsync("/schedules/digits16-ddpm/3?solver=dpmpp2m&mode=selected&seed=66"), "/schedules/{model}/{nfe}", "get");
+        await Check(await client.GetAsync("/schedules/digits16-ddpm"), "/schedules/{model}", "get");
+        var images = await Check(
+            await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 3, solver = "dpmpp2m", schedule = "auto", class_label = 3, seed = 1, n = 2, response_format = "b64_json", guidance_scale = 1.0 }),
+            "/generate",
+            "post");
+        Assert.Equal(2, images.GetProperty("data").GetArrayLength());
+        var png = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 3, class_label = 3 });
+        Assert.Equal("image/png", png.Content.Headers.ContentType!.MediaType);
+        await Check(await client.GetAsync("/models"), "/models", "get");
+        await Check(await client.GetAsync("/health/live"), "/health/live", "get");
+        await Check(await client.GetAsync("/health/ready"), "/health/ready", "get");
+
+        // Errors: each a documented status of its operation, as a problem whose fields the document declares.
+        var conflict = await Check(await client.DeleteAsync(accepted.GetProperty("location").GetString()), "/schedules/jobs/{id}", "delete");
+        Assert.Equal(409, conflict.GetProperty("status").GetInt32());
+        await Check(await client.GetAsync("/schedules/jobs/no-such-job"), "/schedules/jobs/{id}", "get");
+        await Check(await client.GetAsync("/schedules/no-such-model/3"), "/schedules/{model}/{nfe}", "get");
+        var bound = await Check(await client.GetAsync("/schedules/digits16-ddpm/3?seed=99999999999"), "/schedules/{model}/{nfe}", "get");
+        Assert.Equal("seed: '99999999999' is not an integer in -2147483648..2147483647", bound.GetProperty("detail").GetString());
+        var invalid = await Check(await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 3, n = 2, response_format = "png" }), "/generate", "post");
+        Assert.True(invalid.GetProperty("errors").TryGetProperty("response_format", out _));
+        await Check(await client.PostAsync("/schedules", new StringContent("{}", Encoding.UTF8, "text/plain")), "/schedules", "post");
+        await Check(await client.PostAsync("/generate", new StringContent("{\"prompt\": \"" + new string('a', 70_000) + "\"}", Encoding.UTF8, "application/json")), "/generate", "post");
+        Assert.Equal(16, checkedAnswers);
+    }
+
+    [Fact]
+    public async Task Every_request_property_the_document_declares_is_accepted_by_the_service()
+    {
+        using var factory = new ServiceFactory();
+        var client = factory.CreateClient();
+        var document = await OpenApiDocument.ReadAsync(client);
+        var values = new Dictionary<string, object>
+        {
+            ["model"] = "digits16-ddpm", ["nfe"] = 3, ["solver"] = "euler", ["mode"] = "robust", ["seed"] = 7, ["force"] = false,
+            ["schedule"] = "uniform_lambda", ["class_label"] = 2, ["guidance_scale"] = 1.0, ["n"] = 1, ["response_format"] = "b64_json",
+        };
+
+        foreach (var (schema, path) in new[] { ("ScheduleRequest", "/schedules"), ("GenerateRequest", "/generate") })
+        {
+            var declared = document.Properties().Where(p => p.Schema == schema).Select(p => p.Property).ToList();
+            Assert.Contains("nfe", declared);
+            foreach (var property in declared.Where(values.ContainsKey))
+            {
+                var body = new Dictionary<string, object> { ["model"] = "digits16-ddpm", ["nfe"] = 3, [property] = values[property] };
+                var response = await client.PostJsonAsync(path, body);
+                Assert.True(response.IsSuccessStatusCode, $"{path} with {property}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_frameworks_own_errors_are_problems_with_a_detail_and_one_type_uri_style()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:ApiKey"] = "s3cret" });
+        var client = factory.CreateClient();
+        var answers = new[]
+        {
+            await client.GetAsync("/no-such-route"),
+            await client.PutAsync("/generate", new StringContent("{}", Encoding.UTF8, "application/json")),
+            await client.PostAsync("/schedules", new StringContent("{\"nfe\": \"x\"}", Encoding.UTF8, "application/json")),
+            await client.PostAsync("/generate", new StringContent("{not json", Encoding.UTF8, "application/json")),
+            await client.GetAsync("/schedules/jobs/nothing"),
+        };
+
+        Assert.Equal([404, 405, 401, 401, 404], answers.Select(a => (int)a.StatusCode));
+        foreach (var answer in answers)
+        {
+            Assert.Equal(Problem, answer.Content.Headers.ContentType!.MediaType);
+            var problem = await answer.JsonAsync();
+            Assert.StartsWith("https://tools.ietf.org/html/rfc", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+            Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+            Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("trace_id").GetString()));
+        }
+
+        // Authenticated: the body is read only now, and its errors are problems too.
+        client.DefaultRequestHeaders.Add("X-Api-Key", "s3cret");
+        var unsupported = await client.PostAsync("/generate", new StringContent("{}", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, unsupported.StatusCode);
+        Assert.Contains("application/json", (await unsupported.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]
+    private static partial Regex SnakeCase();
+}
