@@ -102,8 +102,17 @@ public sealed partial class OpenApiContractTests
         var document = await OpenApiDocument.ReadAsync(client);
         var values = new Dictionary<string, object>
         {
-            ["model"] = "digits16-ddpm", ["nfe"] = 3, ["solver"] = "euler", ["mode"] = "robust", ["seed"] = 7, ["force"] = false,
-            ["schedule"] = "uniform_lambda", ["class_label"] = 2, ["guidance_scale"] = 1.0, ["n"] = 1, ["response_format"] = "b64_json",
+            ["model"] = "digits16-ddpm",
+            ["nfe"] = 3,
+            ["solver"] = "euler",
+            ["mode"] = "robust",
+            ["seed"] = 7,
+            ["force"] = false,
+            ["schedule"] = "uniform_lambda",
+            ["class_label"] = 2,
+            ["guidance_scale"] = 1.0,
+            ["n"] = 1,
+            ["response_format"] = "b64_json",
         };
 
         foreach (var (schema, path) in new[] { ("ScheduleRequest", "/schedules"), ("GenerateRequest", "/generate") })

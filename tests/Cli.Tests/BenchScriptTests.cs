@@ -28,4 +28,23 @@ public class BenchScriptTests
         Assert.Equal(2, fd.Length);
         Assert.All(fd, row => Assert.Equal(14, row.Split('|').Length));
     }
+
+    [Fact]
+    public void Selection_noise_smoke_prints_the_pick_of_a_draw_with_every_familys_fd()
+    {
+        var result = RunScript("selection-noise.sh", "--smoke");
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        var line = Assert.Single(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var match = System.Text.RegularExpressions.Regex.Match(line, @"^K 16 draw 1000003 unipc NFE 3: picks (\S+); uniform_lambda ([0-9.]+) edm ([0-9.]+) ays ([0-9.]+)$");
+        Assert.True(match.Success, line);
+        var fds = new Dictionary<string, double>
+        {
+            ["uniform_lambda"] = double.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture),
+            ["edm"] = double.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture),
+            ["ays"] = double.Parse(match.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture),
+        };
+        Assert.Equal(fds.MinBy(f => f.Value).Key, match.Groups[1].Value);
+        Assert.All(fds.Values, fd => Assert.InRange(fd, 0.01, 1000));
+    }
 }
