@@ -5,8 +5,10 @@ namespace HsoService.Optimization.NoiseSchedules;
 
 /// <summary>
 /// The fields of a diffusers <c>scheduler_config.json</c> that define the trained noise schedule and the usual
-/// inference conventions. Unknown fields (<c>_class_name</c>, <c>clip_sample</c>, ...) are ignored; every known
-/// field is validated, and a bad one raises <see cref="InvalidSchedulerConfigException"/> naming it.
+/// inference conventions. Fields that do not change the noise schedule (<c>clip_sample</c>, <c>solver_order</c>, ...)
+/// are ignored; every known field is validated, and a bad one raises <see cref="InvalidSchedulerConfigException"/>
+/// naming it, as does anything that would change it in a way this service cannot represent (flow matching,
+/// zero-terminal-SNR rescaling).
 /// </summary>
 public sealed partial record SchedulerConfig
 {
@@ -53,6 +55,7 @@ public sealed partial record SchedulerConfig
                 throw new InvalidSchedulerConfigException("$", $"expected a JSON object, got {root.ValueKind}");
             }
 
+            RefuseUnrepresentable(root);
             var defaults = new SchedulerConfig();
             var trained = ReadTrainedBetas(root);
             var config = new SchedulerConfig
@@ -70,6 +73,36 @@ public sealed partial record SchedulerConfig
             return config;
         }
     }
+
+    /// <summary>
+    /// Refuses, naming the field, a config this service would otherwise misread: a flow-matching or variance-exploding
+    /// scheduler (no DDPM alphas to read), and zero-terminal-SNR rescaling (alpha = 0 at the last trained step, where
+    /// every solver here divides by alpha), which would otherwise be ignored.
+    /// </summary>
+    private static void RefuseUnrepresentable(JsonElement root)
+    {
+        if (root.TryGetProperty("_class_name", out var name) && name.ValueKind == JsonValueKind.String
+            && UnsupportedSchedulers.FirstOrDefault(prefix => name.GetString()!.StartsWith(prefix, StringComparison.Ordinal)) is not null)
+        {
+            throw new InvalidSchedulerConfigException("_class_name", $"'{name.GetString()}' is not a DDPM-family scheduler (flow matching, EDM and variance-exploding schedulers have no trained alphas this service can read); use a DDPM, DDIM, DPMSolverMultistep, UniPCMultistep or EulerDiscrete config");
+        }
+
+        foreach (var field in new[] { "shift", "use_dynamic_shifting" })
+        {
+            if (root.TryGetProperty(field, out _))
+            {
+                throw new InvalidSchedulerConfigException(field, "is a flow-matching setting; this service samples DDPM-family (epsilon or v prediction) models only");
+            }
+        }
+
+        if (root.TryGetProperty("rescale_betas_zero_snr", out var rescale) && rescale.ValueKind != JsonValueKind.False && rescale.ValueKind != JsonValueKind.Null)
+        {
+            throw new InvalidSchedulerConfigException("rescale_betas_zero_snr", $"{rescale.GetRawText()} is not supported: zero terminal SNR puts alpha = 0 at the last trained step, where these solvers divide by alpha; allowed: false");
+        }
+    }
+
+    /// <summary>Scheduler classes (by name prefix) whose configs describe no DDPM noise schedule.</summary>
+    private static readonly string[] UnsupportedSchedulers = ["FlowMatch", "EDM", "ScoreSdeVe", "KarrasVe", "CMStochastic"];
 
     /// <summary>Checks every field and throws <see cref="InvalidSchedulerConfigException"/> naming the first bad one.</summary>
     public void Validate()

@@ -58,11 +58,27 @@ public class SchedulerConfigTests
     [InlineData("""{"timestep_spacing": "cosine"}""", "timestep_spacing", "'cosine'")]
     [InlineData("""[1, 2]""", "$", "JSON object")]
     [InlineData("""{"beta_schedule": """, "$", "not valid JSON")]
+    [InlineData("""{"_class_name": "FlowMatchEulerDiscreteScheduler", "num_train_timesteps": 1000, "shift": 3.0}""", "_class_name", "'FlowMatchEulerDiscreteScheduler' is not a DDPM-family scheduler")]
+    [InlineData("""{"_class_name": "EDMEulerScheduler", "sigma_min": 0.002}""", "_class_name", "'EDMEulerScheduler'")]
+    [InlineData("""{"num_train_timesteps": 1000, "use_dynamic_shifting": true}""", "use_dynamic_shifting", "flow-matching setting")]
+    [InlineData("""{"_class_name": "DDIMScheduler", "rescale_betas_zero_snr": true}""", "rescale_betas_zero_snr", "true is not supported")]
     public void Bad_configs_are_rejected_naming_the_field(string json, string field, string detail)
     {
         var error = Assert.Throws<InvalidSchedulerConfigException>(() => NoiseSchedule.FromJson(json));
         Assert.Equal(field, error.ParamName);
         Assert.Contains(detail, error.Message);
+    }
+
+    [Theory]
+    [InlineData("DDIMScheduler")]
+    [InlineData("EulerDiscreteScheduler")]
+    [InlineData("DPMSolverMultistepScheduler")]
+    [InlineData("UniPCMultistepScheduler")]
+    public void Ddpm_family_configs_with_zero_snr_rescaling_off_are_read(string scheduler)
+    {
+        var config = SchedulerConfig.Parse($$"""{"_class_name": "{{scheduler}}", "beta_schedule": "scaled_linear", "beta_start": 0.00085, "beta_end": 0.012, "rescale_betas_zero_snr": false}""");
+        Assert.Equal(BetaScheduleKind.ScaledLinear, config.BetaSchedule);
+        Assert.Equal(0.012, config.BetaEnd);
     }
 
     [Fact]
