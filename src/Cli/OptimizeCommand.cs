@@ -64,7 +64,7 @@ internal static class OptimizeCommand
                 var chosen = ConsoleProgress.Run($"{(selection ? "selection" : "validated search")}, {solverKind.Name()} nfe {nfeValue}", 1.0, report => selection
                     ? measured.Select(solverKind, nfeValue, progress: report)
                     : measured.Optimize(solverKind, nfeValue, progress: report));
-                ScheduleOutput.Write(chosen, result.GetValue(json), Console.Out);
+                ScheduleOutput.Write(chosen, pipeline.Noise, result.GetValue(json), Console.Out, pipeline.DiscreteTime);
                 return 0;
             }
 
@@ -84,7 +84,7 @@ internal static class OptimizeCommand
                 Polish = !result.GetValue(noPolish),
             };
             var schedule = HsoOptimizer.Optimize(noise, options);
-            ScheduleOutput.Write(schedule, result.GetValue(json), Console.Out);
+            ScheduleOutput.Write(schedule, noise, result.GetValue(json), Console.Out);
             return 0;
         });
         return command;

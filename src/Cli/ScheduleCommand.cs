@@ -34,7 +34,7 @@ internal static class ScheduleCommand
                 Solvers.Parse(result.GetRequiredValue(solver)),
                 result.GetValue(nfe),
                 new FamilyOptions { TMax = result.GetValue(tMax), Eps = result.GetValue(eps) });
-            ScheduleOutput.Write(schedule, result.GetValue(json), Console.Out);
+            ScheduleOutput.Write(schedule, noise, result.GetValue(json), Console.Out);
             return 0;
         });
         return command;

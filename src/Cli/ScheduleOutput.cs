@@ -1,4 +1,5 @@
 using System.Globalization;
+using HsoService.Optimization.NoiseSchedules;
 using HsoService.Optimization.Schedules;
 
 namespace HsoService.Cli;
@@ -6,8 +7,13 @@ namespace HsoService.Cli;
 /// <summary>Writes a schedule as one JSON document (for programs) or as a short table (for people).</summary>
 internal static class ScheduleOutput
 {
-    public static void Write(Schedule schedule, bool json, TextWriter output)
+    /// <summary>
+    /// Writes <paramref name="schedule"/> with its diffusers terms, computed on the noise it was made for; a schedule
+    /// made from a scheduler config alone is for an integer-timestep network, as diffusers' UNets are.
+    /// </summary>
+    public static void Write(Schedule schedule, NoiseSchedule noise, bool json, TextWriter output, bool discreteTime = true)
     {
+        schedule = schedule with { Diffusers = DiffusersSchedule.For(schedule, noise, discreteTime) };
         if (json)
         {
             output.WriteLine(ScheduleJson.Serialize(schedule));
@@ -24,6 +30,8 @@ internal static class ScheduleOutput
         };
         output.WriteLine(string.Create(c, $"{name}, solver {schedule.Solver.Name()}, nfe {schedule.Nfe}, noise schedule {schedule.NoiseScheduleHash}"));
         output.WriteLine($"final step {schedule.FinalStep.Name()}");
+        var diffusers = schedule.Diffusers!;
+        output.WriteLine($"diffusers: {diffusers.Scheduler ?? "no diffusers scheduler takes custom timesteps for this solver"}, timesteps [{string.Join(", ", diffusers.Timesteps)}], sigmas [{string.Join(", ", diffusers.Sigmas.Select(v => v.ToString("G6", c)))}], final_sigmas_type {diffusers.FinalSigmasType ?? "none"}");
         // HSO's objective, shown for every schedule; its spacing penalty is huge for schedules HSO did not make.
         var objective = schedule.Mode is ScheduleMode.Paper or ScheduleMode.Robust || schedule.Penalty == 0
             ? ""

@@ -62,6 +62,47 @@ public sealed class GenerateEndpointTests : IClassFixture<GenerateEndpointTests.
         Assert.Equal("[0.99,0.6,0.3,0.05]", (await response.JsonAsync()).GetProperty("schedule").GetProperty("t").ToString());
     }
 
+    [Theory]
+    [InlineData("ddim", "ays")]
+    [InlineData("dpmpp2m", "hso-robust")]
+    [InlineData("unipc", "uniform_lambda")]
+    public async Task A_schedules_diffusers_timesteps_sent_back_as_an_explicit_schedule_give_the_same_images(string solver, string name)
+    {
+        // The round trip a client makes: read diffusers.timesteps from a schedule, sample with them. tiny-sd takes
+        // integer timesteps, as diffusers' UNets do, so the timesteps are exactly the steps the service evaluated.
+        var request = new { model = "tiny-sd", nfe = 5, solver, schedule = name, prompt = "a digit", seed = 5, n = 2 };
+        var named = await _client.PostJsonAsync("/generate", request);
+        Assert.Equal(HttpStatusCode.OK, named.StatusCode);
+        var body = await named.JsonAsync();
+        var diffusers = body.GetProperty("schedule").GetProperty("diffusers");
+        var timesteps = diffusers.GetProperty("timesteps").EnumerateArray().Select(t => t.GetInt32()).ToArray();
+        Assert.Equal(5, timesteps.Length);
+        Assert.Equal(0.0, diffusers.GetProperty("sigmas").EnumerateArray().Last().GetDouble());
+        Assert.Equal("zero", diffusers.GetProperty("final_sigmas_type").GetString());
+
+        var explicitTimesteps = await _client.PostJsonAsync("/generate", new { model = "tiny-sd", nfe = 5, solver, schedule = new { timesteps }, prompt = "a digit", seed = 5, n = 2 });
+        Assert.Equal(HttpStatusCode.OK, explicitTimesteps.StatusCode);
+        Assert.Equal("explicit", explicitTimesteps.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        var images = (await explicitTimesteps.JsonAsync()).GetProperty("data").EnumerateArray().Select(d => d.GetProperty("b64_json").GetString()).ToArray();
+        Assert.Equal(body.GetProperty("data").EnumerateArray().Select(d => d.GetProperty("b64_json").GetString()), images);
+    }
+
+    [Theory]
+    [InlineData("""{"timesteps": [999, 600, 300]}""", "must hold NFE = 4 timesteps")]
+    [InlineData("""{"timesteps": [999, 600, 600, 300]}""", "strictly descending")]
+    [InlineData("""{"timesteps": [999, 600, 300, 0]}""", "must end at 1 or above for dpmpp2m")]
+    [InlineData("""{"timesteps": [1000, 600, 300, 100]}""", "integers in 0..999")]
+    [InlineData("""{"sigmas": [14.6, 1, 0.1, 0]}""", "must be {\"timesteps\": [...]}")]
+    public async Task Bad_diffusers_timesteps_are_refused_naming_the_schedule(string schedule, string detail)
+    {
+        var body = "{\"model\": \"digits16-ddpm\", \"nfe\": 4, \"solver\": \"dpmpp2m\", \"schedule\": " + schedule + "}";
+        var response = await _client.PostAsync("/generate", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.JsonAsync();
+        Assert.Contains(detail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("schedule", out _));
+    }
+
     [Fact]
     public async Task Stable_diffusion_models_take_prompts_and_sizes()
     {

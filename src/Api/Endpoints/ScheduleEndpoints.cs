@@ -50,7 +50,7 @@ public static class ScheduleEndpoints
         var outcome = await schedules.RequestAsync(request.Model!, solver, nfe, mode, seed, request.Force ?? false, cancellationToken);
         if (outcome.Schedule is { } cached)
         {
-            return TypedResults.Ok(cached);
+            return TypedResults.Ok(schedules.ForClient(request.Model!, cached));
         }
 
         var job = outcome.Job!;
@@ -93,7 +93,7 @@ public static class ScheduleEndpoints
         var key = ScheduleKey.For(model, solverKind, nfe, modeKind, seed ?? ScheduleKey.DefaultSeed);
         if (await schedules.GetAsync(key, cancellationToken) is { } schedule)
         {
-            return TypedResults.Ok(schedule);
+            return TypedResults.Ok(schedules.ForClient(model, schedule));
         }
 
         return Problems.NotFound(
@@ -104,7 +104,7 @@ public static class ScheduleEndpoints
     {
         schedules.RequireModel(model);
         var entries = await schedules.ListAsync(model, cancellationToken);
-        return TypedResults.Ok(new CachedSchedules(model, [.. entries.Select(e => new CachedSchedule(e.Key, e.Schedule))]));
+        return TypedResults.Ok(new CachedSchedules(model, [.. entries.Select(e => new CachedSchedule(e.Key, schedules.ForClient(model, e.Schedule)))]));
     }
 
     private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "...";

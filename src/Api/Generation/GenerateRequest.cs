@@ -10,7 +10,7 @@ namespace HsoService.Api.Generation;
 /// <param name="Model">A served model id (GET /models).</param>
 /// <param name="Nfe">Network evaluations of the sampler, 2..1000 (a cached or selected schedule needs 2..50).</param>
 /// <param name="Solver">ddim (euler is read as ddim), unipc or dpmpp2m; the model's default solver when absent.</param>
-/// <param name="Schedule">auto (default), selected, validated, a family (uniform_t, uniform_t:leading, uniform_t:linspace, uniform_lambda, edm, edm:RHO, quadratic_t, ays), hso-paper, hso-robust, or explicit times: an array of descending numbers in [0.001, 1], NFE + 1 of them for unipc and dpmpp2m, NFE for ddim.</param>
+/// <param name="Schedule">auto (default), selected, validated, a family (uniform_t, uniform_t:leading, uniform_t:linspace, uniform_lambda, edm, edm:RHO, quadratic_t, ays), hso-paper, hso-robust, explicit times: an array of descending numbers in [0.001, 1], NFE + 1 of them for unipc and dpmpp2m, NFE for ddim; or diffusers' integer timesteps as {"timesteps": [...]}, NFE of them, noisiest first (a schedule's diffusers.timesteps).</param>
 /// <param name="ClassLabel">The digit to draw (class-conditional pixel models); absent: unconditional.</param>
 /// <param name="Prompt">The text to draw (Stable Diffusion models).</param>
 /// <param name="NegativePrompt">Text to steer away from (Stable Diffusion models).</param>

@@ -10,6 +10,7 @@ using HsoService.Inference.Pipelines;
 using HsoService.Inference.Validation;
 using HsoService.Optimization;
 using HsoService.Optimization.Families;
+using HsoService.Optimization.NoiseSchedules;
 using HsoService.Optimization.Schedules;
 using HsoService.Optimization.Search;
 using HsoService.Optimization.Validated;
@@ -99,7 +100,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
 
         telemetry.GenerationLatency.Record(stopwatch.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
         telemetry.Images.Add(count, new KeyValuePair<string, object?>("model", model));
-        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedule, source, format);
+        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedules.ForClient(model, schedule), source, format);
     }
 
     private async Task WaitForSlotAsync(CancellationToken timeout, CancellationToken requestAborted)
@@ -160,6 +161,42 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         }
     }
 
+    /// <summary>
+    /// diffusers' <c>timesteps=</c> as a schedule: NFE trained steps k, noisiest first, each evaluated at t = (k + 1)/N.
+    /// DPM-Solver++ and UniPC schedules carry one more point that only bounds the last step (it lands on sigma = 0),
+    /// the trained step below the last one; so their last timestep must be at least 1.
+    /// </summary>
+    private static List<double> DiffusersTimesteps(NoiseSchedule noise, SolverKind solver, int nfe, JsonElement schedule)
+    {
+        if (!schedule.TryGetProperty("timesteps", out var list) || list.ValueKind != JsonValueKind.Array || schedule.EnumerateObject().Count() != 1)
+        {
+            throw new HsoArgumentException("schedule as an object must be {\"timesteps\": [...]}: diffusers' integer timesteps, noisiest first", "schedule");
+        }
+
+        var steps = list.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.Number && item.TryGetInt32(out var k) && k >= 0 && k < noise.TrainSteps
+            ? k
+            : throw new HsoArgumentException($"schedule.timesteps must hold integers in 0..{noise.TrainSteps - 1}; found {item.GetRawText()}", "schedule")).ToList();
+        if (steps.Count != nfe)
+        {
+            throw new HsoArgumentException($"schedule.timesteps must hold NFE = {nfe} timesteps (one per evaluation), got {steps.Count}", "schedule");
+        }
+
+        if (steps.Zip(steps.Skip(1)).Any(pair => pair.Second >= pair.First))
+        {
+            throw new HsoArgumentException("schedule.timesteps must be strictly descending", "schedule");
+        }
+
+        var times = steps.Select(k => (k + 1.0) / noise.TrainSteps).ToList();
+        if (solver != SolverKind.Ddim)
+        {
+            times.Add(steps[^1] >= 1
+                ? steps[^1] / (double)noise.TrainSteps
+                : throw new HsoArgumentException($"schedule.timesteps must end at 1 or above for {solver.Name()}: its last step lands on sigma = 0 from the last timestep", "schedule"));
+        }
+
+        return times;
+    }
+
     private async Task<(Schedule Schedule, string Source)> ResolveScheduleAsync(string model, SolverKind solver, int nfe, JsonElement? requested, CancellationToken cancellationToken)
     {
         var noise = models.Noise(model);
@@ -178,11 +215,18 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
             return (ScheduleBuilder.Build(noise, solver, nfe, times, ScheduleMode.Explicit), "explicit");
         }
 
+        if (requested is { ValueKind: JsonValueKind.Object } diffusers)
+        {
+            var times = DiffusersTimesteps(noise, solver, nfe, diffusers);
+            ScheduleBuilder.Validate(noise, solver, nfe, times, "schedule");
+            return (ScheduleBuilder.Build(noise, solver, nfe, times, ScheduleMode.Explicit), "explicit");
+        }
+
         var name = requested switch
         {
             null or { ValueKind: JsonValueKind.Null } => "auto",
             { ValueKind: JsonValueKind.String } text => text.GetString()!,
-            var other => throw new HsoArgumentException($"schedule must be a name or an array of times, got {other.Value.ValueKind}", "schedule"),
+            var other => throw new HsoArgumentException($"schedule must be a name, an array of times or {{\"timesteps\": [...]}}, got {other.Value.ValueKind}", "schedule"),
         };
         if (name == "auto")
         {

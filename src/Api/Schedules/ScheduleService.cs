@@ -90,6 +90,10 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
     public Task<OptimizationJob?> JobAsync(string id, CancellationToken cancellationToken) => Guard(() => queue.GetAsync(id, cancellationToken));
 
     /// <summary>Checks a model id against configuration; throws <see cref="KeyNotFoundException"/> for an unknown one.</summary>
+    /// <summary>The schedule as it leaves the service: with its diffusers terms on the model's noise schedule.</summary>
+    public Schedule ForClient(string model, Schedule schedule) =>
+        schedule with { Diffusers = DiffusersSchedule.For(schedule, models.Pipeline(model).Noise, models.Pipeline(model).DiscreteTime) };
+
     public void RequireModel(string? model)
     {
         if (!models.Contains(model))

@@ -18,7 +18,7 @@ public interface IDenoiser
 
     /// <summary>
     /// When true, the network only accepts trained discrete timesteps, so a sampler must move on the grid
-    /// t = (k + 1) / N (see <see cref="Sampling.ScheduleSnapping"/>).
+    /// t = (k + 1) / N (see <see cref="Optimization.Schedules.ScheduleSnapping"/>).
     /// </summary>
     bool DiscreteTime { get; }
 

@@ -25,19 +25,6 @@ public static class SamplingRun
         ScheduleBuilder.Validate(noise, solver, nfe, times);
     }
 
-    /// <summary>
-    /// The times the sampler integrates over: the schedule's (snapped) times with its end as <paramref name="finalStep"/>
-    /// says, 0 standing for sigma = 0. The denoise finish integrates to the last time; its extra evaluation is not a step.
-    /// </summary>
-    public static double[] IntegrationTimes(SolverKind solver, NoiseSchedule noise, IReadOnlyList<double> used, FinalStep finalStep) =>
-        (solver, finalStep) switch
-        {
-            (SolverKind.Ddim, FinalStep.AtLastTime) => [.. used, noise.TMin],
-            (SolverKind.Ddim, _) => [.. used, 0.0],
-            (_, FinalStep.ToZero) => [.. used.Take(used.Count - 1), 0.0],
-            _ => [.. used],
-        };
-
     /// <summary>Samples in place; returns the times actually used (after snapping).</summary>
     public static double[] Run(
         SolverKind solver,
@@ -50,7 +37,7 @@ public static class SamplingRun
         FinalStep finalStep = FinalStep.ToZero)
     {
         var used = denoiser.DiscreteTime ? ScheduleSnapping.Snap(noise, times, out _) : [.. times];
-        var path = IntegrationTimes(solver, noise, used, finalStep);
+        var path = IntegrationPath.Times(solver, noise, used, finalStep);
         Samplers.For(solver).Sample(denoiser, noise, path, x, onStep, cancellationToken);
         if (finalStep == FinalStep.Denoise && solver != SolverKind.Ddim)
         {

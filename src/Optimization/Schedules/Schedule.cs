@@ -66,6 +66,12 @@ public sealed record Schedule
     /// <summary>How long making the schedule took, in milliseconds.</summary>
     public required double ElapsedMs { get; init; }
 
+    /// <summary>
+    /// The schedule as diffusers and k-diffusion take it (NFE timesteps, sigmas ending where the last step ends), for
+    /// a client that samples with it itself; set where a schedule leaves the service, which knows the model's noise.
+    /// </summary>
+    public DiffusersSchedule? Diffusers { get; init; }
+
     /// <summary>Anything the caller should know: timesteps that round to the same trained step, infeasible spacing, ...</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

@@ -103,7 +103,7 @@ public class DiffusersReferenceTests
 
         var x = Reference.GetProperty("x_init").EnumerateArray().Select(e => (float)e.GetDouble()).ToArray();
         var denoiser = new GaussianDataDenoiser(Sd32, Reference.GetProperty("mean").GetDouble(), Reference.GetProperty("std").GetDouble(), 1, x.Length);
-        sampler.Sample(denoiser, Sd32, SamplingRun.IntegrationTimes(solver, Sd32, schedule.T, finalStep), x);
+        sampler.Sample(denoiser, Sd32, IntegrationPath.Times(solver, Sd32, schedule.T, finalStep), x);
 
         Assert.Equal(nfe, denoiser.Evaluations);
         var expected = run.GetProperty("x").EnumerateArray().Select(e => e.GetDouble()).ToArray();

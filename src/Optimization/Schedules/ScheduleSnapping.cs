@@ -1,6 +1,6 @@
 using HsoService.Optimization.NoiseSchedules;
 
-namespace HsoService.Inference.Sampling;
+namespace HsoService.Optimization.Schedules;
 
 /// <summary>
 /// Moves a schedule onto the trained grid t = (k + 1)/N for networks that only accept integer timesteps, as
