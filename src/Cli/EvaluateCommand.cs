@@ -70,7 +70,7 @@ internal static class EvaluateCommand
             var options = new EvaluationOptions
             {
                 Samples = result.GetValue(samples),
-                Seed = result.GetValue(seed),
+                Seed = HsoService.Inference.Requests.RequestLimits.ImageSeed.Check(result.GetValue(seed), "seed"),
                 ReferenceSamples = Math.Min(result.GetValue(referenceSamples), result.GetValue(samples)),
                 ReferenceSteps = result.GetValue(referenceSteps),
                 CacheDirectory = result.GetRequiredValue(cache),

@@ -4,6 +4,7 @@ using HsoService.Inference.Denoising;
 using HsoService.Inference.Images;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
+using HsoService.Inference.Requests;
 using HsoService.Inference.Validation;
 using HsoService.Optimization;
 using HsoService.Optimization.Schedules;
@@ -42,13 +43,11 @@ internal static class GenerateCommand
         command.SetAction(result =>
         {
             var n = result.GetValue(count);
-            if (n is < 1 or > 256)
-            {
-                throw new HsoArgumentException($"--n must be in 1..256, got {n}", "n");
-            }
+            RequestLimits.GridImages.Check(n, "n");
+            RequestLimits.ImageSeed.Check(result.GetValue(seed), "seed");
 
             var solverKind = Solvers.Parse(result.GetRequiredValue(solver));
-            var steps = result.GetValue(nfe);
+            var steps = RequestLimits.SampleNfe.Check(result.GetValue(nfe), "nfe");
             var sessions = ModelSource.Sessions(result.GetRequiredValue(provider), result.GetValue(device));
             using var pipeline = ModelSource.Open(result.GetRequiredValue(model), sessions);
             Solvers.ValidateNfe(steps, pipeline.Noise.TrainSteps);

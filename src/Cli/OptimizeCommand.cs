@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HsoService.Inference.Onnx;
+using HsoService.Inference.Requests;
 using HsoService.Inference.Validation;
 using HsoService.Optimization;
 using HsoService.Optimization.Schedules;
@@ -59,7 +60,7 @@ internal static class OptimizeCommand
                 var sessions = ModelSource.Sessions(result.GetRequiredValue(provider), result.GetValue(device), validation.Batch(result));
                 using var pipeline = ModelSource.Open(modelId, sessions);
                 using var measured = new ModelValidation(pipeline, sessions, validation.Settings(result, result.GetRequiredValue(cache)));
-                var nfeValue = result.GetValue(nfe);
+                var nfeValue = RequestLimits.OptimizeNfe.Check(result.GetValue(nfe), "nfe");
                 var solverKind = Solvers.Parse(result.GetRequiredValue(solver));
                 var chosen = ConsoleProgress.Run($"{(selection ? "selection" : "validated search")}, {solverKind.Name()} nfe {nfeValue}", 1.0, report => selection
                     ? measured.Select(solverKind, nfeValue, progress: report)
@@ -73,8 +74,8 @@ internal static class OptimizeCommand
             {
                 Mode = ScheduleModes.ParseOptimizerMode(modeName),
                 Solver = Solvers.Parse(result.GetRequiredValue(solver)),
-                Nfe = result.GetValue(nfe),
-                Seed = result.GetValue(seed),
+                Nfe = RequestLimits.OptimizeNfe.Check(result.GetValue(nfe), "nfe"),
+                Seed = (int)RequestLimits.OptimizerSeed.Check(result.GetValue(seed), "seed"),
                 Rho = CommonOptions.ParseRange(result.GetValue(rho), "--rho"),
                 Eps = CommonOptions.ParseRange(result.GetValue(eps), "--eps"),
                 TMax = CommonOptions.ParseRange(result.GetValue(tMax), "--t-max"),

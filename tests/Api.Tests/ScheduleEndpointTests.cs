@@ -95,7 +95,7 @@ public sealed class ScheduleEndpointTests : IClassFixture<ScheduleEndpointTests.
     [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "colour": "red"}""", 400, "colour", "unknown field")]
     [InlineData("""{"model": "sdxl", "nfe": 5}""", 404, "model", "'sdxl' is not served")]
     [InlineData("""{"model": "../../etc/passwd", "nfe": 5}""", 404, "model", "is not served")]
-    [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "seed": -3}""", 400, "seed", "non-negative")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "seed": -3}""", 400, "seed", "seed must be an integer in 0..2147483647, got -3")]
     public async Task Bad_requests_are_problems_naming_the_field(string body, int status, string field, string detail)
     {
         var response = await _client.PostAsync("/schedules", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));

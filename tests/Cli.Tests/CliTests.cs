@@ -8,6 +8,25 @@ namespace HsoService.Cli.Tests;
 public class CliTests
 {
     [Fact]
+    public void The_scripts_hso_wrapper_runs_the_command_from_any_folder_with_the_schedule_in_diffusers_terms()
+    {
+        // The README's way to get hso: scripts/hso, called from outside the checkout.
+        var result = HsoProcess.Start(
+            "bash",
+            [Path.Combine(HsoService.Tests.Shared.RepositoryRoot.Path, "scripts", "hso"), "schedule", "--family", "uniform_lambda", "--scheduler-config", "sd", "--solver", "dpmpp2m", "--nfe", "5", "--json"],
+            Path.GetTempPath(),
+            null,
+            TimeSpan.FromSeconds(300));
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last());
+        var diffusers = json.RootElement.GetProperty("diffusers");
+        Assert.Equal("DPMSolverMultistepScheduler", diffusers.GetProperty("scheduler").GetString());
+        Assert.Equal([999, 757, 413, 103, 11], diffusers.GetProperty("timesteps").EnumerateArray().Select(t => t.GetInt32()));
+        Assert.Equal(0.0, diffusers.GetProperty("sigmas").EnumerateArray().Last().GetDouble());
+    }
+
+    [Fact]
     public void Optimize_with_json_prints_exactly_one_schedule_equal_to_the_library_result()
     {
         var result = HsoProcess.Run("optimize", "--scheduler-config", "sd", "--solver", "unipc", "--nfe", "5", "--mode", "paper", "--seed", "66", "--json");
@@ -58,8 +77,10 @@ public class CliTests
     }
 
     [Theory]
-    [InlineData("nfe must be an integer in 2..100, got 0", "optimize", "--scheduler-config", "sd", "--nfe", "0")]
-    [InlineData("nfe must be an integer in 2..100, got 10000", "optimize", "--scheduler-config", "sd", "--nfe", "10000")]
+    [InlineData("nfe must be an integer in 2..50, got 0", "optimize", "--scheduler-config", "sd", "--nfe", "0")]
+    [InlineData("nfe must be an integer in 2..50, got 60", "optimize", "--scheduler-config", "sd", "--nfe", "60")]
+    [InlineData("seed must be an integer in 0..2147483647, got -1", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--seed", "-1")]
+    [InlineData("seed must be an integer in 0..", "generate", "--nfe", "5", "--seed", "-1", "--out", "never.png")]
     [InlineData("'fast' not recognized", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--mode", "fast")]
     [InlineData("'heun' not recognized", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--solver", "heun")]
     [InlineData("--scheduler-config is required (or --model with --mode selected or validated)", "optimize", "--nfe", "5")]

@@ -46,7 +46,7 @@ public sealed class InferenceCommandTests : IDisposable
     [Theory]
     [InlineData("class_label must be in 0..9", "--label", "11", "--nfe", "5")]
     [InlineData("guidance_scale must be a finite number", "--guidance", "NaN", "--nfe", "5")]
-    [InlineData("nfe must be an integer in 2..100, got 0", "--nfe", "0")]
+    [InlineData("nfe must be an integer in 2..1000, got 0", "--nfe", "0")]
     [InlineData("is neither a registered model", "--model", "no-such-model", "--nfe", "5")]
     [InlineData("schedule 'karras' is not one of", "--schedule", "karras", "--nfe", "5")]
     [InlineData("schedule must descend", "--schedule", "0.5,0.9,0.1", "--solver", "ddim", "--nfe", "3")]

@@ -15,9 +15,15 @@ public sealed class HsoServiceOptions
     /// <summary>Models by id. Empty: every folder under the shipped <c>models/</c> directory, by folder name.</summary>
     public Dictionary<string, ModelOptions> Models { get; set; } = [];
 
-    /// <summary>Where the embedded store keeps schedules (ignored with Redis).</summary>
+    /// <summary>
+    /// Where the embedded store keeps schedules (ignored with Redis): the user's data folder by default
+    /// (<c>~/.local/share/hso/data</c> on Linux), never the source tree, so <c>dotnet run</c> leaves the checkout clean.
+    /// </summary>
     [Required]
-    public string DataDirectory { get; set; } = "hso-data";
+    public string DataDirectory { get; set; } = DefaultDataDirectory;
+
+    /// <summary>The default <see cref="DataDirectory"/>.</summary>
+    public static string DefaultDataDirectory { get; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "hso", "data");
 
     // ValidateObjectMembers: without it the start-up check stops at this class and the sections' ranges go unchecked.
     [ValidateObjectMembers]

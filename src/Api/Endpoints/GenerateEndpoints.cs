@@ -22,11 +22,11 @@ public static class GenerateEndpoints
     }
 
     public static async Task<Results<FileContentHttpResult, Ok<GenerateResponse>>> Generate(
-        GenerateRequest request, GenerationService generation, HttpContext context, CancellationToken cancellationToken)
+        GenerateRequest request, GenerationService generation, ModelCatalog models, HttpContext context, CancellationToken cancellationToken)
     {
-        var result = await generation.GenerateAsync(request, cancellationToken);
+        var result = await generation.GenerateAsync(GenerateCommand.Parse(request, models), cancellationToken);
         context.Response.Headers[ScheduleSourceHeader] = result.ScheduleSource;
-        if (result.ResponseFormat == "png" && result.Pngs.Count == 1)
+        if (result.Format == ResponseFormat.Png)
         {
             context.Response.Headers["X-Hso-Seed"] = result.Seeds[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.File(result.Pngs[0], "image/png");

@@ -36,21 +36,11 @@ public static class ScheduleEndpoints
     public static async Task<Results<Ok<Schedule>, Accepted<JobAccepted>>> RequestSchedule(
         ScheduleRequest request, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
     {
-        schedules.RequireModel(request.Model);
-        var nfe = request.Nfe ?? throw new HsoArgumentException("nfe is required (an integer in 2..50)", "nfe");
-        ScheduleService.ValidateOptimizationNfe(nfe);
-        var solver = request.Solver is null ? models.DefaultSolver(request.Model!) : Solvers.Parse(request.Solver);
-        var mode = ScheduleModes.ParseRequestMode(request.Mode ?? ScheduleModes.DefaultRequestMode);
-        var seed = request.Seed ?? ScheduleKey.DefaultSeed;
-        if (seed < 0)
-        {
-            throw new HsoArgumentException($"seed must be a non-negative integer, got {seed}", "seed");
-        }
-
-        var outcome = await schedules.RequestAsync(request.Model!, solver, nfe, mode, seed, request.Force ?? false, cancellationToken);
+        var command = ScheduleCommand.Parse(request, models);
+        var outcome = await schedules.RequestAsync(command, cancellationToken);
         if (outcome.Schedule is { } cached)
         {
-            return TypedResults.Ok(schedules.ForClient(request.Model!, cached));
+            return TypedResults.Ok(schedules.ForClient(command.Model, cached));
         }
 
         var job = outcome.Job!;
@@ -87,7 +77,7 @@ public static class ScheduleEndpoints
     public static async Task<Results<Ok<Schedule>, ProblemHttpResult>> GetSchedule(
         string model, int nfe, string? solver, string? mode, int? seed, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
     {
-        schedules.RequireModel(model);
+        models.Require(model);
         var solverKind = solver is null ? models.DefaultSolver(model) : Solvers.Parse(solver);
         var modeKind = ScheduleModes.ParseRequestMode(mode ?? ScheduleModes.DefaultRequestMode);
         var key = ScheduleKey.For(model, solverKind, nfe, modeKind, seed ?? ScheduleKey.DefaultSeed);
@@ -100,9 +90,9 @@ public static class ScheduleEndpoints
             $"no schedule cached for {key}; request it with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"}}");
     }
 
-    public static async Task<Ok<CachedSchedules>> ListSchedules(string model, ScheduleService schedules, CancellationToken cancellationToken)
+    public static async Task<Ok<CachedSchedules>> ListSchedules(string model, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
     {
-        schedules.RequireModel(model);
+        models.Require(model);
         var entries = await schedules.ListAsync(model, cancellationToken);
         return TypedResults.Ok(new CachedSchedules(model, [.. entries.Select(e => new CachedSchedule(e.Key, schedules.ForClient(model, e.Schedule)))]));
     }

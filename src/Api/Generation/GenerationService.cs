@@ -7,6 +7,7 @@ using HsoService.Api.Telemetry;
 using HsoService.Inference.Denoising;
 using HsoService.Inference.Images;
 using HsoService.Inference.Pipelines;
+using HsoService.Inference.Requests;
 using HsoService.Inference.Validation;
 using HsoService.Optimization;
 using HsoService.Optimization.Families;
@@ -24,54 +25,14 @@ namespace HsoService.Api.Generation;
 /// </summary>
 public sealed class GenerationService(ModelCatalog models, ScheduleService schedules, HsoTelemetry telemetry, IOptions<HsoServiceOptions> options)
 {
-    public const int MaxImages = 16;
-    public const int MaxNfe = 1000;
-    public const int MaxSide = 1024;
-    public const int MaxPromptLength = 1000;
-
     // Each generation samples on a thread of its own (ONNX Runtime blocks it); the slots bound how many threads that is.
     private readonly SemaphoreSlim _slots = new(options.Value.GenerationConcurrency);
 
-    public async Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken)
+    public async Task<GenerationResult> GenerateAsync(GenerateCommand command, CancellationToken cancellationToken)
     {
-        schedules.RequireModel(request.Model);
-        var model = request.Model!;
-        var nfe = request.Nfe ?? throw new HsoArgumentException("nfe is required (an integer in 2..1000)", "nfe");
-        if (nfe is < Solvers.MinNfe or > MaxNfe)
-        {
-            throw new HsoArgumentException($"nfe must be an integer in {Solvers.MinNfe}..{MaxNfe}, got {nfe}", "nfe");
-        }
-
-        var solver = request.Solver is null ? models.DefaultSolver(model) : Solvers.Parse(request.Solver);
-        var count = request.N ?? 1;
-        if (count is < 1 or > MaxImages)
-        {
-            throw new HsoArgumentException($"n must be in 1..{MaxImages}, got {count}", "n");
-        }
-
-        // A PNG body holds one image: png is the default for one image, b64_json for several.
-        var format = request.ResponseFormat ?? (count == 1 ? "png" : "b64_json");
-        if (format is not ("png" or "b64_json"))
-        {
-            throw new HsoArgumentException($"response_format must be png or b64_json, got '{format}'", "response_format");
-        }
-
-        if (format == "png" && count > 1)
-        {
-            throw new HsoArgumentException($"response_format png returns one image, but n is {count}; use b64_json for several", "response_format");
-        }
-
-        var seed = request.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
-        if (seed < 0 || seed > long.MaxValue - MaxImages)
-        {
-            throw new HsoArgumentException($"seed must be a non-negative integer, got {seed}", "seed");
-        }
-
-        var pipeline = models.Pipeline(model);
-        var guidance = request.GuidanceScale ?? (pipeline is StableDiffusionPipeline ? 7.5 : 1.0);
-        ClassifierFreeGuidance.Validate(guidance);
-
-        var (schedule, source) = await ResolveScheduleAsync(model, solver, nfe, request.Schedule, cancellationToken);
+        ArgumentNullException.ThrowIfNull(command);
+        var (model, solver, nfe, count, seed) = (command.Model, command.Solver, command.Nfe, command.Count, command.Seed);
+        var (schedule, source) = await ResolveScheduleAsync(model, solver, nfe, command.Schedule, cancellationToken);
 
         using var activity = HsoTelemetry.Source.StartActivity("generate");
         activity?.SetTag("hso.model", model);
@@ -86,7 +47,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         telemetry.AddGenerationsActive(1);
         try
         {
-            pngs = await DedicatedThread.Run(() => Sample(pipeline, request, solver, schedule, count, guidance, seed, timeout.Token), timeout.Token);
+            pngs = await DedicatedThread.Run(() => Sample(command, schedule, timeout.Token), timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -100,7 +61,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
 
         telemetry.GenerationLatency.Record(stopwatch.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
         telemetry.Images.Add(count, new KeyValuePair<string, object?>("model", model));
-        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedules.ForClient(model, schedule), source, format);
+        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedules.ForClient(model, schedule), source, command.Format);
     }
 
     private async Task WaitForSlotAsync(CancellationToken timeout, CancellationToken requestAborted)
@@ -121,43 +82,27 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         }
     }
 
-    private static List<byte[]> Sample(DiffusionPipeline pipeline, GenerateRequest request, SolverKind solver, Schedule schedule, int count, double guidance, long seed, CancellationToken cancellationToken)
+    private static List<byte[]> Sample(GenerateCommand command, Schedule schedule, CancellationToken cancellationToken)
     {
-        switch (pipeline)
+        var count = command.Count;
+        switch (command.Pipeline)
         {
             case PixelDiffusionPipeline pixel:
                 {
-                    var images = pixel.Generate(new PixelGenerationRequest(solver, schedule.T, Enumerable.Repeat(request.ClassLabel, count).ToArray(), guidance, seed, schedule.FinalStep), null, cancellationToken);
+                    var request = new PixelGenerationRequest(command.Solver, schedule.T, Enumerable.Repeat(command.ClassLabel, count).ToArray(), command.Guidance, command.Seed, schedule.FinalStep);
+                    var images = pixel.Generate(request, null, cancellationToken);
                     return [.. Enumerable.Range(0, count).Select(i => PngEncoder.Encode(images, i, pixel.Folder.Channels, pixel.Folder.SampleSize, pixel.Folder.SampleSize))];
                 }
 
             case StableDiffusionPipeline sd:
                 {
-                    var prompt = request.Prompt ?? throw new HsoArgumentException("prompt is required for a Stable Diffusion model", "prompt");
-                    foreach (var (field, text) in new[] { ("prompt", prompt), ("negative_prompt", request.NegativePrompt ?? "") })
-                    {
-                        if (text.Length > MaxPromptLength)
-                        {
-                            throw new HsoArgumentException($"{field} must be at most {MaxPromptLength} characters, got {text.Length}", field);
-                        }
-                    }
-
-                    var width = request.Width ?? sd.Folder.SampleSize;
-                    var height = request.Height ?? sd.Folder.SampleSize;
-                    foreach (var (field, value) in new[] { ("width", width), ("height", height) })
-                    {
-                        if (value < 8 || value > MaxSide || value % 8 != 0)
-                        {
-                            throw new HsoArgumentException($"{field} must be a multiple of 8 in 8..{MaxSide}, got {value}", field);
-                        }
-                    }
-
-                    var images = sd.Generate(new TextGenerationRequest(solver, schedule.T, prompt, request.NegativePrompt ?? "", width, height, count, guidance, seed, schedule.FinalStep), null, cancellationToken);
-                    return [.. Enumerable.Range(0, count).Select(i => PngEncoder.Encode(images, i, 3, height, width))];
+                    var request = new TextGenerationRequest(command.Solver, schedule.T, command.Prompt!, command.NegativePrompt, command.Width, command.Height, count, command.Guidance, command.Seed, schedule.FinalStep);
+                    var images = sd.Generate(request, null, cancellationToken);
+                    return [.. Enumerable.Range(0, count).Select(i => PngEncoder.Encode(images, i, 3, command.Height, command.Width))];
                 }
 
             default:
-                throw new InvalidOperationException($"no sampler for pipeline {pipeline.Kind}");
+                throw new InvalidOperationException($"no sampler for pipeline {command.Pipeline.Kind}");
         }
     }
 
@@ -235,7 +180,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
 
         if (name is NamedSchedules.HsoRobust or NamedSchedules.HsoPaper)
         {
-            ScheduleService.ValidateOptimizationNfe(nfe);
+            RequestLimits.OptimizeNfe.Check(nfe, "nfe");
             var mode = name == NamedSchedules.HsoPaper ? ScheduleMode.Paper : ScheduleMode.Robust;
             var key = ScheduleKey.For(model, solver, nfe, mode, ScheduleKey.DefaultSeed);
             if (await schedules.GetAsync(key, cancellationToken) is { } cached)
@@ -261,9 +206,10 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
             var mode = ScheduleModes.ParseRequestMode(name);
             return await schedules.GetAsync(ScheduleKey.For(model, solver, nfe, mode, ScheduleKey.DefaultSeed), cancellationToken) is { } stored
                 ? (stored, "cached")
-                : throw new KeyNotFoundException(
+                : throw new NotFoundException(
                     $"no {name} schedule cached for {model} {solver.Name()} nfe {nfe}; request one with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solver.Name()}\", \"nfe\": {nfe}, \"mode\": \"{name}\"}}"
-                    + (mode == ScheduleMode.Validated ? " (it measures schedules on the model and takes minutes)" : ""));
+                    + (mode == ScheduleMode.Validated ? " (it measures schedules on the model and takes minutes)" : ""),
+                    "schedule");
         }
 
         return ScheduleFamilies.IsFamily(name)
@@ -280,9 +226,9 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
     {
         var noise = models.Noise(model);
         Schedule Default(string why) => ScheduleSelection.Fallback(noise, solver, nfe, why);
-        if (nfe > ScheduleService.MaxOptimizationNfe)
+        if (nfe > RequestLimits.OptimizeNfe.Max)
         {
-            return (Default($"nfe {nfe} is above {ScheduleService.MaxOptimizationNfe}, the most a schedule is measured or optimized for, so the solver's default family is served"), AutoSources.AboveLimit);
+            return (Default($"nfe {nfe} is above {RequestLimits.OptimizeNfe.Max}, the most a schedule is measured or optimized for, so the solver's default family is served"), AutoSources.AboveLimit);
         }
 
         try

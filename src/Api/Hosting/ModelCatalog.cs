@@ -101,6 +101,11 @@ public sealed class ModelCatalog : IDisposable
 
     public bool Contains(string? id) => id is not null && _noise.ContainsKey(id);
 
+    /// <summary>The id when this instance serves it; otherwise <see cref="NotFoundException"/> on model, listing the served ones.</summary>
+    public string Require(string? id) => Contains(id)
+        ? id!
+        : throw new NotFoundException(id is null ? $"model is required; served models: {string.Join(", ", Ids)}" : $"model '{(id.Length <= 64 ? id : id[..64] + "...")}' is not served; served models: {string.Join(", ", Ids)}", "model");
+
     public NoiseSchedule Noise(string id) => _noise[id];
 
     public SolverKind DefaultSolver(string id) => _defaultSolvers.TryGetValue(id, out var solver) ? solver : SolverKind.UniPc;

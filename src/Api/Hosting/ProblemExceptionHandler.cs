@@ -46,7 +46,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             (400, "Invalid request", $"{binding.Groups["name"].Value}: '{Shorten(binding.Groups["value"].Value)}' is not {Expected(binding.Groups["type"].Value)}", binding.Groups["name"].Value),
         BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message, null),
         JsonException json => (400, "Invalid JSON", Describe(json), FieldOf(json.Path)),
-        KeyNotFoundException notFound => (404, "Not found", notFound.Message, "model"),
+        NotFoundException notFound => (404, "Not found", notFound.Message, notFound.Field),
         StoreUnavailableException unavailable => (503, "Service unavailable", $"{unavailable.Message}; retry later", null),
         TimeoutException timeout => (503, "Service unavailable", timeout.Message, null),
         ModelLoadException load => (500, "Model unavailable", load.Message, null),

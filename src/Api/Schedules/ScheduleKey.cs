@@ -10,7 +10,7 @@ namespace HsoService.Api.Schedules;
 /// </summary>
 public sealed record ScheduleKey(string Model, SolverKind Solver, int Nfe, ScheduleMode Mode, string? OptionsHash = null)
 {
-    public const int DefaultSeed = 66;
+    public const int DefaultSeed = Optimization.Search.HsoOptions.DefaultSeed;
 
     public static ScheduleKey For(string model, SolverKind solver, int nfe, ScheduleMode mode, int seed) =>
         new(model, solver, nfe, mode, seed == DefaultSeed ? null : Hash($"seed={seed}"));

@@ -13,23 +13,21 @@ namespace HsoService.Api.Schedules;
 /// </summary>
 public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, ModelCatalog models)
 {
-    public const int MinOptimizationNfe = 2;
-    public const int MaxOptimizationNfe = 50;
-
     private readonly ConcurrentDictionary<string, Schedule> _seen = new();
 
     /// <summary>The result of a request: a cached schedule, or the job computing it.</summary>
     public sealed record Outcome(Schedule? Schedule, OptimizationJob? Job, bool Created, ScheduleKey Key);
 
-    public async Task<Outcome> RequestAsync(string model, SolverKind solver, int nfe, ScheduleMode mode, int seed, bool force, CancellationToken cancellationToken)
+    public async Task<Outcome> RequestAsync(ScheduleCommand command, CancellationToken cancellationToken)
     {
-        var key = ScheduleKey.For(model, solver, nfe, mode, seed);
-        if (!force && await GetAsync(key, cancellationToken) is { } cached)
+        ArgumentNullException.ThrowIfNull(command);
+        var key = command.Key;
+        if (!command.Force && await GetAsync(key, cancellationToken) is { } cached)
         {
             return new Outcome(cached, null, false, key);
         }
 
-        var (active, created) = await EnqueueAsync(key, seed, force, cancellationToken);
+        var (active, created) = await EnqueueAsync(key, command.Seed, command.Force, cancellationToken);
         return new Outcome(null, active, created, key);
     }
 
@@ -89,26 +87,9 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
 
     public Task<OptimizationJob?> JobAsync(string id, CancellationToken cancellationToken) => Guard(() => queue.GetAsync(id, cancellationToken));
 
-    /// <summary>Checks a model id against configuration; throws <see cref="KeyNotFoundException"/> for an unknown one.</summary>
     /// <summary>The schedule as it leaves the service: with its diffusers terms on the model's noise schedule.</summary>
     public Schedule ForClient(string model, Schedule schedule) =>
         schedule with { Diffusers = DiffusersSchedule.For(schedule, models.Pipeline(model).Noise, models.Pipeline(model).DiscreteTime) };
-
-    public void RequireModel(string? model)
-    {
-        if (!models.Contains(model))
-        {
-            throw new KeyNotFoundException($"model '{model}' is not served; served models: {string.Join(", ", models.Ids)}");
-        }
-    }
-
-    public static void ValidateOptimizationNfe(int nfe)
-    {
-        if (nfe is < MinOptimizationNfe or > MaxOptimizationNfe)
-        {
-            throw new HsoArgumentException($"nfe must be an integer in {MinOptimizationNfe}..{MaxOptimizationNfe} for optimization, got {nfe}", "nfe");
-        }
-    }
 
     internal static bool IsOutage(Exception e) => e is RedisException or RedisTimeoutException or TimeoutException or ObjectDisposedException;
 

@@ -16,7 +16,7 @@ public static class NamedSchedules
     /// <summary>Every name accepted, variants aside.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. ScheduleFamilies.Names, HsoPaper, HsoRobust];
 
-    public static Schedule Build(NoiseSchedule noise, string name, SolverKind solver, int nfe, int seed = 66) => name.Trim() switch
+    public static Schedule Build(NoiseSchedule noise, string name, SolverKind solver, int nfe, int seed = Search.HsoOptions.DefaultSeed) => name.Trim() switch
     {
         HsoPaper => HsoOptimizer.Optimize(noise, new HsoOptions { Mode = ScheduleMode.Paper, Solver = solver, Nfe = nfe, Seed = seed }),
         HsoRobust => HsoOptimizer.Optimize(noise, new HsoOptions { Mode = ScheduleMode.Robust, Solver = solver, Nfe = nfe, Seed = seed }),

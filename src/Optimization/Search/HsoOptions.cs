@@ -15,7 +15,10 @@ public sealed record HsoOptions
     public ScheduleMode Mode { get; init; } = ScheduleMode.Robust;
     public SolverKind Solver { get; init; } = SolverKind.UniPc;
     public int Nfe { get; init; } = 5;
-    public int Seed { get; init; } = 66;
+    /// <summary>The seed every default search uses (HSO-SPEC's reference runs), the one cached schedules are keyed without.</summary>
+    public const int DefaultSeed = 66;
+
+    public int Seed { get; init; } = DefaultSeed;
     public Bounds Rho { get; init; } = new(3, 16);
     public Bounds Eps { get; init; } = new(0.01, 0.03);
     public Bounds TMax { get; init; } = new(0.96, 1.0);

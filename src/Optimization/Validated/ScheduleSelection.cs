@@ -40,7 +40,7 @@ public static class ScheduleSelection
         int nfe,
         long budget,
         IReadOnlyList<NamedTimes>? extra = null,
-        int hsoSeed = 66,
+        int hsoSeed = Search.HsoOptions.DefaultSeed,
         Action<double>? progress = null,
         CancellationToken cancellationToken = default)
     {

@@ -38,7 +38,7 @@ public sealed record ValidatedOptions
     public ConfirmationRule ConfirmationRule { get; init; } = ConfirmationRule.Mean;
 
     /// <summary>Seed of the HSO candidates' differential evolution.</summary>
-    public int HsoSeed { get; init; } = 66;
+    public int HsoSeed { get; init; } = Search.HsoOptions.DefaultSeed;
 }
 
 /// <summary>A schedule's times under a name.</summary>
