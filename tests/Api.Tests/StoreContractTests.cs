@@ -204,6 +204,85 @@ public abstract class StoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_status_change_is_one_the_transition_table_allows_and_the_table_is_all_used()
+    {
+        var seen = new HashSet<(JobStatus, JobStatus)>();
+        var last = new Dictionary<string, JobStatus>();
+        async Task Observe(string id)
+        {
+            var now = (await Queue.GetAsync(id))!.Status;
+            if (last.TryGetValue(id, out var before) && before != now)
+            {
+                Assert.True(JobTransitions.IsAllowed(before, now), $"{before} -> {now} is not in the table");
+                seen.Add((before, now));
+            }
+
+            last[id] = now;
+        }
+
+        async Task<OptimizationJob> Take(string id)
+        {
+            var taken = await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token);
+            Assert.Equal(id, taken.Id);
+            await Observe(id);
+            return taken;
+        }
+
+        // queued -> running -> storing -> succeeded
+        var (a, _) = await Queue.EnqueueAsync(Job("t:unipc:4:robust"));
+        await Observe(a.Id);
+        var runA = await Take(a.Id);
+        Assert.True(await Queue.BeginStoringAsync(runA));
+        await Observe(a.Id);
+        await Queue.CompleteAsync(runA, "/a");
+        await Observe(a.Id);
+
+        // queued -> cancelled; running -> cancelled
+        var (b, _) = await Queue.EnqueueAsync(Job("t:unipc:5:robust"));
+        await Observe(b.Id);
+        await Queue.CancelAsync(b.Id);
+        await Observe(b.Id);
+        var (c, _) = await Queue.EnqueueAsync(Job("t:unipc:6:robust"));
+        await Observe(c.Id);
+        await Take(c.Id);
+        await Queue.CancelAsync(c.Id);
+        await Observe(c.Id);
+
+        // running -> queued (a failure, and a release); storing -> queued (storing failed); then failed from running
+        // and from storing once the attempts run out.
+        var (d, _) = await Queue.EnqueueAsync(Job("t:ddim:4:paper"));
+        await Observe(d.Id);
+        await Queue.FailAsync(await Take(d.Id), "boom 1");
+        await Observe(d.Id);
+        await Queue.ReleaseAsync(await Take(d.Id));
+        await Observe(d.Id);
+        var storing = await Take(d.Id);
+        Assert.True(await Queue.BeginStoringAsync(storing));
+        await Observe(d.Id);
+        await Queue.FailAsync(storing, "store down");
+        await Observe(d.Id);
+        await Queue.FailAsync(await Take(d.Id), "boom 3");
+        await Observe(d.Id);
+        Assert.Equal(JobStatus.Failed, last[d.Id]);
+
+        var (e, _) = await Queue.EnqueueAsync(Job("t:ddim:5:paper"));
+        await Observe(e.Id);
+        await Queue.FailAsync(await Take(e.Id), "boom 1");
+        await Observe(e.Id);
+        await Queue.FailAsync(await Take(e.Id), "boom 2");
+        await Observe(e.Id);
+        var lastRun = await Take(e.Id);
+        Assert.True(await Queue.BeginStoringAsync(lastRun));
+        await Observe(e.Id);
+        await Queue.FailAsync(lastRun, "store down for good");
+        await Observe(e.Id);
+
+        // Every move in the table happens here.
+        var table = JobTransitions.Allowed.SelectMany(t => t.Value.Select(to => (t.Key, to)));
+        Assert.Equal(table.Order(), seen.Order());
+    }
+
+    [Fact]
     public async Task Taking_from_an_empty_queue_waits_until_cancelled()
     {
         using var cancel = new CancellationTokenSource(300);

@@ -1,4 +1,5 @@
 using HsoService.Api.Schedules;
+using HsoService.Optimization.Schedules;
 
 namespace HsoService.Api.Tests;
 
@@ -10,9 +11,9 @@ internal static class TestJobs
         Id = Guid.NewGuid().ToString("N"),
         Key = key,
         Model = model,
-        Solver = solver,
+        Solver = Solvers.Parse(solver),
         Nfe = nfe,
-        Mode = mode,
+        Mode = ScheduleModes.ParseRequestMode(mode),
         Seed = 66,
         CreatedAt = DateTimeOffset.UtcNow,
     };

@@ -70,7 +70,7 @@ public static class ScheduleEndpoints
         {
             JobStatus.Cancelled => TypedResults.Ok(job),
             JobStatus.Storing => Problems.Conflict($"job '{job.Id}' has finished its search and is storing its schedule; only queued or running jobs can be cancelled"),
-            _ => Problems.Conflict($"job '{job.Id}' already {job.Status}; only queued or running jobs can be cancelled"),
+            _ => Problems.Conflict($"job '{job.Id}' already {job.Status.Name()}; only queued or running jobs can be cancelled"),
         };
     }
 

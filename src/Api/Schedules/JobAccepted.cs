@@ -5,4 +5,4 @@ namespace HsoService.Api.Schedules;
 /// <param name="Status">The job's state: queued, running or storing (an earlier job for the same key may already run).</param>
 /// <param name="Key">The cache key the job computes: model:solver:nfe:mode, with the seed when it is not 66.</param>
 /// <param name="Location">Where to watch the job (also the Location header).</param>
-public sealed record JobAccepted(string JobId, string Status, string Key, string Location);
+public sealed record JobAccepted(string JobId, JobStatus Status, string Key, string Location);

@@ -1,17 +1,6 @@
+using HsoService.Optimization.Schedules;
+
 namespace HsoService.Api.Schedules;
-
-/// <summary>States of an optimization job.</summary>
-public static class JobStatus
-{
-    public const string Queued = "queued";
-    public const string Running = "running";
-
-    /// <summary>The search finished and its schedule is being stored: too late to cancel.</summary>
-    public const string Storing = "storing";
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
-    public const string Cancelled = "cancelled";
-}
 
 /// <summary>
 /// An optimization job as callers see it at <c>GET /schedules/jobs/{id}</c>: what it computes, where it is, how far it
@@ -29,13 +18,13 @@ public sealed record OptimizationJob
     public required string Model { get; init; }
 
     /// <summary>The solver: ddim, unipc or dpmpp2m.</summary>
-    public required string Solver { get; init; }
+    public required SolverKind Solver { get; init; }
 
     /// <summary>Network evaluations of the sampler.</summary>
     public required int Nfe { get; init; }
 
     /// <summary>selected, validated, robust or paper.</summary>
-    public required string Mode { get; init; }
+    public required ScheduleMode Mode { get; init; }
 
     /// <summary>The optimizer's seed.</summary>
     public required int Seed { get; init; }
@@ -44,7 +33,7 @@ public sealed record OptimizationJob
     public bool Force { get; init; }
 
     /// <summary>queued, running, storing, succeeded, failed or cancelled.</summary>
-    public string Status { get; init; } = JobStatus.Queued;
+    public JobStatus Status { get; init; } = JobStatus.Queued;
 
     /// <summary>Fraction done, 0..1.</summary>
     public double Progress { get; init; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using HsoService.Api.Schedules;
+using HsoService.Optimization.Schedules;
 using StackExchange.Redis;
 
 namespace HsoService.Api.Stores;
@@ -268,11 +269,11 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
         }
     }
 
-    private async Task FinishAsync(IDatabase database, OptimizationJob job, RedisValue entry, string status, string? error, string? result)
+    private async Task FinishAsync(IDatabase database, OptimizationJob job, RedisValue entry, JobStatus status, string? error, string? result)
     {
         await database.HashSetAsync(RedisKeys.Job(job.Id),
         [
-            new HashEntry("status", status),
+            new HashEntry("status", status.Name()),
             new HashEntry("finished_at", DateTimeOffset.UtcNow.ToString("O")),
             new HashEntry("error", error ?? ""),
             new HashEntry("result", result ?? ""),
@@ -319,12 +320,12 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
             new HashEntry("id", job.Id),
             new HashEntry("key", job.Key),
             new HashEntry("model", job.Model),
-            new HashEntry("solver", job.Solver),
+            new HashEntry("solver", job.Solver.Name()),
             new HashEntry("nfe", job.Nfe),
-            new HashEntry("mode", job.Mode),
+            new HashEntry("mode", job.Mode.Name()),
             new HashEntry("seed", job.Seed),
             new HashEntry("force", job.Force ? 1 : 0),
-            new HashEntry("status", job.Status),
+            new HashEntry("status", job.Status.Name()),
             new HashEntry("progress", "0"),
             new HashEntry("attempts", job.Attempts),
             new HashEntry("created_at", job.CreatedAt.ToString("O")),
@@ -341,12 +342,12 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
             Id = fields["id"],
             Key = fields["key"],
             Model = fields["model"],
-            Solver = fields["solver"],
+            Solver = Solvers.Parse(fields["solver"]),
             Nfe = int.Parse(fields["nfe"], CultureInfo.InvariantCulture),
-            Mode = fields["mode"],
+            Mode = ScheduleModes.ParseRequestMode(fields["mode"]),
             Seed = int.Parse(fields["seed"], CultureInfo.InvariantCulture),
             Force = Optional("force") == "1",
-            Status = fields["status"],
+            Status = JobStatuses.Parse(fields["status"]),
             Progress = double.Parse(Optional("progress") ?? "0", CultureInfo.InvariantCulture),
             Attempts = int.Parse(Optional("attempts") ?? "0", CultureInfo.InvariantCulture),
             CreatedAt = Time("created_at") ?? DateTimeOffset.MinValue,

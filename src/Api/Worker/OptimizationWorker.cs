@@ -69,14 +69,13 @@ public sealed class OptimizationWorker(
     {
         using var activity = HsoTelemetry.Source.StartActivity("optimize");
         activity?.SetTag("hso.model", job.Model);
-        activity?.SetTag("hso.solver", job.Solver);
+        activity?.SetTag("hso.solver", job.Solver.Name());
         activity?.SetTag("hso.nfe", job.Nfe);
-        activity?.SetTag("hso.mode", job.Mode);
+        activity?.SetTag("hso.mode", job.Mode.Name());
         var stopwatch = Stopwatch.StartNew();
-        var solver = Solvers.Parse(job.Solver);
-        var mode = ScheduleModes.ParseRequestMode(job.Mode);
+        var (solver, mode) = (job.Solver, job.Mode);
         var key = ScheduleKey.For(job.Model, solver, job.Nfe, mode, job.Seed);
-        var result = $"/schedules/{job.Model}/{job.Nfe}?solver={job.Solver}&mode={job.Mode}" + (job.Seed == ScheduleKey.DefaultSeed ? "" : $"&seed={job.Seed}");
+        var result = $"/schedules/{job.Model}/{job.Nfe}?solver={job.Solver.Name()}&mode={job.Mode.Name()}" + (job.Seed == ScheduleKey.DefaultSeed ? "" : $"&seed={job.Seed}");
         using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var watch = WatchForCancel(job.Id, cancelled);
         using var claim = KeepClaimed(job);
@@ -113,7 +112,7 @@ public sealed class OptimizationWorker(
 
             await schedules.SetAsync(key, schedule, CancellationToken.None);
             await queue.CompleteAsync(job, result, CancellationToken.None);
-            telemetry.Optimizations.Add(1, new KeyValuePair<string, object?>("status", JobStatus.Succeeded));
+            telemetry.Optimizations.Add(1, new KeyValuePair<string, object?>("status", JobStatus.Succeeded.Name()));
             telemetry.OptimizationDuration.Record(stopwatch.Elapsed.TotalMilliseconds);
             logger.LogInformation("Optimized {Key} in {ElapsedMs:F1} ms (fitness {Fitness})", job.Key, stopwatch.Elapsed.TotalMilliseconds, schedule.Fitness);
         }
@@ -124,13 +123,13 @@ public sealed class OptimizationWorker(
         catch (OperationCanceledException) when (cancelled.IsCancellationRequested)
         {
             logger.LogInformation("Optimization {Key} cancelled after {ElapsedMs:F0} ms; nothing stored", job.Key, stopwatch.Elapsed.TotalMilliseconds);
-            telemetry.Optimizations.Add(1, new KeyValuePair<string, object?>("status", JobStatus.Cancelled));
+            telemetry.Optimizations.Add(1, new KeyValuePair<string, object?>("status", JobStatus.Cancelled.Name()));
             await Try(() => queue.CancelAsync(job.Id, CancellationToken.None), "acknowledge cancelled", job);
         }
         catch (Exception e)
         {
             logger.LogWarning(e, "Optimization {Key} failed on attempt {Attempt}", job.Key, job.Attempts);
-            telemetry.Optimizations.Add(1, new KeyValuePair<string, object?>("status", JobStatus.Failed));
+            telemetry.Optimizations.Add(1, new KeyValuePair<string, object?>("status", JobStatus.Failed.Name()));
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             await Try(() => queue.FailAsync(job, e.Message, CancellationToken.None), "fail", job);
         }
