@@ -8,6 +8,27 @@ namespace HsoService.Cli.Tests;
 public class CliTests
 {
     [Fact]
+    public void Progress_written_to_a_pipe_is_plain_lines_with_the_time_left()
+    {
+        var output = new StringWriter();
+        var result = ConsoleProgress.Plain("measuring", 20, report =>
+        {
+            for (var done = 1; done <= 20; done++)
+            {
+                report(done);
+            }
+
+            return 7;
+        }, output);
+
+        Assert.Equal(7, result);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(10, lines.Length);
+        Assert.Equal([10, 20, 30, 40, 50, 60, 70, 80, 90], lines[..9].Select(l => int.Parse(System.Text.RegularExpressions.Regex.Match(l, "^measuring: (\\d+)% after \\d+ s, about \\d+ s left").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.StartsWith("measuring: done in ", lines[9], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_scripts_hso_wrapper_runs_the_command_from_any_folder_with_the_schedule_in_diffusers_terms()
     {
         // The README's way to get hso: scripts/hso, called from outside the checkout.

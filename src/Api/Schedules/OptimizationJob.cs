@@ -56,6 +56,14 @@ public sealed record OptimizationJob
     /// <summary>Where the schedule can be read once the job succeeded.</summary>
     public string? Result { get; init; }
 
+    /// <summary>
+    /// Seconds a running job should still take, from its progress so far (null until it has some, and once it is no
+    /// longer running).
+    /// </summary>
+    public double? EtaSeconds => Status == JobStatus.Running && Progress is > 0 and < 1 && StartedAt is { } started
+        ? Math.Round(Math.Max(0, (DateTimeOffset.UtcNow - started).TotalSeconds) * (1 - Progress) / Progress, 1)
+        : null;
+
     /// <summary>Queued, running or storing: the job holds its key, so a request for the same key gets this job.</summary>
     public bool IsActive => Status is JobStatus.Queued or JobStatus.Running or JobStatus.Storing;
 
