@@ -26,4 +26,27 @@ public sealed class KestrelTests
         var large = await client.PostAsync("/generate", new StringContent("{\"prompt\": \"" + new string('a', 100_000) + "\"}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
     }
+
+    [Fact]
+    public async Task Urls_and_headers_over_the_limits_get_problems_not_empty_bodies()
+    {
+        using var factory = new ServiceFactory();
+        factory.UseKestrel(0);
+        factory.StartServer();
+        using var client = new HttpClient { BaseAddress = factory.ClientOptions.BaseAddress };
+
+        var longUrl = await client.GetAsync("/schedules/digits16-ddpm/5?solver=" + new string('a', 9000));
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, longUrl.StatusCode);
+        Assert.Equal("application/problem+json", longUrl.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("at most 8192", (await longUrl.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+        request.Headers.Add("X-Padding", new string('b', 40_000));
+        var largeHeaders = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, largeHeaders.StatusCode);
+        Assert.Equal("application/problem+json", largeHeaders.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("at most 32768", (await largeHeaders.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+    }
 }

@@ -85,6 +85,13 @@ public static class OpenApiDocumentation
                 response.Content["image/png"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
             }
 
+            // Any request can be refused for its URL or headers before it reaches an endpoint (RequestHeadLimit).
+            if (operation.Responses?.TryGetValue("500", out var internalError) == true && internalError is OpenApiResponse problem)
+            {
+                operation.Responses["414"] = new OpenApiResponse { Description = $"URL longer than {RequestHeadLimit.MaxUrlBytes} bytes", Content = problem.Content };
+                operation.Responses["431"] = new OpenApiResponse { Description = $"Headers larger than {RequestHeadLimit.MaxHeaderBytes} bytes", Content = problem.Content };
+            }
+
             foreach (var parameter in (operation.Parameters ?? []).OfType<OpenApiParameter>())
             {
                 if (parameter.Schema is OpenApiSchema schema && AllowedValues(parameter.Name) is { } values)

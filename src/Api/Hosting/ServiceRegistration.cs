@@ -23,6 +23,7 @@ public static class ServiceRegistration
     public static WebApplicationBuilder AddHsoService(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        builder.WebHost.ConfigureKestrel(RequestHeadLimit.ConfigureKestrel);
         services.AddOptions<HsoServiceOptions>().Bind(builder.Configuration.GetSection(HsoServiceOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HsoServiceOptions>, SettingsValidator>();
         services.AddSingleton<ModelCatalog>();
@@ -122,6 +123,7 @@ public static class ServiceRegistration
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestHeadLimit>();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseRateLimiter();
         app.UseAuthentication();
