@@ -2,7 +2,13 @@ using HsoService.Api.Hosting;
 
 try
 {
-    HsoApplication.Build(WebApplication.CreateBuilder(args)).Run();
+    var app = HsoApplication.Build(WebApplication.CreateBuilder(args));
+
+    // Settings and model folders are checked here, before the host starts, so a mistake is one line rather than the
+    // host's own error log with a stack trace.
+    _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HsoService.Api.Configuration.HsoServiceOptions>>().Value;
+    _ = app.Services.GetRequiredService<ModelCatalog>();
+    app.Run();
     return 0;
 }
 catch (Exception error) when (StartupError.Describe(error) is { } problems)

@@ -131,8 +131,12 @@ public sealed class OperationsTests
         Assert.Equal($"{key} is {value}; allowed: {allowed}", Assert.Single(lines));
     }
 
-    [Fact]
-    public async Task The_service_process_prints_one_line_for_a_bad_setting_and_exits_with_code_1()
+    [Theory]
+    [InlineData("Hso__RateLimit__PermitsPerWindow", "1000000000", "Hso:RateLimit:PermitsPerWindow is 1000000000; allowed: 1..1000000")]
+    [InlineData("Hso__Role", "foo", "Hso:Role is 'foo'; allowed: one of All, Http, Worker (case ignored)")]
+    [InlineData("Hso__Onnx__Provider", "Tpu", "Hso:Onnx:Provider is 'Tpu'; allowed: one of Cpu, Cuda (case ignored)")]
+    [InlineData("Hso__Models__mine__Path", "/no/such/folder", "Hso:Models:mine:Path: model folder '/no/such/folder' does not exist")]
+    public async Task The_service_process_prints_one_line_for_a_bad_setting_and_exits_with_code_1(string variable, string value, string expected)
     {
         // The operator's view: no stack trace, no abort (SIGABRT was exit code 134), one line naming the setting.
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "HsoService.Api.dll")])
@@ -141,7 +145,7 @@ public sealed class OperationsTests
             RedirectStandardError = true,
             WorkingDirectory = Directory.CreateTempSubdirectory("hso-start-").FullName,
         };
-        start.Environment["Hso__RateLimit__PermitsPerWindow"] = "1000000000";
+        start.Environment[variable] = value;
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -150,7 +154,7 @@ public sealed class OperationsTests
         await process.WaitForExitAsync(timeout.Token);
 
         Assert.Equal(1, process.ExitCode);
-        Assert.Equal("hso: configuration error: Hso:RateLimit:PermitsPerWindow is 1000000000; allowed: 1..1000000", (await stderr).Trim());
+        Assert.Equal($"hso: configuration error: {expected}", (await stderr).Trim());
         Assert.DoesNotContain("   at ", await stdout, StringComparison.Ordinal);
     }
 

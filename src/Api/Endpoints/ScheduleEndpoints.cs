@@ -78,6 +78,7 @@ public static class ScheduleEndpoints
         string model, int nfe, string? solver, string? mode, int? seed, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
     {
         models.Require(model);
+        HsoService.Inference.Requests.RequestLimits.OptimizeNfe.Check(nfe, "nfe");
         var solverKind = solver is null ? models.DefaultSolver(model) : Solvers.Parse(solver);
         var modeKind = ScheduleModes.ParseRequestMode(mode ?? ScheduleModes.DefaultRequestMode);
         var key = ScheduleKey.For(model, solverKind, nfe, modeKind, seed ?? ScheduleKey.DefaultSeed);

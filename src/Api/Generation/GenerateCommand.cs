@@ -39,13 +39,14 @@ public sealed record GenerateCommand(
         var count = RequestLimits.Images.Check(request.N ?? 1, "n");
 
         // A PNG body holds one image: png is the default for one image, b64_json for several.
-        var format = request.ResponseFormat switch
+        // Names are read case-insensitively, like the solver's and the mode's: generated clients may send B64_json.
+        var format = request.ResponseFormat?.Trim().ToLowerInvariant() switch
         {
             null => count == 1 ? ResponseFormat.Png : ResponseFormat.B64Json,
             "png" when count > 1 => throw new HsoArgumentException($"response_format png returns one image, but n is {count}; use b64_json for several", "response_format"),
             "png" => ResponseFormat.Png,
             "b64_json" => ResponseFormat.B64Json,
-            var other => throw new HsoArgumentException($"response_format must be png or b64_json, got '{Shorten(other)}'", "response_format"),
+            _ => throw new HsoArgumentException($"response_format must be png or b64_json, got '{Shorten(request.ResponseFormat!)}'", "response_format"),
         };
         var seed = RequestLimits.ImageSeed.Check(request.Seed ?? Random.Shared.NextInt64(0, int.MaxValue), "seed");
 

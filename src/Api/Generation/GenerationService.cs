@@ -214,7 +214,9 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
 
         return ScheduleFamilies.IsFamily(name)
             ? (ScheduleFamilies.Build(noise, name, solver, nfe), "family")
-            : throw new HsoArgumentException($"schedule '{name}' is not auto, selected, validated, {string.Join(", ", NamedSchedules.Names)}, or an array of times", "schedule");
+            : throw new HsoArgumentException(
+                $"schedule '{(name.Length <= 64 ? name : name[..64] + "...")}' is not auto, selected, validated, {string.Join(", ", NamedSchedules.Names)} (uniform_t:trailing|leading|linspace, edm:RHO), an array of times or {{\"timesteps\": [...]}}",
+                "schedule");
     }
 
     /// <summary>

@@ -104,7 +104,9 @@ public sealed class ModelCatalog : IDisposable
     /// <summary>The id when this instance serves it; otherwise <see cref="NotFoundException"/> on model, listing the served ones.</summary>
     public string Require(string? id) => Contains(id)
         ? id!
-        : throw new NotFoundException(id is null ? $"model is required; served models: {string.Join(", ", Ids)}" : $"model '{(id.Length <= 64 ? id : id[..64] + "...")}' is not served; served models: {string.Join(", ", Ids)}", "model");
+        : id is null
+            ? throw new HsoService.Optimization.HsoArgumentException($"model is required; served models: {string.Join(", ", Ids)}", "model")
+            : throw new NotFoundException($"model '{(id.Length <= 64 ? id : id[..64] + "...")}' is not served; served models: {string.Join(", ", Ids)}", "model");
 
     public NoiseSchedule Noise(string id) => _noise[id];
 

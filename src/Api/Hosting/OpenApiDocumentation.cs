@@ -48,6 +48,10 @@ public static class OpenApiDocumentation
             });
             // A property that refers to another schema keeps its own description only inside allOf (OpenAPI 3.0 ignores $ref siblings).
             options.UseAllOfToExtendReferenceSchemas();
+
+            // What the C# types promise is what the document says: a non-nullable property is always sent.
+            options.SupportNonNullableReferenceTypes();
+            options.NonNullableReferenceTypesAsRequired();
             options.OperationFilter<SwaggerExamples>();
             options.OperationFilter<WireOperations>();
             options.SchemaFilter<WireSchemas>();
@@ -83,6 +87,30 @@ public static class OpenApiDocumentation
                 response.Description = "The images: the PNG itself when response_format is png (n = 1), else JSON with base64 PNGs and the schedule used. X-Hso-Schedule-Source says where the schedule came from.";
                 response.Content ??= new Dictionary<string, OpenApiMediaType>();
                 response.Content["image/png"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+                response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                response.Headers["X-Hso-Schedule-Source"] = Header(
+                    "Where the schedule came from. For schedule auto: validated, selected, or family-default:<why> (selection-pending, no-scorer, nfe-above-limit, store-unavailable); for a named HSO, selected or validated schedule: cached or computed; family for a family; explicit for times or timesteps.");
+                response.Headers["X-Hso-Seed"] = Header("The seed of the (first) image, also when the request gave none.");
+            }
+
+            foreach (var (status, answer) in operation.Responses ?? [])
+            {
+                if (answer is not OpenApiResponse documented)
+                {
+                    continue;
+                }
+
+                var header = status switch
+                {
+                    "202" => ("Location", "Where to watch the job: GET it until its status is succeeded, failed or cancelled."),
+                    "429" or "503" => ("Retry-After", "Seconds to wait before trying again."),
+                    _ => default,
+                };
+                if (header.Item1 is not null)
+                {
+                    documented.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                    documented.Headers[header.Item1] = Header(header.Item2);
+                }
             }
 
             // Any request can be refused for its URL or headers before it reaches an endpoint (RequestHeadLimit).
@@ -161,6 +189,8 @@ public static class OpenApiDocumentation
             }
         }
     }
+
+    private static OpenApiHeader Header(string description) => new() { Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
 
     private static IReadOnlyList<string>? AllowedValues(string? field) => field switch
     {

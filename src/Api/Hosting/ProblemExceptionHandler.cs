@@ -44,7 +44,10 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         BadHttpRequestException { InnerException: JsonException json } => (400, "Invalid JSON", Describe(json), FieldOf(json.Path)),
         BadHttpRequestException bad when BindingFailure().Match(bad.Message) is { Success: true } binding =>
             (400, "Invalid request", $"{binding.Groups["name"].Value}: '{Shorten(binding.Groups["value"].Value)}' is not {Expected(binding.Groups["type"].Value)}", binding.Groups["name"].Value),
-        BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message, null),
+        BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => (415, "Unsupported Media Type", "the body must be JSON with content-type application/json", null),
+        BadHttpRequestException bad when bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) && bad.Message.Contains("parameter", StringComparison.OrdinalIgnoreCase) =>
+            (400, "Invalid request", "the body must be a JSON object with the request's fields (see /swagger)", null),
+        BadHttpRequestException bad => (bad.StatusCode, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message, null),
         JsonException json => (400, "Invalid JSON", Describe(json), FieldOf(json.Path)),
         NotFoundException notFound => (404, "Not found", notFound.Message, notFound.Field),
         StoreUnavailableException unavailable => (503, "Service unavailable", $"{unavailable.Message}; retry later", null),

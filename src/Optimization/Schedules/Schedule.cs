@@ -2,17 +2,17 @@ namespace HsoService.Optimization.Schedules;
 
 /// <summary>
 /// A sampling schedule and what is known about it: the one result type of the optimizer, the families, the CLI, the
-/// API and the stores. Times descend: <see cref="T"/>[0] is the noisiest point. <see cref="Timesteps"/> are the trained
-/// discrete steps clamp(round(t N) - 1, 0, N - 1); <see cref="ModelTimes"/> are t N - 1 for continuous-time solvers;
-/// <see cref="Sigmas"/> are EDM sigmas (sigma / alpha); <see cref="Lambdas"/> are half log-SNRs.
-/// <see cref="Fitness"/> = <see cref="Mep"/> + <see cref="Penalty"/> (the weighted spacing penalty, HSO-SPEC section 3).
+/// API and the stores. Times t descend: the first is the noisiest point. timesteps are the trained discrete steps
+/// clamp(round(t N) - 1, 0, N - 1); model_times are t N - 1 for continuous-time solvers; sigmas are EDM sigmas
+/// (sigma / alpha); lambdas are half log-SNRs. fitness = mep + penalty (HSO's weighted spacing penalty), HSO's
+/// objective: for a schedule HSO did not make the penalty can be huge, and it says nothing about image quality.
 /// </summary>
 public sealed record Schedule
 {
     /// <summary>How the schedule was made: paper or robust (HSO), validated, selected, family or explicit.</summary>
     public required ScheduleMode Mode { get; init; }
 
-    /// <summary>Family name when <see cref="Mode"/> is family (for example <c>uniform_t:trailing</c>).</summary>
+    /// <summary>The family (for example <c>uniform_t:trailing</c>) in mode family, or the candidate chosen in modes selected and validated.</summary>
     public string? Family { get; init; }
 
     /// <summary>The sampler the schedule is for.</summary>
@@ -57,7 +57,7 @@ public sealed record Schedule
     /// <summary>Number of lower-level refinements the search ran (HSO modes only).</summary>
     public int? Evaluations { get; init; }
 
-    /// <summary>What the validated search measured (validated mode only).</summary>
+    /// <summary>What was measured on the model to choose the schedule (modes selected and validated).</summary>
     public Validated.ValidationReport? Validation { get; init; }
 
     /// <summary>Hash of the model's noise schedule the times were made for.</summary>

@@ -15,7 +15,7 @@ public sealed record ValidationReport
     /// <summary>Calibration samples per measured schedule (K).</summary>
     public required int Samples { get; init; }
 
-    /// <summary>Seed of calibration sample 0 of the search's draw; held-out checks must use other seeds (see also <see cref="ConfirmationSeeds"/>).</summary>
+    /// <summary>Seed of calibration sample 0 of the search's draw; held-out checks must use other seeds (and other than the confirmation seeds).</summary>
     public required long Seed { get; init; }
 
     /// <summary>The chosen schedule's calibration score (on the search's draw).</summary>
@@ -30,10 +30,10 @@ public sealed record ValidationReport
     /// <summary>The chosen schedule's mean score over the confirmation draws; null without them.</summary>
     public double? ConfirmationScore { get; init; }
 
-    /// <summary>How the finalists were chosen among (<c>mean</c> or <c>every-draw</c>, see <see cref="Validated.ConfirmationRule"/>); null without confirmation draws.</summary>
+    /// <summary>How the finalists were chosen among (<c>mean</c> or <c>every-draw</c>); null without confirmation draws.</summary>
     public string? ConfirmationRule { get; init; }
 
-    /// <summary>The schedules measured on the confirmation draws and their scores there, chosen among by <see cref="ConfirmationRule"/>.</summary>
+    /// <summary>The schedules measured on the confirmation draws and their scores there, chosen among by the confirmation rule.</summary>
     public IReadOnlyList<FinalistScore> Finalists { get; init; } = [];
 
     /// <summary>The best candidate before the search, and its score.</summary>
