@@ -177,7 +177,8 @@ public static class OpenApiDocumentation
                 Describe(target, "title", "A short summary of the kind of problem.");
                 Describe(target, "status", "The HTTP status code.");
                 Describe(target, "detail", "What was wrong, in words: the field, the value and what is allowed.");
-                Describe(target, "instance", "Unused.");
+                // The service never sets instance, so the document does not promise it.
+                target.Properties.Remove("instance");
             }
         }
 
