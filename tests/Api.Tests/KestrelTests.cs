@@ -49,4 +49,57 @@ public sealed class KestrelTests
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Rate_limits_follow_the_forwarded_client_only_behind_a_configured_proxy(bool trustLoopback)
+    {
+        var settings = new Dictionary<string, string?> { ["Hso:RateLimit:PermitsPerWindow"] = "2", ["Hso:RateLimit:WindowSeconds"] = "60" };
+        if (trustLoopback)
+        {
+            settings["Hso:RateLimit:KnownProxies:0"] = "127.0.0.1";
+        }
+
+        using var factory = new ServiceFactory(settings: settings);
+        factory.UseKestrel(0);
+        factory.StartServer();
+        using var client = new HttpClient { BaseAddress = factory.ClientOptions.BaseAddress };
+        async Task<HttpStatusCode> Get(string forwardedFor)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/models");
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+            return (await client.SendAsync(request)).StatusCode;
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], [await Get("10.0.0.1"), await Get("10.0.0.1"), await Get("10.0.0.1")]);
+        // Behind a trusted proxy another forwarded address is another client; otherwise the header is ignored.
+        Assert.Equal(trustLoopback ? HttpStatusCode.OK : HttpStatusCode.TooManyRequests, await Get("10.0.0.2"));
+    }
+
+    [Fact]
+    public async Task A_valid_api_key_is_its_own_rate_limit_bucket()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?>
+        {
+            ["Hso:ApiKey"] = "s3cret",
+            ["Hso:RateLimit:PermitsPerWindow"] = "2",
+            ["Hso:RateLimit:WindowSeconds"] = "60",
+        });
+        factory.UseKestrel(0);
+        factory.StartServer();
+        using var anonymous = new HttpClient { BaseAddress = factory.ClientOptions.BaseAddress };
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await anonymous.GetAsync("/models")).StatusCode);
+
+        using var keyed = new HttpClient { BaseAddress = factory.ClientOptions.BaseAddress };
+        keyed.DefaultRequestHeaders.Add("X-Api-Key", "s3cret");
+        Assert.Equal(HttpStatusCode.OK, (await keyed.GetAsync("/models")).StatusCode);
+
+        // A wrong key is no key: it shares the address's bucket, so guessing keys buys no extra requests.
+        using var guessing = new HttpClient { BaseAddress = factory.ClientOptions.BaseAddress };
+        guessing.DefaultRequestHeaders.Add("X-Api-Key", "guess");
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await guessing.GetAsync("/models")).StatusCode);
+    }
 }

@@ -136,6 +136,7 @@ public sealed class OperationsTests
     [InlineData("Hso__Role", "foo", "Hso:Role is 'foo'; allowed: one of All, Http, Worker (case ignored)")]
     [InlineData("Hso__Onnx__Provider", "Tpu", "Hso:Onnx:Provider is 'Tpu'; allowed: one of Cpu, Cuda (case ignored)")]
     [InlineData("Hso__Models__mine__Path", "/no/such/folder", "Hso:Models:mine:Path: model folder '/no/such/folder' does not exist")]
+    [InlineData("Hso__RateLimit__KnownProxies__0", "proxy.local", "Hso:RateLimit:KnownProxies:0 is 'proxy.local'; allowed: an IPv4 or IPv6 address")]
     public async Task The_service_process_prints_one_line_for_a_bad_setting_and_exits_with_code_1(string variable, string value, string expected)
     {
         // The operator's view: no stack trace, no abort (SIGABRT was exit code 134), one line naming the setting.

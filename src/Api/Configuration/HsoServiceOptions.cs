@@ -144,9 +144,17 @@ public sealed class WorkerOptions
     public int CancelPollMilliseconds { get; set; } = 250;
 }
 
-/// <summary>Per-client fixed-window rate limiting (by client address); 429 with Retry-After beyond it.</summary>
+/// <summary>
+/// Per-client fixed-window rate limiting; 429 with Retry-After beyond it. A client is its valid API key when it sends
+/// one, else its address: the connection's, or the one X-Forwarded-For names when the connection comes from one of
+/// <see cref="KnownProxies"/>.
+/// </summary>
 public sealed class RateLimitOptions
 {
+    /// <summary>Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; none by default.</summary>
+    [IpAddresses]
+    public List<string> KnownProxies { get; set; } = [];
+
     [Range(1, 1_000_000)]
     public int PermitsPerWindow { get; set; } = 1000;
 

@@ -9,6 +9,7 @@ using HsoService.Api.Stores;
 using HsoService.Api.Telemetry;
 using HsoService.Api.Worker;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -72,7 +73,7 @@ public static class ServiceRegistration
             {
                 var limits = context.RequestServices.GetRequiredService<IOptions<HsoServiceOptions>>().Value.RateLimit;
                 return RateLimitPartition.GetFixedWindowLimiter(
-                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    ApiKeyAuthentication.ClientOf(context),
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.PermitsPerWindow, Window = TimeSpan.FromSeconds(limits.WindowSeconds), QueueLimit = 0 });
             });
             options.OnRejected = async (context, cancellationToken) =>
@@ -88,6 +89,17 @@ public static class ServiceRegistration
         });
 
         services.AddHsoOpenApi();
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<HsoServiceOptions>>((forwarded, hso) =>
+        {
+            // Only the configured proxies are believed; ASP.NET Core's default (loopback) is dropped.
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var proxy in hso.Value.RateLimit.KnownProxies)
+            {
+                forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+            }
+        });
         AddTelemetry(builder, redis);
         return builder;
     }
@@ -121,6 +133,12 @@ public static class ServiceRegistration
 
     public static WebApplication UseHsoService(this WebApplication app)
     {
+        // With no known proxy the middleware would believe every sender's X-Forwarded-For, so it runs only with some.
+        if (app.Services.GetRequiredService<IOptions<HsoServiceOptions>>().Value.RateLimit.KnownProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestHeadLimit>();

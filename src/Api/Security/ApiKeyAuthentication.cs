@@ -48,6 +48,20 @@ public sealed class ApiKeyAuthentication(
         });
     }
 
+    /// <summary>
+    /// Who a request is, for rate limiting: its API key (as a digest) when the key is valid, else its client address
+    /// (already the forwarded one when it came through a known proxy).
+    /// </summary>
+    public static string ClientOf(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var expected = context.RequestServices.GetRequiredService<IOptions<HsoServiceOptions>>().Value.ApiKey;
+        var given = context.Request.Headers[Header].ToString();
+        return !string.IsNullOrEmpty(expected) && given.Length > 0 && Matches(given, expected)
+            ? "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(given)))[..16]
+            : "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+    }
+
     private static bool Matches(string given, string expected) =>
         CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 }
