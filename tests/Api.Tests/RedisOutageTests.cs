@@ -38,6 +38,50 @@ public sealed class RedisOutageTests
         Assert.Equal("succeeded", (await client.WaitForJobAsync(again.Headers.Location!.ToString(), seconds: 30)).GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task A_job_whose_record_redis_loses_mid_run_still_ends_and_answers_as_ended()
+    {
+        using var server = RedisServer.StartPrivate();
+        using var factory = new ServiceFactory(server.ConnectionString, settings: new Dictionary<string, string?> { ["Hso:RateLimit:PermitsPerWindow"] = "100000" });
+        var client = factory.CreateClient();
+
+        // The measured selection takes seconds: long enough to lose its record while it runs.
+        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 4, solver = "dpmpp2m" });
+        var location = accepted.Headers.Location!.ToString();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await (await client.GetAsync(location)).JsonAsync()).GetProperty("progress").GetDouble() <= 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the job never reported progress");
+            await Task.Delay(50);
+        }
+
+        using (var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{server.ConnectionString},allowAdmin=true"))
+        {
+            await admin.GetServer(server.Host, server.Port).FlushAllDatabasesAsync();
+        }
+
+        // Until the run ends its id is unknown (404 as a problem, never a dictionary's message); then it answers ended.
+        var answers = new List<string>();
+        JsonElementWithStatus last;
+        do
+        {
+            await Task.Delay(100);
+            var response = await client.GetAsync(location);
+            var body = await response.Content.ReadAsStringAsync();
+            answers.Add(body);
+            last = new JsonElementWithStatus((int)response.StatusCode, body);
+            Assert.True(DateTime.UtcNow < deadline.AddSeconds(60), $"the job did not end: {body}");
+        }
+        while (last.Status != 200 || last.Body.Contains("\"status\":\"running\"", StringComparison.Ordinal) || last.Body.Contains("\"status\":\"storing\"", StringComparison.Ordinal));
+
+        Assert.Contains("\"status\":\"succeeded\"", last.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(answers, a => a.Contains("dictionary", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(answers, a => a.Contains("\"status\":\"running\"", StringComparison.Ordinal) && !a.Contains("\"key\"", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/schedules/digits16-ddpm/4?solver=dpmpp2m")).StatusCode);
+    }
+
+    private sealed record JsonElementWithStatus(int Status, string Body);
+
     private static async Task WaitFor(HttpClient client, string path, HttpStatusCode status, int seconds = 20)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);

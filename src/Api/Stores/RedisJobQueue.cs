@@ -35,8 +35,10 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
         return 1
         """;
 
-    // Running to storing, only for the current attempt; a cancel after this is refused (CancelScript).
+    // Running to storing, only for the current attempt; a cancel after this is refused (CancelScript). -1: the job's
+    // record is gone (Redis restarted without its data), so no other worker holds it and this run may finish it.
     private const string BeginStoringScript = """
+        if redis.call('exists', KEYS[1]) == 0 then return -1 end
         local job = redis.call('hmget', KEYS[1], 'status', 'attempts')
         if job[1] ~= 'running' or job[2] ~= ARGV[1] then return 0 end
         redis.call('hset', KEYS[1], 'status', 'storing')
@@ -65,6 +67,23 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
         if status ~= 'running' and status ~= 'storing' then return 0 end
         redis.call('hset', KEYS[1], 'status', 'queued', 'progress', '0', 'error', ARGV[1])
         if ARGV[2] ~= '0' then redis.call('hincrby', KEYS[1], 'attempts', ARGV[2]) end
+        return 1
+        """;
+
+    // Progress only of a running job: a write never recreates a job whose record is gone as a hash holding only progress.
+    private const string ProgressScript = """
+        if redis.call('hget', KEYS[1], 'status') ~= 'running' then return 0 end
+        redis.call('hset', KEYS[1], 'progress', ARGV[1])
+        return 1
+        """;
+
+    // The next attempt's number, only for a job whose record exists (-1 otherwise).
+    private const string AttemptScript = "if redis.call('exists', KEYS[1]) == 0 then return -1 end return redis.call('hincrby', KEYS[1], 'attempts', 1)";
+
+    // The end of a job, written only over a record that exists (0 otherwise: the caller writes the whole record back).
+    private const string FinishScript = """
+        if redis.call('exists', KEYS[1]) == 0 then return 0 end
+        redis.call('hset', KEYS[1], 'status', ARGV[1], 'finished_at', ARGV[2], 'error', ARGV[3], 'result', ARGV[4], 'progress', ARGV[5])
         return 1
         """;
 
@@ -104,7 +123,7 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
     public async Task<OptimizationJob?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
         var fields = await Database.HashGetAllAsync(RedisKeys.Job(id));
-        return fields.Length == 0 ? null : Read(fields.ToDictionary(f => f.Name.ToString(), f => f.Value.ToString()));
+        return fields.Length == 0 ? null : Read(id, fields.ToDictionary(f => f.Name.ToString(), f => f.Value.ToString()));
     }
 
     public async Task<OptimizationJob> TakeAsync(string consumer, CancellationToken cancellationToken)
@@ -157,7 +176,14 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
                 continue;
             }
 
-            var attempts = (int)await database.HashIncrementAsync(RedisKeys.Job(id), "attempts");
+            var attempts = (int)await database.ScriptEvaluateAsync(AttemptScript, [RedisKeys.Job(id)]);
+            if (attempts < 0)
+            {
+                // Its record vanished between the read above and now.
+                await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry.Id);
+                continue;
+            }
+
             if (reclaimed && attempts > maxAttempts)
             {
                 await FinishAsync(database, job with { Attempts = attempts - 1 }, entry.Id, JobStatus.Failed, error: $"its worker stopped {maxAttempts} times", result: null);
@@ -181,7 +207,7 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
     }
 
     public Task ReportProgressAsync(string id, double fraction, CancellationToken cancellationToken = default) =>
-        Database.HashSetAsync(RedisKeys.Job(id), "progress", fraction.ToString("R", CultureInfo.InvariantCulture));
+        Database.ScriptEvaluateAsync(ProgressScript, [RedisKeys.Job(id)], [fraction.ToString("R", CultureInfo.InvariantCulture)]);
 
     public async Task RenewAsync(OptimizationJob job, CancellationToken cancellationToken = default) =>
         await Database.ScriptEvaluateAsync(
@@ -190,7 +216,7 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
             [job.Attempts.ToString(CultureInfo.InvariantCulture), RedisKeys.ConsumerGroup]);
 
     public async Task<bool> BeginStoringAsync(OptimizationJob job, CancellationToken cancellationToken = default) =>
-        (int)await Database.ScriptEvaluateAsync(BeginStoringScript, [RedisKeys.Job(job.Id)], [job.Attempts.ToString(CultureInfo.InvariantCulture)]) == 1;
+        (int)await Database.ScriptEvaluateAsync(BeginStoringScript, [RedisKeys.Job(job.Id)], [job.Attempts.ToString(CultureInfo.InvariantCulture)]) != 0;
 
     public async Task CompleteAsync(OptimizationJob job, string result, CancellationToken cancellationToken = default) =>
         await FinishAsync(Database, job, await EntryOf(job), JobStatus.Succeeded, error: null, result);
@@ -271,14 +297,19 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
 
     private async Task FinishAsync(IDatabase database, OptimizationJob job, RedisValue entry, JobStatus status, string? error, string? result)
     {
-        await database.HashSetAsync(RedisKeys.Job(job.Id),
-        [
-            new HashEntry("status", status.Name()),
-            new HashEntry("finished_at", DateTimeOffset.UtcNow.ToString("O")),
-            new HashEntry("error", error ?? ""),
-            new HashEntry("result", result ?? ""),
-            new HashEntry("progress", status == JobStatus.Succeeded ? "1" : job.Progress.ToString("R", CultureInfo.InvariantCulture)),
-        ]);
+        var finished = DateTimeOffset.UtcNow;
+        var progress = status == JobStatus.Succeeded ? 1 : job.Progress;
+        var written = (int)await database.ScriptEvaluateAsync(
+            FinishScript,
+            [RedisKeys.Job(job.Id)],
+            [status.Name(), finished.ToString("O"), error ?? "", result ?? "", progress.ToString("R", CultureInfo.InvariantCulture)]);
+        if (written == 0)
+        {
+            // The record is gone (Redis restarted empty while the job ran): write it back whole, ended, so its id
+            // answers with how the job ended rather than not at all.
+            await WriteAsync(database, job with { Status = status, FinishedAt = finished, Error = error, Result = result, Progress = progress });
+        }
+
         if (!entry.IsNullOrEmpty)
         {
             await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry);
@@ -326,16 +357,37 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
             new HashEntry("seed", job.Seed),
             new HashEntry("force", job.Force ? 1 : 0),
             new HashEntry("status", job.Status.Name()),
-            new HashEntry("progress", "0"),
+            new HashEntry("progress", job.Progress.ToString("R", CultureInfo.InvariantCulture)),
             new HashEntry("attempts", job.Attempts),
             new HashEntry("created_at", job.CreatedAt.ToString("O")),
+            new HashEntry("started_at", job.StartedAt?.ToString("O") ?? ""),
+            new HashEntry("finished_at", job.FinishedAt?.ToString("O") ?? ""),
+            new HashEntry("error", job.Error ?? ""),
+            new HashEntry("result", job.Result ?? ""),
         ]);
         await database.KeyExpireAsync(key, JobLifetime);
     }
 
-    private static OptimizationJob Read(Dictionary<string, string> fields)
+    private static OptimizationJob Read(string id, Dictionary<string, string> fields)
     {
         string? Optional(string name) => fields.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
+        if (Optional("id") is null || Optional("status") is null || Optional("key") is null)
+        {
+            // A half-written record (older versions wrote progress into a vanished job): report it as lost.
+            return new OptimizationJob
+            {
+                Id = id,
+                Key = Optional("key") ?? "",
+                Model = Optional("model") ?? "",
+                Solver = Optional("solver") is { } solverName ? Solvers.Parse(solverName) : SolverKind.UniPc,
+                Nfe = int.TryParse(Optional("nfe"), CultureInfo.InvariantCulture, out var nfe) ? nfe : 0,
+                Mode = Optional("mode") is { } modeName ? ScheduleModes.ParseRequestMode(modeName) : ScheduleMode.Selected,
+                Seed = int.TryParse(Optional("seed"), CultureInfo.InvariantCulture, out var seed) ? seed : ScheduleKey.DefaultSeed,
+                Status = JobStatus.Failed,
+                Error = "the job's record was lost from the store (Redis restarted without its data); request the schedule again",
+            };
+        }
+
         DateTimeOffset? Time(string name) => Optional(name) is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) : null;
         return new OptimizationJob
         {
