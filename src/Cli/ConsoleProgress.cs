@@ -45,7 +45,7 @@ internal static class ConsoleProgress
 
             tenths = reached;
             var spent = clock.Elapsed.TotalSeconds;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{description}: {reached * 10}% after {spent:F0} s, about {spent * (1 - fraction) / fraction:F0} s left"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{description}: {reached * 10}% after {spent:F1} s, about {spent * (1 - fraction) / fraction:F1} s left"));
         });
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{description}: done in {clock.Elapsed.TotalSeconds:F1} s"));
         return result;

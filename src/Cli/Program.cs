@@ -16,7 +16,12 @@ var root = new RootCommand("HSO schedule optimizer: few-step diffusion sampling 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
-    var messages = parsed.Errors.Select(e => string.Join(' ', e.Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)));
+    // One line, each message once, without .NET type names ("as expected type 'System.Int32'").
+    var messages = parsed.Errors.Select(e => string.Join(' ', e.Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)).TrimEnd('.'))
+        .Select(m => System.Text.RegularExpressions.Regex.Replace(m, "as expected type 'System\\.(Int32|Int64)'", "as an integer"))
+        .Select(m => System.Text.RegularExpressions.Regex.Replace(m, "as expected type 'System\\.Double'", "as a number"))
+        .Distinct()
+        .Where(m => m != "Required command was not provided");
     var message = string.Join("; ", messages);
     var verb = parsed.CommandResult.Command == root ? "" : $" {parsed.CommandResult.Command.Name}";
     Console.Error.WriteLine($"error: {message} (see hso{verb} --help)");

@@ -54,6 +54,21 @@ public sealed class GenerateEndpointTests : IClassFixture<GenerateEndpointTests.
     }
 
     [Fact]
+    public async Task A_client_that_accepts_only_json_gets_json_for_one_image_with_its_seed_in_the_header()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/generate")
+        {
+            Content = new StringContent("""{"model": "digits16-ddpm", "nfe": 3, "class_label": 1, "seed": 42}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("42", response.Headers.GetValues("X-Hso-Seed").Single());
+        Assert.Equal(42, (await response.JsonAsync()).GetProperty("data")[0].GetProperty("seed").GetInt64());
+    }
+
+    [Fact]
     public async Task Explicit_times_are_used_as_given()
     {
         var response = await _client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 3, solver = "unipc", schedule = new[] { 0.99, 0.6, 0.3, 0.05 }, response_format = "b64_json" });

@@ -106,7 +106,7 @@ public sealed partial class OpenApiContractTests
         await Check(await client.GetAsync("/schedules/jobs/no-such-job"), "/schedules/jobs/{id}", "get");
         await Check(await client.GetAsync("/schedules/no-such-model/3"), "/schedules/{model}/{nfe}", "get");
         var bound = await Check(await client.GetAsync("/schedules/digits16-ddpm/3?seed=99999999999"), "/schedules/{model}/{nfe}", "get");
-        Assert.Equal("seed: '99999999999' is not an integer in -2147483648..2147483647", bound.GetProperty("detail").GetString());
+        Assert.Equal("seed must be an integer in 0..2147483647, got 99999999999", bound.GetProperty("detail").GetString());
         var invalid = await Check(await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 3, n = 2, response_format = "png" }), "/generate", "post");
         Assert.True(invalid.GetProperty("errors").TryGetProperty("response_format", out _));
         await Check(await client.PostAsync("/schedules", new StringContent("{}", Encoding.UTF8, "text/plain")), "/schedules", "post");
@@ -197,6 +197,46 @@ public sealed partial class OpenApiContractTests
         var unsupported = await client.PostAsync("/generate", new StringContent("{}", Encoding.UTF8, "text/plain"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, unsupported.StatusCode);
         Assert.Contains("application/json", (await unsupported.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("application/xml")]
+    [InlineData("image/png")]
+    [InlineData("text/html")]
+    public async Task Errors_are_problem_json_whatever_the_client_accepts(string accept)
+    {
+        using var factory = new ServiceFactory();
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Accept.ParseAdd(accept);
+        var answers = new[]
+        {
+            (await client.GetAsync("/schedules/no-such-model/6"), 404),
+            (await client.PostAsync("/generate", new StringContent("{\"model\": \"digits16-ddpm\", \"nfe\": 0}", Encoding.UTF8, "application/json")), 400),
+            (await client.GetAsync("/no-such-route"), 404),
+        };
+        foreach (var (answer, status) in answers)
+        {
+            Assert.Equal(status, (int)answer.StatusCode);
+            Assert.Equal(Problem, answer.Content.Headers.ContentType?.MediaType);
+            Assert.False(string.IsNullOrWhiteSpace((await answer.JsonAsync()).GetProperty("detail").GetString()));
+        }
+    }
+
+    [Theory]
+    [InlineData("/schedules", """{"model": "digits16-ddpm", "nfe": 5, "seed": 2147483648}""", "seed", "seed must be an integer in 0..2147483647, got 2147483648")]
+    [InlineData("/schedules", """{"model": "digits16-ddpm", "nfe": 6.5}""", "nfe", "nfe: expected an integer")]
+    [InlineData("/generate", """{"model": "digits16-ddpm", "nfe": 60, "schedule": "selected"}""", "nfe", "nfe must be an integer in 2..50, got 60")]
+    [InlineData("/schedules", """{"nfe": 5}""", "model", "model is required")]
+    public async Task Values_out_of_range_or_of_the_wrong_type_name_the_field_and_what_is_allowed(string path, string body, string field, string detail)
+    {
+        using var factory = new ServiceFactory();
+        var answer = await factory.CreateClient().PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+        var problem = await answer.JsonAsync();
+        Assert.Equal("Invalid request", problem.GetProperty("title").GetString());
+        Assert.StartsWith(detail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _));
+        Assert.Equal(HttpStatusCode.BadRequest, (await factory.CreateClient().GetAsync("/schedules/digits16-ddpm/5?seed=-1")).StatusCode);
     }
 
     [GeneratedRegex("^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]

@@ -137,6 +137,8 @@ public sealed class OperationsTests
     [InlineData("Hso__Onnx__Provider", "Tpu", "Hso:Onnx:Provider is 'Tpu'; allowed: one of Cpu, Cuda (case ignored)")]
     [InlineData("Hso__Models__mine__Path", "/no/such/folder", "Hso:Models:mine:Path: model folder '/no/such/folder' does not exist")]
     [InlineData("Hso__RateLimit__KnownProxies__0", "proxy.local", "Hso:RateLimit:KnownProxies:0 is 'proxy.local'; allowed: an IPv4 or IPv6 address")]
+    [InlineData("Hso__Models__digits16-ddpm__DefaultSolver", "heun", "Hso:Models:digits16-ddpm:DefaultSolver is 'heun'; allowed: ddim, euler, unipc, dpmpp2m")]
+    [InlineData("Hso__Onnx__IntraOpThreads", "99999999999", "Hso:Onnx:IntraOpThreads is '99999999999'; allowed: an integer in 0..4096")]
     public async Task The_service_process_prints_one_line_for_a_bad_setting_and_exits_with_code_1(string variable, string value, string expected)
     {
         // The operator's view: no stack trace, no abort (SIGABRT was exit code 134), one line naming the setting.
@@ -147,6 +149,7 @@ public sealed class OperationsTests
             WorkingDirectory = Directory.CreateTempSubdirectory("hso-start-").FullName,
         };
         start.Environment[variable] = value;
+        start.Environment["HSO_MODELS_DIR"] = Path.Combine(Repository.Root, "models");
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -24,7 +24,7 @@ public class CliTests
         Assert.Equal(7, result);
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(10, lines.Length);
-        Assert.Equal([10, 20, 30, 40, 50, 60, 70, 80, 90], lines[..9].Select(l => int.Parse(System.Text.RegularExpressions.Regex.Match(l, "^measuring: (\\d+)% after \\d+ s, about \\d+ s left").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal([10, 20, 30, 40, 50, 60, 70, 80, 90], lines[..9].Select(l => int.Parse(System.Text.RegularExpressions.Regex.Match(l, "^measuring: (\\d+)% after [0-9.]+ s, about [0-9.]+ s left").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
         Assert.StartsWith("measuring: done in ", lines[9], StringComparison.Ordinal);
     }
 

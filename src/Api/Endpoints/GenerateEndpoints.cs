@@ -24,15 +24,24 @@ public static class GenerateEndpoints
     public static async Task<Results<FileContentHttpResult, Ok<GenerateResponse>>> Generate(
         GenerateRequest request, GenerationService generation, ModelCatalog models, HttpContext context, CancellationToken cancellationToken)
     {
-        var result = await generation.GenerateAsync(GenerateCommand.Parse(request, models), cancellationToken);
+        var result = await generation.GenerateAsync(GenerateCommand.Parse(request, models, WantsJson(context.Request)), cancellationToken);
         context.Response.Headers[ScheduleSourceHeader] = result.ScheduleSource;
+        context.Response.Headers["X-Hso-Seed"] = result.Seeds[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (result.Format == ResponseFormat.Png)
         {
-            context.Response.Headers["X-Hso-Seed"] = result.Seeds[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.File(result.Pngs[0], "image/png");
         }
 
         var data = result.Pngs.Select((png, i) => new GeneratedImage(Convert.ToBase64String(png), result.Seeds[i])).ToArray();
         return TypedResults.Ok(new GenerateResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data, result.Schedule, result.ScheduleSource));
+    }
+
+    // A client that accepts JSON but not PNG (a generated client sends Accept: application/json) gets JSON by default.
+    private static bool WantsJson(HttpRequest request)
+    {
+        var accept = request.GetTypedHeaders().Accept;
+        return accept.Count > 0
+            && accept.Any(a => a.MediaType.Value is "application/json")
+            && !accept.Any(a => a.MediaType.Value is "image/png" or "image/*" or "*/*");
     }
 }

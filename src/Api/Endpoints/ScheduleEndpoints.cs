@@ -75,13 +75,13 @@ public static class ScheduleEndpoints
     }
 
     public static async Task<Results<Ok<Schedule>, ProblemHttpResult>> GetSchedule(
-        string model, int nfe, string? solver, string? mode, int? seed, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
+        string model, int nfe, string? solver, string? mode, long? seed, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
     {
         models.Require(model);
         HsoService.Inference.Requests.RequestLimits.OptimizeNfe.Check(nfe, "nfe");
         var solverKind = solver is null ? models.DefaultSolver(model) : Solvers.Parse(solver);
         var modeKind = ScheduleModes.ParseRequestMode(mode ?? ScheduleModes.DefaultRequestMode);
-        var key = ScheduleKey.For(model, solverKind, nfe, modeKind, seed ?? ScheduleKey.DefaultSeed);
+        var key = ScheduleKey.For(model, solverKind, nfe, modeKind, (int)HsoService.Inference.Requests.RequestLimits.OptimizerSeed.Check(seed ?? ScheduleKey.DefaultSeed, "seed"));
         if (await schedules.GetAsync(key, cancellationToken) is { } schedule)
         {
             return TypedResults.Ok(schedules.ForClient(model, schedule));

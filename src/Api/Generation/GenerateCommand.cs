@@ -30,7 +30,7 @@ public sealed record GenerateCommand(
     int Count,
     ResponseFormat Format)
 {
-    public static GenerateCommand Parse(GenerateRequest request, ModelCatalog models)
+    public static GenerateCommand Parse(GenerateRequest request, ModelCatalog models, bool preferJson = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         var model = models.Require(request.Model);
@@ -42,7 +42,7 @@ public sealed record GenerateCommand(
         // Names are read case-insensitively, like the solver's and the mode's: generated clients may send B64_json.
         var format = request.ResponseFormat?.Trim().ToLowerInvariant() switch
         {
-            null => count == 1 ? ResponseFormat.Png : ResponseFormat.B64Json,
+            null => count == 1 && !preferJson ? ResponseFormat.Png : ResponseFormat.B64Json,
             "png" when count > 1 => throw new HsoArgumentException($"response_format png returns one image, but n is {count}; use b64_json for several", "response_format"),
             "png" => ResponseFormat.Png,
             "b64_json" => ResponseFormat.B64Json,

@@ -19,7 +19,7 @@ namespace HsoService.Api.Generation;
 /// <param name="N">Images to make, 1..16.</param>
 /// <param name="Width">Image width in pixels (Stable Diffusion models).</param>
 /// <param name="Height">Image height in pixels (Stable Diffusion models).</param>
-/// <param name="ResponseFormat">png (the default for n = 1: the body is the PNG) or b64_json (the default for n > 1: JSON with base64 PNGs).</param>
+/// <param name="ResponseFormat">png (the default for n = 1: the body is the PNG) or b64_json (the default for n > 1, and for a client whose Accept header takes application/json but not image/png: JSON with base64 PNGs).</param>
 public sealed record GenerateRequest(
     string? Model,
     int? Nfe,

@@ -203,6 +203,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
 
         if (name is "validated" or "selected")
         {
+            RequestLimits.OptimizeNfe.Check(nfe, "nfe");
             var mode = ScheduleModes.ParseRequestMode(name);
             return await schedules.GetAsync(ScheduleKey.For(model, solver, nfe, mode, ScheduleKey.DefaultSeed), cancellationToken) is { } stored
                 ? (stored, "cached")

@@ -40,15 +40,26 @@ public sealed class ModelCatalog : IDisposable
         {
             foreach (var (id, model) in settings.Models)
             {
-                if (string.IsNullOrWhiteSpace(model.Path))
+                // A shipped model (a folder of models/) may be configured by its id alone, for example its DefaultSolver.
+                var path = string.IsNullOrWhiteSpace(model.Path) && ModelRegistry.FindModelsDirectory() is { } shipped && Directory.Exists(Path.Combine(shipped, id))
+                    ? Path.Combine(shipped, id)
+                    : model.Path;
+                if (string.IsNullOrWhiteSpace(path))
                 {
-                    throw new ModelLoadException($"Hso:Models:{id}:Path is empty; it must name a model folder");
+                    throw new ModelLoadException($"Hso:Models:{id}:Path is empty; it must name a model folder ({id} is not a folder of the shipped models)");
                 }
 
-                _registry.Register(id, model.Path);
+                _registry.Register(id, path);
                 if (model.DefaultSolver is { } solver)
                 {
-                    _defaultSolvers[id] = Solvers.Parse(solver, $"Hso:Models:{id}:DefaultSolver");
+                    try
+                    {
+                        _defaultSolvers[id] = Solvers.Parse(solver, $"Hso:Models:{id}:DefaultSolver");
+                    }
+                    catch (HsoService.Optimization.HsoArgumentException e)
+                    {
+                        throw new ModelLoadException($"Hso:Models:{id}:DefaultSolver is '{solver}'; allowed: {string.Join(", ", Solvers.AcceptedNames)}", e);
+                    }
                 }
             }
         }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using HsoService.Api.Generation;
 using HsoService.Api.Schedules;
 using HsoService.Api.Security;
+using HsoService.Inference.Requests;
 using HsoService.Optimization.Schedules;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -154,11 +155,43 @@ public static class OpenApiDocumentation
             if (context.Type == typeof(GenerateRequest) || context.Type == typeof(ScheduleRequest))
             {
                 target.Required = new HashSet<string> { "model", "nfe" };
+                var generate = context.Type == typeof(GenerateRequest);
                 foreach (var (name, property) in target.Properties ?? new Dictionary<string, IOpenApiSchema>())
                 {
-                    if (property is OpenApiSchema field && AllowedValues(name) is { } values)
+                    if (property is not OpenApiSchema field)
+                    {
+                        continue;
+                    }
+
+                    if (AllowedValues(name) is { } values)
                     {
                         field.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v)!)];
+                    }
+
+                    if (target.Required.Contains(name) && field.Type is { } type)
+                    {
+                        field.Type = type & ~JsonSchemaType.Null;
+                    }
+
+                    // The limits table, as the document's bounds.
+                    (long Min, long Max)? range = name switch
+                    {
+                        "nfe" => generate ? (RequestLimits.SampleNfe.Min, RequestLimits.SampleNfe.Max) : (RequestLimits.OptimizeNfe.Min, RequestLimits.OptimizeNfe.Max),
+                        "seed" => generate ? (RequestLimits.ImageSeed.Min, RequestLimits.ImageSeed.Max) : (RequestLimits.OptimizerSeed.Min, RequestLimits.OptimizerSeed.Max),
+                        "n" => (RequestLimits.Images.Min, RequestLimits.Images.Max),
+                        "width" or "height" => (RequestLimits.Side.Min, RequestLimits.Side.Max),
+                        "guidance_scale" => (0, 50),
+                        _ => null,
+                    };
+                    if (range is { } bounds)
+                    {
+                        field.Minimum = bounds.Min.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        field.Maximum = bounds.Max.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    }
+
+                    if (name is "prompt" or "negative_prompt")
+                    {
+                        field.MaxLength = RequestLimits.MaxText;
                     }
                 }
             }

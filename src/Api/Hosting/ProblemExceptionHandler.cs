@@ -41,15 +41,15 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         ArgumentException { ParamName: { } name } argument => (400, "Invalid request", argument is Optimization.HsoArgumentException ? argument.Message : StripParameter(argument.Message), name),
         ArgumentException argument => (400, "Invalid request", argument.Message, null),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, "Payload too large", "the request body is larger than 64 KB", null),
-        BadHttpRequestException { InnerException: JsonException json } => (400, "Invalid JSON", Describe(json), FieldOf(json.Path)),
+        BadHttpRequestException { InnerException: JsonException json } => (400, TitleOf(json), Describe(json), FieldOf(json.Path)),
         BadHttpRequestException bad when BindingFailure().Match(bad.Message) is { Success: true } binding =>
             (400, "Invalid request", $"{binding.Groups["name"].Value}: '{Shorten(binding.Groups["value"].Value)}' is not {Expected(binding.Groups["type"].Value)}", binding.Groups["name"].Value),
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => (415, "Unsupported Media Type", "the body must be JSON with content-type application/json", null),
         BadHttpRequestException bad when bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) && bad.Message.Contains("parameter", StringComparison.OrdinalIgnoreCase) =>
             (400, "Invalid request", "the body must be a JSON object with the request's fields (see /swagger)", null),
         BadHttpRequestException bad => (bad.StatusCode, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message, null),
-        JsonException json => (400, "Invalid JSON", Describe(json), FieldOf(json.Path)),
-        NotFoundException notFound => (404, "Not found", notFound.Message, notFound.Field),
+        JsonException json => (400, TitleOf(json), Describe(json), FieldOf(json.Path)),
+        NotFoundException notFound => (404, "Not Found", notFound.Message, notFound.Field),
         StoreUnavailableException unavailable => (503, "Service unavailable", $"{unavailable.Message}; retry later", null),
         TimeoutException timeout => (503, "Service unavailable", timeout.Message, null),
         ModelLoadException load => (500, "Model unavailable", load.Message, null),
@@ -60,13 +60,36 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
     [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>.+) (?<name>[A-Za-z_][A-Za-z0-9_]*)\" from \"(?<value>.*)\"\\.?$", System.Text.RegularExpressions.RegexOptions.Singleline)]
     private static partial System.Text.RegularExpressions.Regex BindingFailure();
 
+    // System.Text.Json's "The JSON value could not be converted to System.Nullable`1[System.Int32]."
+    [System.Text.RegularExpressions.GeneratedRegex("^The JSON value could not be converted to (?:System\\.Nullable`1\\[\\[?)?(?:System\\.)?(?<type>[A-Za-z0-9]+)")]
+    private static partial System.Text.RegularExpressions.Regex ConversionFailure();
+
+    // A value of the wrong type is a bad request, not bad JSON; broken JSON is "Invalid JSON".
+    private static string TitleOf(JsonException json) =>
+        json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) || json.Message.Contains("could not be mapped", StringComparison.Ordinal)
+            ? "Invalid request"
+            : "Invalid JSON";
+
     private static string Expected(string type) => type.Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>') switch
     {
-        "int" or "Int32" => "an integer in -2147483648..2147483647",
-        "long" or "Int64" => "a 64-bit integer",
+        "int" or "Int32" => "an integer",
+        "long" or "Int64" => "an integer",
         "double" or "Double" => "a number",
         "bool" or "Boolean" => "true or false",
-        _ => "a valid value",
+        "String" or "string" => "a string",
+        "JsonElement" => "a value",
+        _ => Unknown,
+    };
+
+    private const string Unknown = "a value of the documented type";
+
+    private static string ExpectedFor(string? field) => field switch
+    {
+        "nfe" or "n" or "seed" or "class_label" or "width" or "height" => "an integer",
+        "guidance_scale" => "a number",
+        "force" => "true or false",
+        "model" or "solver" or "mode" or "prompt" or "negative_prompt" or "response_format" => "a string",
+        _ => Unknown,
     };
 
     private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "...";
@@ -75,7 +98,14 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
     {
         var field = FieldOf(json.Path);
         var message = json.Message.Split(" Path:", 2)[0];
-        if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
+        if (ConversionFailure().Match(message) is { Success: true } conversion)
+        {
+            // The message names the property's type, or for a record's constructor parameter the record: then the
+            // field's name says what it takes.
+            var expected = Expected(conversion.Groups["type"].Value);
+            message = $"expected {(expected == Unknown ? ExpectedFor(field) : expected)}";
+        }
+        else if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
         {
             message = "the value has the wrong type or is out of range";
         }

@@ -63,6 +63,8 @@ public static class ServiceRegistration
         services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(options => Configure(options.JsonSerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDefaults.Complete);
+        // Tried after the framework's writer, which declines clients that do not accept JSON.
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddAuthentication(ApiKeyAuthentication.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         services.AddAuthorization();
         services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -139,7 +141,7 @@ public static class ServiceRegistration
             app.UseForwardedHeaders();
         }
 
-        app.UseExceptionHandler();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { AllowStatusCode404Response = true });
         app.UseStatusCodePages();
         app.UseMiddleware<RequestHeadLimit>();
         app.UseMiddleware<RequestBodyLimit>();

@@ -13,6 +13,27 @@ public static partial class StartupError
     [System.Text.RegularExpressions.GeneratedRegex("^Failed to convert configuration value '(?<value>.*)' at '(?<setting>[^']+)' to type '(?<type>[^']+)'")]
     private static partial System.Text.RegularExpressions.Regex ConversionFailure();
 
+    // " in MIN..MAX" when the setting declares a range.
+    private static string RangeOf(string setting)
+    {
+        var type = typeof(Configuration.HsoServiceOptions);
+        System.Reflection.PropertyInfo? property = null;
+        foreach (var segment in setting.Split(':').Skip(1))
+        {
+            property = type.GetProperty(segment, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+            if (property is null)
+            {
+                return "";
+            }
+
+            type = property.PropertyType;
+        }
+
+        return property?.GetCustomAttributes(typeof(System.ComponentModel.DataAnnotations.RangeAttribute), true).FirstOrDefault() is System.ComponentModel.DataAnnotations.RangeAttribute range
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" in {range.Minimum}..{range.Maximum}")
+            : "";
+    }
+
     private static string Allowed(string type) => type switch
     {
         "System.Int32" or "System.Int64" => "an integer",
@@ -30,7 +51,7 @@ public static partial class StartupError
         ModelLoadException load => [load.Message],
         // The configuration binder's "Failed to convert configuration value at 'Hso:X' to type 'System.Int32'".
         InvalidOperationException { Message: var message } when ConversionFailure().Match(message) is { Success: true } failure =>
-            [$"{failure.Groups["setting"].Value} is '{failure.Groups["value"].Value}'; allowed: {Allowed(failure.Groups["type"].Value)}"],
+            [$"{failure.Groups["setting"].Value} is '{failure.Groups["value"].Value}'; allowed: {Allowed(failure.Groups["type"].Value)}{RangeOf(failure.Groups["setting"].Value)}"],
         _ => null,
     };
 }

@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 namespace HsoService.Api.Schedules;
 
 /// <summary>
-/// States of an optimization job. <see cref="JobTransitions"/> lists the moves between them that the queues make;
-/// the names are the wire's and the Redis hash's.
+/// States of an optimization job: queued, then running, then storing its schedule, then succeeded; or cancelled
+/// (from queued or running) or failed. A running job whose worker fails goes back to queued until its attempts run out.
 /// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<JobStatus>))]
 public enum JobStatus

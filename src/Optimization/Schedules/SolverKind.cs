@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace HsoService.Optimization.Schedules;
 
-/// <summary>The sampler a schedule is built for; it fixes how many time points the schedule has (HSO-SPEC section 5).</summary>
+/// <summary>The sampler a schedule is built for; it fixes how many time points the schedule has.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<SolverKind>))]
 public enum SolverKind
 {
