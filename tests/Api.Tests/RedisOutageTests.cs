@@ -29,6 +29,16 @@ public sealed class RedisOutageTests
         Assert.Equal((await seen.JsonAsync()).GetProperty("t").ToString(), (await remembered.JsonAsync()).GetProperty("t").ToString());
         var unknown = await client.GetAsync("/schedules/digits16-ddpm/7?solver=unipc&mode=robust");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unknown.StatusCode);
+
+        // The circuit is open after those failures: calls fail at once instead of waiting out Redis's time-out, and
+        // generation keeps serving the solver's default family.
+        var fast = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 8, solver = "unipc", mode = "robust" });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, fast.StatusCode);
+        var fastDetail = (await fast.JsonAsync()).GetProperty("detail").GetString();
+        Assert.True(fastDetail!.Contains("not tried again yet", StringComparison.Ordinal), fastDetail);
+        var generated = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 4, solver = "unipc", class_label = 2 });
+        Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
+        Assert.Equal("family-default:store-unavailable", generated.Headers.GetValues("X-Hso-Schedule-Source").Single());
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
 
         server.Start();

@@ -41,6 +41,10 @@ public sealed class HsoServiceOptions
     [ValidateObjectMembers]
     public RateLimitOptions RateLimit { get; set; } = new();
 
+    /// <summary>After the store fails twice in a row, calls to it fail at once for this long before it is tried again.</summary>
+    [Range(1, 300)]
+    public int StoreBreakSeconds { get; set; } = 2;
+
     /// <summary>A generation not finished in this time, waiting for a slot included, is cancelled and answered 503.</summary>
     [Range(1, 3600)]
     public int GenerationTimeoutSeconds { get; set; } = 120;

@@ -29,6 +29,7 @@ public static class ServiceRegistration
         services.AddSingleton<IValidateOptions<HsoServiceOptions>, SettingsValidator>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<HsoTelemetry>();
+        services.AddSingleton(provider => new StoreCircuit(TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.StoreBreakSeconds)));
         services.AddSingleton<ScheduleService>();
         services.AddSingleton<GenerationService>();
         services.AddSingleton<ModelWarmup>();

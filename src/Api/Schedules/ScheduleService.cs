@@ -11,7 +11,7 @@ namespace HsoService.Api.Schedules;
 /// key however many callers). Every schedule read is remembered in memory, so an instance keeps serving what it has
 /// seen while the store is down; store failures surface as <see cref="StoreUnavailableException"/>.
 /// </summary>
-public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, ModelCatalog models)
+public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, ModelCatalog models, StoreCircuit circuit)
 {
     private readonly ConcurrentDictionary<string, Schedule> _seen = new();
 
@@ -54,7 +54,7 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
         var text = key.ToString();
         try
         {
-            var schedule = await store.GetAsync(key, cancellationToken);
+            var schedule = await circuit.ExecuteAsync(() => store.GetAsync(key, cancellationToken), cancellationToken);
             if (schedule is not null)
             {
                 _seen[text] = schedule;
@@ -66,7 +66,7 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
         {
             return _seen.TryGetValue(text, out var remembered)
                 ? remembered
-                : throw new StoreUnavailableException("the schedule store is unavailable", e);
+                : throw Unavailable(e);
         }
     }
 
@@ -91,17 +91,24 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
     public Schedule ForClient(string model, Schedule schedule) =>
         schedule with { Diffusers = DiffusersSchedule.For(schedule, models.Pipeline(model).Noise, models.Pipeline(model).DiscreteTime) };
 
-    internal static bool IsOutage(Exception e) => e is RedisException or RedisTimeoutException or TimeoutException or ObjectDisposedException;
+    internal static bool IsOutage(Exception e) => IsStoreFailure(e) || e is Polly.CircuitBreaker.BrokenCircuitException;
 
-    private static async Task<T> Guard<T>(Func<Task<T>> action)
+    /// <summary>A failure of the store itself (what opens the circuit), as opposed to the circuit refusing a call.</summary>
+    internal static bool IsStoreFailure(Exception e) => e is RedisException or RedisTimeoutException or TimeoutException or ObjectDisposedException;
+
+    private static StoreUnavailableException Unavailable(Exception e) => new(
+        e is Polly.CircuitBreaker.BrokenCircuitException ? "the schedule store is unavailable (it failed just now; not tried again yet)" : "the schedule store is unavailable",
+        e);
+
+    private async Task<T> Guard<T>(Func<Task<T>> action)
     {
         try
         {
-            return await action();
+            return await circuit.ExecuteAsync(action, CancellationToken.None);
         }
         catch (Exception e) when (IsOutage(e))
         {
-            throw new StoreUnavailableException("the schedule store is unavailable", e);
+            throw Unavailable(e);
         }
     }
 }
