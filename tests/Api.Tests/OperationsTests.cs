@@ -103,6 +103,33 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task A_flood_of_distinct_jobs_fills_the_queue_to_its_bound_and_the_rest_get_503_with_retry_after()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?>
+        {
+            ["Hso:Worker:Enabled"] = "false",
+            ["Hso:Worker:MaxQueued"] = "5",
+            ["Hso:RateLimit:PermitsPerWindow"] = "100000",
+        });
+        var client = factory.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        for (var seed = 0; seed < 50; seed++)
+        {
+            var response = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 6, mode = "robust", seed });
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                Assert.True(response.Headers.RetryAfter is not null);
+                Assert.Contains("Hso:Worker:MaxQueued", (await response.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.Accepted));
+        Assert.Equal(45, statuses.Count(s => s == HttpStatusCode.ServiceUnavailable));
+        Assert.Equal(5, await factory.Service<HsoService.Api.Schedules.IJobQueue>().DepthAsync());
+    }
+
+    [Fact]
     public async Task Bodies_over_64_kb_are_refused_with_413()
     {
         using var factory = new ServiceFactory();

@@ -18,7 +18,35 @@ public abstract class StoreContractTests : IDisposable
 
     public abstract void Dispose();
 
+    /// <summary>The queues' bound in these tests.</summary>
+    protected const int MaxQueued = 6;
+
     private static OptimizationJob Job(string key) => TestJobs.Create(key);
+
+    [Fact]
+    public async Task The_queue_refuses_a_new_job_at_its_bound_but_still_answers_a_queued_key()
+    {
+        var first = (await Queue.EnqueueAsync(Job("b:unipc:2:robust"))).Job;
+        for (var i = 3; i < 2 + MaxQueued; i++)
+        {
+            Assert.True((await Queue.EnqueueAsync(Job($"b:unipc:{i}:robust"))).Created);
+        }
+
+        Assert.Equal(MaxQueued, await Queue.DepthAsync());
+        var full = await Assert.ThrowsAsync<QueueFullException>(() => Queue.EnqueueAsync(Job("b:unipc:40:robust")));
+        Assert.Equal(MaxQueued, full.Bound);
+        Assert.Equal(MaxQueued, await Queue.DepthAsync());
+
+        // The same key as a queued job is not a new job: it gets that job, full queue or not.
+        var again = await Queue.EnqueueAsync(Job("b:unipc:2:robust"));
+        Assert.False(again.Created);
+        Assert.Equal(first.Id, again.Job.Id);
+
+        // Taking one makes room for one.
+        await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token);
+        Assert.True((await Queue.EnqueueAsync(Job("b:unipc:40:robust"))).Created);
+        await Assert.ThrowsAsync<QueueFullException>(() => Queue.EnqueueAsync(Job("b:unipc:41:robust")));
+    }
 
     [Fact]
     public async Task Stores_and_reads_schedules_by_key_and_lists_them_per_model()
@@ -297,7 +325,7 @@ public sealed class EmbeddedStoreContractTests : StoreContractTests
     public EmbeddedStoreContractTests()
     {
         Store = new FileScheduleStore(_data.FullName);
-        Queue = new InMemoryJobQueue(maxAttempts: 3);
+        Queue = new InMemoryJobQueue(maxAttempts: 3, maxQueued: MaxQueued);
     }
 
     protected override IScheduleStore Store { get; }
@@ -316,7 +344,7 @@ public sealed class RedisStoreContractTests : StoreContractTests
     {
         _connection = ConnectionMultiplexer.Connect(_server.IsolatedConnectionString());
         Store = new RedisScheduleStore(_connection);
-        Queue = new RedisJobQueue(_connection, maxAttempts: 3, claimIdle: TimeSpan.FromSeconds(30));
+        Queue = new RedisJobQueue(_connection, maxAttempts: 3, claimIdle: TimeSpan.FromSeconds(30), MaxQueued);
     }
 
     protected override IScheduleStore Store { get; }

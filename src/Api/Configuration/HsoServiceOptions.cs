@@ -139,6 +139,13 @@ public sealed class WorkerOptions
     [Range(1, 3600)]
     public int ClaimIdleSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Most jobs waiting in the queue: per instance in embedded mode, for the whole cluster with Redis. A new job
+    /// beyond it is refused with 503 and Retry-After; a request for a key already queued still gets its job.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxQueued { get; set; } = 1000;
+
     /// <summary>A job failing this many times is marked failed.</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 3;

@@ -51,6 +51,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         JsonException json => (400, TitleOf(json), Describe(json), FieldOf(json.Path)),
         NotFoundException notFound => (404, "Not Found", notFound.Message, notFound.Field),
         StoreUnavailableException unavailable => (503, "Service unavailable", $"{unavailable.Message}; retry later", null),
+        QueueFullException full => (503, "Service unavailable", full.Message, null),
         TimeoutException timeout => (503, "Service unavailable", timeout.Message, null),
         ModelLoadException load => (500, "Model unavailable", load.Message, null),
         _ => (500, "Internal error", "an unexpected error occurred; it has been logged", null),

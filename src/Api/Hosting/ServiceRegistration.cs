@@ -40,7 +40,11 @@ public static class ServiceRegistration
         if (string.IsNullOrWhiteSpace(redis))
         {
             services.AddSingleton<IScheduleStore>(provider => new FileScheduleStore(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.DataDirectory));
-            services.AddSingleton<IJobQueue>(provider => new InMemoryJobQueue(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker.MaxAttempts));
+            services.AddSingleton<IJobQueue>(provider =>
+            {
+                var worker = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker;
+                return new InMemoryJobQueue(worker.MaxAttempts, maxQueued: worker.MaxQueued);
+            });
         }
         else
         {
@@ -55,7 +59,7 @@ public static class ServiceRegistration
             services.AddSingleton<IJobQueue>(provider =>
             {
                 var worker = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker;
-                return new RedisJobQueue(provider.GetRequiredService<IConnectionMultiplexer>(), worker.MaxAttempts, TimeSpan.FromSeconds(worker.ClaimIdleSeconds));
+                return new RedisJobQueue(provider.GetRequiredService<IConnectionMultiplexer>(), worker.MaxAttempts, TimeSpan.FromSeconds(worker.ClaimIdleSeconds), worker.MaxQueued);
             });
         }
 

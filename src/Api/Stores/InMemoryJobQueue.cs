@@ -9,7 +9,7 @@ namespace HsoService.Api.Stores;
 /// forgotten after <see cref="FinishedJobLifetime"/> (as Redis job hashes expire), so a long-running instance does not
 /// grow without bound; queued jobs live as long as the process (schedules, in the file store, outlive it).
 /// </summary>
-public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null) : IJobQueue
+public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null, int maxQueued = int.MaxValue) : IJobQueue
 {
     /// <summary>How long a finished job can still be read at <c>GET /schedules/jobs/{id}</c>.</summary>
     public static readonly TimeSpan FinishedJobLifetime = TimeSpan.FromDays(1);
@@ -29,6 +29,12 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null)
             if (_activeByKey.TryGetValue(job.Key, out var activeId) && _jobs.TryGetValue(activeId, out var active) && active.IsActive)
             {
                 return Task.FromResult((active, false));
+            }
+
+            // A request for a key already queued is answered above; only a new job is refused at the bound.
+            if (Interlocked.Read(ref _depth) >= maxQueued)
+            {
+                throw new QueueFullException(maxQueued);
             }
 
             _jobs[job.Id] = job;

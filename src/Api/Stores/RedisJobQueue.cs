@@ -13,7 +13,7 @@ namespace HsoService.Api.Stores;
 /// One active job per key is kept with SET NX on <c>hso:v1:active:{key}</c>. StackExchange.Redis cannot block on a
 /// stream read, so an idle worker polls every 100 ms.
 /// </summary>
-public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts, TimeSpan claimIdle) : IJobQueue
+public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts, TimeSpan claimIdle, int maxQueued = int.MaxValue) : IJobQueue
 {
     private static readonly TimeSpan JobLifetime = TimeSpan.FromDays(7);
     private const string ReleaseActiveScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
@@ -99,6 +99,15 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
         var activeKey = RedisKeys.ActiveJob(job.Key);
         for (var attempt = 0; attempt < 3; attempt++)
         {
+            // The cluster's bound: the depth all instances share. Checked before claiming the key, so a request for a
+            // key already queued still gets its job (below) while a new one is refused.
+            var activeNow = await database.StringGetAsync(activeKey);
+            if (activeNow.IsNullOrEmpty && await DepthAsync(cancellationToken) >= maxQueued)
+            {
+                await database.KeyDeleteAsync(RedisKeys.Job(job.Id));
+                throw new QueueFullException(maxQueued);
+            }
+
             if (await database.StringSetAsync(activeKey, job.Id, JobLifetime, When.NotExists))
             {
                 await database.StreamAddAsync(RedisKeys.JobStream, "id", job.Id);
