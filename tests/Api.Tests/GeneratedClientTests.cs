@@ -75,7 +75,7 @@ public sealed class GeneratedClientTests
         Assert.Equal(3, schedule.Diffusers!.Timesteps!.Count);
         var same = await client.GetScheduleAsync("digits16-ddpm", 3, Solver.Dpmpp2m, Mode.Robust, null);
         Assert.Equal(schedule.T, same.T);
-        Assert.Contains((await client.ListSchedulesAsync("digits16-ddpm")).Schedules, s => s.Key == "digits16-ddpm:dpmpp2m:3:robust");
+        Assert.Contains((await client.ListSchedulesAsync("digits16-ddpm", null, null)).Schedules, s => s.Key == "digits16-ddpm:dpmpp2m:3:robust");
 
         var images = await client.GenerateAsync(new GenerateRequest
         {

@@ -127,6 +127,7 @@ public sealed partial class OpenApiContractTests
             ["confirmation_mean"] = "validated mode only",
             ["origin"] = "validated mode's finalists only",
             ["note"] = "a candidate that could not be measured",
+            ["next_cursor"] = "only when a model has more schedules than one page (ScheduleEndpointTests pages through them)",
         };
         var responseSchemas = new[] { "Schedule", "OptimizationJob", "JobAccepted", "GenerateResponse", "GeneratedImage", "ModelInfo", "NoiseScheduleInfo", "HealthReport", "CachedSchedule", "CachedSchedules", "DiffusersSchedule", "ScheduleParameters", "CandidateScore", "FinalistScore", "ValidationCost", "ValidationReport", "ProblemDetails" };
         var declared = document.Properties().Where(p => responseSchemas.Contains(p.Schema)).Select(p => p.Property).ToHashSet();

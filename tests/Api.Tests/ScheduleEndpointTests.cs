@@ -113,4 +113,38 @@ public sealed class ScheduleEndpointTests : IClassFixture<ScheduleEndpointTests.
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/schedules/nope/5")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/schedules/nope")).StatusCode);
     }
+
+    [Fact]
+    public async Task The_cached_schedules_of_a_model_come_a_page_at_a_time_in_key_order()
+    {
+        using var factory = new ServiceFactory();
+        var client = factory.CreateClient();
+        for (var seed = 1; seed <= 5; seed++)
+        {
+            var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 4, solver = "ddim", mode = "robust", seed });
+            Assert.Equal("succeeded", (await client.WaitForJobAsync(accepted.Headers.Location!.ToString())).GetProperty("status").GetString());
+        }
+
+        var keys = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await (await client.GetAsync("/schedules/digits16-ddpm?limit=2" + (cursor is null ? "" : $"&cursor={cursor}"))).JsonAsync();
+            var entries = page.GetProperty("schedules").EnumerateArray().Select(e => e.GetProperty("key").GetString()!).ToList();
+            Assert.InRange(entries.Count, 1, 2);
+            keys.AddRange(entries);
+            cursor = page.TryGetProperty("next_cursor", out var next) ? next.GetString() : null;
+            pages++;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(5, keys.Distinct().Count());
+        Assert.Equal(keys.Order(StringComparer.Ordinal), keys);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/schedules/digits16-ddpm?limit=0")).StatusCode);
+        var badCursor = await client.GetAsync("/schedules/digits16-ddpm?cursor=%21%21%21");
+        Assert.Equal(HttpStatusCode.BadRequest, badCursor.StatusCode);
+        Assert.True((await badCursor.JsonAsync()).GetProperty("errors").TryGetProperty("cursor", out _));
+    }
 }

@@ -28,8 +28,9 @@ public static class ScheduleEndpoints
             .ProducesProblems(404, 429, 500, 503);
         group.MapGet("/{model}/{nfe:int}", GetSchedule).WithName("GetSchedule").WithSummary("The cached schedule for a model and NFE (solver and mode as query)")
             .ProducesProblems(400, 404, 429, 500, 503);
-        group.MapGet("/{model}", ListSchedules).WithName("ListSchedules").WithSummary("Every cached schedule of a model")
-            .ProducesProblems(404, 429, 500, 503);
+        group.MapGet("/{model}", ListSchedules).WithName("ListSchedules").WithSummary("The cached schedules of a model, a page at a time in key order")
+            .WithDescription("limit: schedules per page (1..1000, default 100); cursor: the next_cursor of the previous page.")
+            .ProducesProblems(400, 404, 429, 500, 503);
         return app;
     }
 
@@ -91,11 +92,39 @@ public static class ScheduleEndpoints
             $"no schedule cached for {key}; request it with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"}}");
     }
 
-    public static async Task<Ok<CachedSchedules>> ListSchedules(string model, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
+    public static async Task<Ok<CachedSchedules>> ListSchedules(
+        string model, int? limit, string? cursor, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
     {
         models.Require(model);
-        var entries = await schedules.ListAsync(model, cancellationToken);
-        return TypedResults.Ok(new CachedSchedules(model, [.. entries.Select(e => new CachedSchedule(e.Key, schedules.ForClient(model, e.Schedule)))]));
+        var size = HsoService.Inference.Requests.RequestLimits.Page.Check(limit ?? 100, "limit");
+        var after = cursor is null ? null : Cursor.Read(cursor);
+        var entries = (await schedules.ListAsync(model, cancellationToken))
+            .Where(e => after is null || string.CompareOrdinal(e.Key, after) > 0)
+            .OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Take(size + 1)
+            .ToList();
+        var page = entries.Take(size).ToList();
+        var next = entries.Count > size ? Cursor.Write(page[^1].Key) : null;
+        return TypedResults.Ok(new CachedSchedules(model, [.. page.Select(e => new CachedSchedule(e.Key, schedules.ForClient(model, e.Schedule)))], next));
+    }
+
+    /// <summary>An opaque cursor: the last key of a page, base64url-encoded.</summary>
+    private static class Cursor
+    {
+        public static string Write(string key) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(key)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+        public static string Read(string cursor)
+        {
+            try
+            {
+                var text = cursor.Replace('-', '+').Replace('_', '/');
+                return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text.PadRight(text.Length + ((4 - (text.Length % 4)) % 4), '=')));
+            }
+            catch (FormatException)
+            {
+                throw new HsoArgumentException("cursor is not a next_cursor this service gave", "cursor");
+            }
+        }
     }
 
     private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "...";
@@ -106,7 +135,8 @@ public static class ScheduleEndpoints
 /// <param name="Schedule">The cached schedule.</param>
 public sealed record CachedSchedule(string Key, Schedule Schedule);
 
-/// <summary>What is cached for a model.</summary>
+/// <summary>A page of what is cached for a model.</summary>
 /// <param name="Model">The model id.</param>
-/// <param name="Schedules">Every cached schedule of the model.</param>
-public sealed record CachedSchedules(string Model, IReadOnlyList<CachedSchedule> Schedules);
+/// <param name="Schedules">The page's cached schedules, in key order.</param>
+/// <param name="NextCursor">Pass as cursor to read the next page; absent on the last page.</param>
+public sealed record CachedSchedules(string Model, IReadOnlyList<CachedSchedule> Schedules, string? NextCursor = null);

@@ -29,6 +29,9 @@ public static class RequestLimits
     /// <summary>Width and height of a Stable Diffusion image, in pixels (a multiple of 8: the VAE's factor).</summary>
     public static readonly IntRange Side = new(8, 1024);
 
+    /// <summary>Entries per page of a list.</summary>
+    public static readonly IntRange Page = new(1, 1000);
+
     /// <summary>Characters of a prompt or negative prompt.</summary>
     public const int MaxText = 1000;
 
