@@ -127,6 +127,11 @@ public class DeploymentTests
                 {
                     Walk(property.PropertyType.GetGenericArguments()[1], $"{path}:{{id}}");
                 }
+                else if (property.PropertyType.IsGenericType && property.PropertyType.GetGenericTypeDefinition() == typeof(List<>))
+                {
+                    // A list setting is documented by its first entry (Hso__RateLimit__KnownProxies__0).
+                    paths.Add($"{path}:0");
+                }
                 else if (property.PropertyType.IsClass && property.PropertyType != typeof(string))
                 {
                     Walk(property.PropertyType, path);
