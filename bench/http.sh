@@ -9,7 +9,7 @@ command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk
 data=$(mktemp -d)
 dotnet build -c Release src/Api -v q -nologo >/dev/null
 # The benchmark measures the server, not the per-client rate limit, so the limit is raised for this run.
-Hso__DataDirectory="$data" Hso__RateLimit__PermitsPerWindow=1000000000 Logging__LogLevel__Default=Warning \
+Hso__DataDirectory="$data" Hso__RateLimit__PermitsPerWindow=1000000 Logging__LogLevel__Default=Warning \
   dotnet src/Api/bin/Release/net10.0/HsoService.Api.dll --urls "http://127.0.0.1:$port" >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$data"' EXIT
