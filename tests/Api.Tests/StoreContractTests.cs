@@ -21,6 +21,25 @@ public abstract class StoreContractTests : IDisposable
     /// <summary>The queues' bound in these tests.</summary>
     protected const int MaxQueued = 6;
 
+    /// <summary>How long the stores keep a schedule of non-default options in these tests.</summary>
+    protected static readonly TimeSpan Retention = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task Schedules_of_non_default_options_expire_and_default_ones_stay()
+    {
+        var kept = new ScheduleKey("r", SolverKind.UniPc, 4, ScheduleMode.Robust);
+        var seeded = ScheduleKey.For("r", SolverKind.UniPc, 4, ScheduleMode.Robust, 7);
+        await Store.SetAsync(kept, Sample);
+        await Store.SetAsync(seeded, Sample with { Seed = 7 });
+        Assert.NotNull(await Store.GetAsync(seeded));
+        Assert.Equal(2, (await Store.ListAsync("r")).Count);
+
+        await Task.Delay(Retention + TimeSpan.FromSeconds(1));
+        Assert.Null(await Store.GetAsync(seeded));
+        Assert.NotNull(await Store.GetAsync(kept));
+        Assert.Equal([kept.ToString()], (await Store.ListAsync("r")).Select(e => e.Key));
+    }
+
     private static OptimizationJob Job(string key) => TestJobs.Create(key);
 
     [Fact]
@@ -324,7 +343,7 @@ public sealed class EmbeddedStoreContractTests : StoreContractTests
 
     public EmbeddedStoreContractTests()
     {
-        Store = new FileScheduleStore(_data.FullName);
+        Store = new FileScheduleStore(_data.FullName, Retention);
         Queue = new InMemoryJobQueue(maxAttempts: 3, maxQueued: MaxQueued);
     }
 
@@ -343,7 +362,7 @@ public sealed class RedisStoreContractTests : StoreContractTests
     public RedisStoreContractTests()
     {
         _connection = ConnectionMultiplexer.Connect(_server.IsolatedConnectionString());
-        Store = new RedisScheduleStore(_connection);
+        Store = new RedisScheduleStore(_connection, Retention);
         Queue = new RedisJobQueue(_connection, maxAttempts: 3, claimIdle: TimeSpan.FromSeconds(30), MaxQueued);
     }
 

@@ -41,6 +41,13 @@ public sealed class HsoServiceOptions
     [ValidateObjectMembers]
     public RateLimitOptions RateLimit { get; set; } = new();
 
+    /// <summary>
+    /// Days a schedule of non-default options (today a seed other than 66) is kept; schedules of the default options
+    /// are kept for good. Without it, seed alone makes 2^31 keys.
+    /// </summary>
+    [Range(1, 3650)]
+    public int OptionRetentionDays { get; set; } = 30;
+
     /// <summary>After the store fails twice in a row, calls to it fail at once for this long before it is tried again.</summary>
     [Range(1, 300)]
     public int StoreBreakSeconds { get; set; } = 2;

@@ -39,7 +39,11 @@ public static class ServiceRegistration
         var redis = builder.Configuration.GetConnectionString("Redis");
         if (string.IsNullOrWhiteSpace(redis))
         {
-            services.AddSingleton<IScheduleStore>(provider => new FileScheduleStore(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.DataDirectory));
+            services.AddSingleton<IScheduleStore>(provider =>
+            {
+                var settings = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value;
+                return new FileScheduleStore(settings.DataDirectory, TimeSpan.FromDays(settings.OptionRetentionDays));
+            });
             services.AddSingleton<IJobQueue>(provider =>
             {
                 var worker = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker;
@@ -55,7 +59,9 @@ public static class ServiceRegistration
             redisOptions.SyncTimeout = Math.Min(redisOptions.SyncTimeout, 2000);
             redisOptions.AsyncTimeout = Math.Min(redisOptions.AsyncTimeout, 2000);
             services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisOptions));
-            services.AddSingleton<IScheduleStore, RedisScheduleStore>();
+            services.AddSingleton<IScheduleStore>(provider => new RedisScheduleStore(
+                provider.GetRequiredService<IConnectionMultiplexer>(),
+                TimeSpan.FromDays(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.OptionRetentionDays)));
             services.AddSingleton<IJobQueue>(provider =>
             {
                 var worker = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker;

@@ -8,14 +8,18 @@ namespace HsoService.Api.Stores;
 /// The embedded schedule store: one JSON file per key under <c>{data}/schedules/{model}/</c>, written to a temporary
 /// file and renamed over the old one, so a crash never leaves a half-written schedule and cached schedules survive
 /// restarts. Model ids come from configuration only and are checked to be plain names before they become paths.
+/// Schedules of non-default options (a key with an options hash) expire <c>optionRetention</c> after they were
+/// written, as Redis expires them, so <c>seed</c> alone cannot fill the disk.
 /// </summary>
 public sealed class FileScheduleStore : IScheduleStore
 {
     private readonly string _root;
+    private readonly TimeSpan? _optionRetention;
     private readonly ConcurrentDictionary<string, Schedule> _memory = new();
 
-    public FileScheduleStore(string dataDirectory)
+    public FileScheduleStore(string dataDirectory, TimeSpan? optionRetention = null)
     {
+        _optionRetention = optionRetention;
         _root = Path.GetFullPath(Path.Combine(dataDirectory, "schedules"));
         Directory.CreateDirectory(_root);
     }
@@ -23,12 +27,18 @@ public sealed class FileScheduleStore : IScheduleStore
     public async Task<Schedule?> GetAsync(ScheduleKey key, CancellationToken cancellationToken = default)
     {
         var text = key.ToString();
+        var path = PathOf(key);
+        if (Expired(path, key.OptionsHash is not null))
+        {
+            _memory.TryRemove(text, out _);
+            return null;
+        }
+
         if (_memory.TryGetValue(text, out var cached))
         {
             return cached;
         }
 
-        var path = PathOf(key);
         if (!File.Exists(path))
         {
             return null;
@@ -61,6 +71,12 @@ public sealed class FileScheduleStore : IScheduleStore
         foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
         {
             var key = $"{model}:{Path.GetFileNameWithoutExtension(file)}";
+            if (Expired(file, key.Count(c => c == ':') > 3))
+            {
+                _memory.TryRemove(key, out _);
+                continue;
+            }
+
             result.Add((key, ScheduleJson.Deserialize(await File.ReadAllTextAsync(file, cancellationToken))));
         }
 
@@ -68,6 +84,18 @@ public sealed class FileScheduleStore : IScheduleStore
     }
 
     public Task<bool> PingAsync(CancellationToken cancellationToken = default) => Task.FromResult(Directory.Exists(_root));
+
+    // An expired schedule of non-default options is deleted when it is next looked at.
+    private bool Expired(string path, bool hasOptions)
+    {
+        if (!hasOptions || _optionRetention is not { } retention || !File.Exists(path) || File.GetLastWriteTimeUtc(path) > DateTime.UtcNow - retention)
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
+    }
 
     private string PathOf(ScheduleKey key)
     {

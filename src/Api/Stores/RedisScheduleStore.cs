@@ -6,9 +6,10 @@ namespace HsoService.Api.Stores;
 
 /// <summary>
 /// Schedules in Redis as JSON strings at <c>hso:v1:schedule:{model}:{solver}:{nfe}:{mode}[:hash]</c>, with a set per
-/// model listing its keys. Shared by every instance on the same Redis.
+/// model listing its keys. Shared by every instance on the same Redis. Schedules of non-default options (a key with an
+/// options hash) expire after <c>optionRetention</c>; the model's set may still name them, and listing skips them.
 /// </summary>
-public sealed class RedisScheduleStore(IConnectionMultiplexer redis) : IScheduleStore
+public sealed class RedisScheduleStore(IConnectionMultiplexer redis, TimeSpan? optionRetention = null) : IScheduleStore
 {
     private IDatabase Database => redis.GetDatabase();
 
@@ -22,7 +23,7 @@ public sealed class RedisScheduleStore(IConnectionMultiplexer redis) : ISchedule
     {
         var text = key.ToString();
         var batch = Database.CreateTransaction();
-        _ = batch.StringSetAsync(RedisKeys.Schedule(text), ScheduleJson.Serialize(schedule));
+        _ = batch.StringSetAsync(RedisKeys.Schedule(text), ScheduleJson.Serialize(schedule), key.OptionsHash is null ? null : optionRetention);
         _ = batch.SetAddAsync(RedisKeys.ModelIndex(key.Model), text);
         if (!await batch.ExecuteAsync())
         {
