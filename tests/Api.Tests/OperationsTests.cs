@@ -130,6 +130,33 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task Embedded_jobs_accepted_with_202_survive_a_restart_and_run_with_the_same_ids()
+    {
+        var data = Directory.CreateTempSubdirectory("hso-restart-").FullName;
+        var locations = new List<string>();
+        using (var first = new ServiceFactory(dataDirectory: data, settings: new Dictionary<string, string?> { ["Hso:Worker:Enabled"] = "false" }))
+        {
+            var client = first.CreateClient();
+            for (var seed = 1; seed <= 20; seed++)
+            {
+                var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 4, solver = "ddim", mode = "robust", seed });
+                Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+                locations.Add(accepted.Headers.Location!.ToString());
+            }
+        }
+
+        // The same data directory, a worker this time: every accepted job runs, under the id its client holds.
+        using var second = new ServiceFactory(dataDirectory: data);
+        var again = second.CreateClient();
+        foreach (var location in locations)
+        {
+            Assert.Equal("succeeded", (await again.WaitForJobAsync(location, 120)).GetProperty("status").GetString());
+        }
+
+        Assert.Equal(20, (await (await again.GetAsync("/schedules/digits16-ddpm?limit=100")).JsonAsync()).GetProperty("schedules").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Bodies_over_64_kb_are_refused_with_413()
     {
         using var factory = new ServiceFactory();

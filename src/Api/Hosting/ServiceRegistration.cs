@@ -47,7 +47,8 @@ public static class ServiceRegistration
             services.AddSingleton<IJobQueue>(provider =>
             {
                 var worker = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker;
-                return new InMemoryJobQueue(worker.MaxAttempts, maxQueued: worker.MaxQueued);
+                var data = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.DataDirectory;
+                return new InMemoryJobQueue(worker.MaxAttempts, maxQueued: worker.MaxQueued, journal: new JobJournal(Path.Combine(data, "jobs")));
             });
         }
         else

@@ -7,14 +7,45 @@ namespace HsoService.Api.Stores;
 /// <summary>
 /// The embedded job queue: a <see cref="Channel{T}"/> of job ids and the jobs' state in memory. Finished jobs are
 /// forgotten after <see cref="FinishedJobLifetime"/> (as Redis job hashes expire), so a long-running instance does not
-/// grow without bound; queued jobs live as long as the process (schedules, in the file store, outlive it).
+/// grow without bound. With a <see cref="JobJournal"/> every state change is also written to disk, and a new queue
+/// reads the journal back: jobs that were queued, running or storing when the process stopped are queued again, with
+/// their ids, and run again.
 /// </summary>
-public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null, int maxQueued = int.MaxValue) : IJobQueue
+public sealed class InMemoryJobQueue : IJobQueue
 {
+    private readonly int _maxAttempts;
+    private readonly int _maxQueued;
+    private readonly JobJournal? _journal;
+
+    public InMemoryJobQueue(int maxAttempts, TimeProvider? time = null, int maxQueued = int.MaxValue, JobJournal? journal = null)
+    {
+        _maxAttempts = maxAttempts;
+        _maxQueued = maxQueued;
+        _journal = journal;
+        _time = time ?? TimeProvider.System;
+        foreach (var job in journal?.Load() ?? [])
+        {
+            if (job.IsActive)
+            {
+                // Stopped mid-run: queued again, its attempt not counted (the process stopped, not the job).
+                var queued = job with { Status = JobStatus.Queued, Progress = 0, Attempts = job.Status == JobStatus.Queued ? job.Attempts : Math.Max(0, job.Attempts - 1) };
+                _jobs[job.Id] = queued;
+                _activeByKey[job.Key] = job.Id;
+                journal!.Save(queued);
+                Interlocked.Increment(ref _depth);
+                _channel.Writer.TryWrite(job.Id);
+            }
+            else
+            {
+                _jobs[job.Id] = job;
+            }
+        }
+    }
+
     /// <summary>How long a finished job can still be read at <c>GET /schedules/jobs/{id}</c>.</summary>
     public static readonly TimeSpan FinishedJobLifetime = TimeSpan.FromDays(1);
 
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly TimeProvider _time;
     private readonly Channel<string> _channel = Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, OptimizationJob> _jobs = new();
     private readonly Dictionary<string, string> _activeByKey = [];
@@ -32,12 +63,13 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null,
             }
 
             // A request for a key already queued is answered above; only a new job is refused at the bound.
-            if (Interlocked.Read(ref _depth) >= maxQueued)
+            if (Interlocked.Read(ref _depth) >= _maxQueued)
             {
-                throw new QueueFullException(maxQueued);
+                throw new QueueFullException(_maxQueued);
             }
 
             _jobs[job.Id] = job;
+            _journal?.Save(job);
             _activeByKey[job.Key] = job.Id;
         }
 
@@ -62,6 +94,7 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null,
                 {
                     var running = job with { Status = JobStatus.Running, Attempts = job.Attempts + 1, StartedAt = _time.GetUtcNow() };
                     _jobs[id] = running;
+                    _journal?.Save(running);
                     return running;
                 }
             }
@@ -91,6 +124,7 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null,
             if (_jobs.TryGetValue(job.Id, out var current) && current.Status == JobStatus.Running && current.Attempts == job.Attempts)
             {
                 _jobs[job.Id] = current with { Status = JobStatus.Storing };
+                _journal?.Save(_jobs[job.Id]);
                 return Task.FromResult(true);
             }
 
@@ -106,7 +140,7 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null,
 
     public Task FailAsync(OptimizationJob job, string error, CancellationToken cancellationToken = default)
     {
-        if (job.Attempts >= maxAttempts)
+        if (job.Attempts >= _maxAttempts)
         {
             lock (_gate)
             {
@@ -163,6 +197,7 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null,
             if (!job.IsActive && job.FinishedAt is { } finished && finished < cutoff)
             {
                 _jobs.TryRemove(id, out _);
+                _journal?.Delete(id);
             }
         }
     }
@@ -178,6 +213,7 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null,
             }
 
             _jobs[job.Id] = job;
+            _journal?.Save(job);
         }
 
         Interlocked.Increment(ref _depth);
@@ -192,6 +228,7 @@ public sealed class InMemoryJobQueue(int maxAttempts, TimeProvider? time = null,
         lock (_gate)
         {
             _jobs[job.Id] = job;
+            _journal?.Save(job);
             if (_activeByKey.TryGetValue(job.Key, out var id) && id == job.Id)
             {
                 _activeByKey.Remove(job.Key);
