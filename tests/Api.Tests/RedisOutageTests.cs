@@ -9,7 +9,7 @@ public sealed class RedisOutageTests
     public async Task The_service_degrades_while_redis_is_down_and_recovers_by_itself()
     {
         using var server = RedisServer.StartPrivate();
-        using var factory = new ServiceFactory(server.ConnectionString, settings: new Dictionary<string, string?> { ["Hso:RateLimit:PermitsPerWindow"] = "100000" });
+        using var factory = new ServiceFactory(server.ConnectionString, settings: new Dictionary<string, string?> { ["Hso:RateLimit:PermitsPerWindow"] = "100000", ["Hso:CacheSeconds"] = "0" });
         var client = factory.CreateClient();
 
         var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, solver = "unipc", mode = "robust" });
@@ -26,6 +26,8 @@ public sealed class RedisOutageTests
         Assert.Equal("5", refused.Headers.GetValues("Retry-After").Single());
         var remembered = await client.GetAsync("/schedules/digits16-ddpm/5?solver=unipc&mode=robust");
         Assert.Equal(HttpStatusCode.OK, remembered.StatusCode);
+        Assert.Equal("store-unavailable", remembered.Headers.GetValues("X-Hso-Stale").Single());
+        Assert.False(seen.Headers.Contains("X-Hso-Stale"));
         Assert.Equal((await seen.JsonAsync()).GetProperty("t").ToString(), (await remembered.JsonAsync()).GetProperty("t").ToString());
         var unknown = await client.GetAsync("/schedules/digits16-ddpm/7?solver=unipc&mode=robust");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unknown.StatusCode);

@@ -48,6 +48,13 @@ public sealed class HsoServiceOptions
     [Range(1, 3650)]
     public int OptionRetentionDays { get; set; } = 30;
 
+    /// <summary>
+    /// Seconds an instance serves a schedule it has read without reading the store again (0: always read). While the
+    /// store is unavailable, older copies are served too, with the header X-Hso-Stale.
+    /// </summary>
+    [Range(0, 3600)]
+    public int CacheSeconds { get; set; } = 5;
+
     /// <summary>After the store fails twice in a row, calls to it fail at once for this long before it is tried again.</summary>
     [Range(1, 300)]
     public int StoreBreakSeconds { get; set; } = 2;

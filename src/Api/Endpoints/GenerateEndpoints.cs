@@ -9,6 +9,10 @@ public static class GenerateEndpoints
 {
     public const string ScheduleSourceHeader = "X-Hso-Schedule-Source";
 
+    /// <summary>Set when the schedule is this instance's copy, served because the store is unavailable.</summary>
+    public const string StaleHeader = "X-Hso-Stale";
+    public const string StaleValue = "store-unavailable";
+
     public static IEndpointRouteBuilder MapGenerateEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/generate", Generate)
@@ -27,6 +31,10 @@ public static class GenerateEndpoints
         var result = await generation.GenerateAsync(GenerateCommand.Parse(request, models, WantsJson(context.Request)), cancellationToken);
         context.Response.Headers[ScheduleSourceHeader] = result.ScheduleSource;
         context.Response.Headers["X-Hso-Seed"] = result.Seeds[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (result.Stale)
+        {
+            context.Response.Headers[StaleHeader] = StaleValue;
+        }
         if (result.Format == ResponseFormat.Png)
         {
             return TypedResults.File(result.Pngs[0], "image/png");

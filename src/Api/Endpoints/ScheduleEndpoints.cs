@@ -76,15 +76,21 @@ public static class ScheduleEndpoints
     }
 
     public static async Task<Results<Ok<Schedule>, ProblemHttpResult>> GetSchedule(
-        string model, int nfe, string? solver, string? mode, long? seed, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
+        string model, int nfe, string? solver, string? mode, long? seed, ScheduleService schedules, ModelCatalog models, HttpContext context, CancellationToken cancellationToken)
     {
         models.Require(model);
         HsoService.Inference.Requests.RequestLimits.OptimizeNfe.Check(nfe, "nfe");
         var solverKind = solver is null ? models.DefaultSolver(model) : Solvers.Parse(solver);
         var modeKind = ScheduleModes.ParseRequestMode(mode ?? ScheduleModes.DefaultRequestMode);
         var key = ScheduleKey.For(model, solverKind, nfe, modeKind, (int)HsoService.Inference.Requests.RequestLimits.OptimizerSeed.Check(seed ?? ScheduleKey.DefaultSeed, "seed"));
-        if (await schedules.GetAsync(key, cancellationToken) is { } schedule)
+        var entry = await schedules.GetEntryAsync(key, cancellationToken);
+        if (entry.Schedule is { } schedule)
         {
+            if (entry.Stale)
+            {
+                context.Response.Headers[GenerateEndpoints.StaleHeader] = GenerateEndpoints.StaleValue;
+            }
+
             return TypedResults.Ok(schedules.ForClient(model, schedule));
         }
 

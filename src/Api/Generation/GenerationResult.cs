@@ -3,4 +3,4 @@ using HsoService.Optimization.Schedules;
 namespace HsoService.Api.Generation;
 
 /// <summary>What <see cref="GenerationService"/> produced: PNGs with their seeds, the schedule and where it came from.</summary>
-public sealed record GenerationResult(IReadOnlyList<byte[]> Pngs, IReadOnlyList<long> Seeds, Schedule Schedule, string ScheduleSource, ResponseFormat Format);
+public sealed record GenerationResult(IReadOnlyList<byte[]> Pngs, IReadOnlyList<long> Seeds, Schedule Schedule, string ScheduleSource, ResponseFormat Format, bool Stale = false);

@@ -32,7 +32,8 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
     {
         ArgumentNullException.ThrowIfNull(command);
         var (model, solver, nfe, count, seed) = (command.Model, command.Solver, command.Nfe, command.Count, command.Seed);
-        var (schedule, source) = await ResolveScheduleAsync(model, solver, nfe, command.Schedule, cancellationToken);
+        var freshness = new Freshness();
+        var (schedule, source) = await ResolveScheduleAsync(model, solver, nfe, command.Schedule, freshness, cancellationToken);
 
         using var activity = HsoTelemetry.Source.StartActivity("generate");
         activity?.SetTag("hso.model", model);
@@ -61,7 +62,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
 
         telemetry.GenerationLatency.Record(stopwatch.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
         telemetry.Images.Add(count, new KeyValuePair<string, object?>("model", model));
-        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedules.ForClient(model, schedule), source, command.Format);
+        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedules.ForClient(model, schedule), source, command.Format, freshness.Stale);
     }
 
     private async Task WaitForSlotAsync(CancellationToken timeout, CancellationToken requestAborted)
@@ -142,7 +143,19 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         return times;
     }
 
-    private async Task<(Schedule Schedule, string Source)> ResolveScheduleAsync(string model, SolverKind solver, int nfe, JsonElement? requested, CancellationToken cancellationToken)
+    /// <summary>Set when a schedule was served from an instance's memory because the store was unavailable.</summary>
+    private sealed class Freshness
+    {
+        public bool Stale { get; set; }
+
+        public Schedule? Note(ScheduleService.Entry entry)
+        {
+            Stale |= entry.Stale && entry.Schedule is not null;
+            return entry.Schedule;
+        }
+    }
+
+    private async Task<(Schedule Schedule, string Source)> ResolveScheduleAsync(string model, SolverKind solver, int nfe, JsonElement? requested, Freshness freshness, CancellationToken cancellationToken)
     {
         var noise = models.Noise(model);
         if (requested is { ValueKind: JsonValueKind.Array } array)
@@ -175,7 +188,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         };
         if (name == "auto")
         {
-            return await AutoAsync(model, solver, nfe, cancellationToken);
+            return await AutoAsync(model, solver, nfe, freshness, cancellationToken);
         }
 
         if (name is NamedSchedules.HsoRobust or NamedSchedules.HsoPaper)
@@ -183,7 +196,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
             RequestLimits.OptimizeNfe.Check(nfe, "nfe");
             var mode = name == NamedSchedules.HsoPaper ? ScheduleMode.Paper : ScheduleMode.Robust;
             var key = ScheduleKey.For(model, solver, nfe, mode, ScheduleKey.DefaultSeed);
-            if (await schedules.GetAsync(key, cancellationToken) is { } cached)
+            if (freshness.Note(await schedules.GetEntryAsync(key, cancellationToken)) is { } cached)
             {
                 return (cached, "cached");
             }
@@ -205,7 +218,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         {
             RequestLimits.OptimizeNfe.Check(nfe, "nfe");
             var mode = ScheduleModes.ParseRequestMode(name);
-            return await schedules.GetAsync(ScheduleKey.For(model, solver, nfe, mode, ScheduleKey.DefaultSeed), cancellationToken) is { } stored
+            return freshness.Note(await schedules.GetEntryAsync(ScheduleKey.For(model, solver, nfe, mode, ScheduleKey.DefaultSeed), cancellationToken)) is { } stored
                 ? (stored, "cached")
                 : throw new NotFoundException(
                     $"no {name} schedule cached for {model} {solver.Name()} nfe {nfe}; request one with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solver.Name()}\", \"nfe\": {nfe}, \"mode\": \"{name}\"}}"
@@ -225,7 +238,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
     /// the solver's default family while the selection is queued (or cannot run: no feature score, NFE above the
     /// optimizer's limit, store unavailable). The source names which, and why for the default family.
     /// </summary>
-    private async Task<(Schedule Schedule, string Source)> AutoAsync(string model, SolverKind solver, int nfe, CancellationToken cancellationToken)
+    private async Task<(Schedule Schedule, string Source)> AutoAsync(string model, SolverKind solver, int nfe, Freshness freshness, CancellationToken cancellationToken)
     {
         var noise = models.Noise(model);
         Schedule Default(string why) => ScheduleSelection.Fallback(noise, solver, nfe, why);
@@ -234,15 +247,30 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
             return (Default($"nfe {nfe} is above {RequestLimits.OptimizeNfe.Max}, the most a schedule is measured or optimized for, so the solver's default family is served"), AutoSources.AboveLimit);
         }
 
-        try
+        // Each key on its own: while the store is down, a selected schedule this instance holds is still served even
+        // when the validated key, looked up first, is not in its memory.
+        var selected = ScheduleKey.For(model, solver, nfe, ScheduleMode.Selected, ScheduleKey.DefaultSeed);
+        var unavailable = false;
+        foreach (var key in new[] { ScheduleKey.For(model, solver, nfe, ScheduleMode.Validated, ScheduleKey.DefaultSeed), selected })
         {
-            var selected = ScheduleKey.For(model, solver, nfe, ScheduleMode.Selected, ScheduleKey.DefaultSeed);
-            foreach (var key in new[] { ScheduleKey.For(model, solver, nfe, ScheduleMode.Validated, ScheduleKey.DefaultSeed), selected })
+            try
             {
-                if (await schedules.GetAsync(key, cancellationToken) is { } stored)
+                if (freshness.Note(await schedules.GetEntryAsync(key, cancellationToken)) is { } stored)
                 {
                     return (stored, key.Mode.Name());
                 }
+            }
+            catch (StoreUnavailableException)
+            {
+                unavailable = true;
+            }
+        }
+
+        try
+        {
+            if (unavailable)
+            {
+                throw new StoreUnavailableException("the schedule store is unavailable", new TimeoutException());
             }
 
             if (!models.Validation(model).HasFeatureScore)

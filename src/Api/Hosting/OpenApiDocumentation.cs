@@ -94,6 +94,14 @@ public static class OpenApiDocumentation
                 response.Headers["X-Hso-Seed"] = Header("The seed of the (first) image, also when the request gave none.");
             }
 
+            // A schedule served from an instance's memory while the store is unavailable says so.
+            if (metadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName is "Generate" or "GetSchedule"
+                && operation.Responses?.TryGetValue("200", out var served) == true && served is OpenApiResponse fromMemory)
+            {
+                fromMemory.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                fromMemory.Headers["X-Hso-Stale"] = Header("store-unavailable when the schedule is this instance's copy, served because the store is unavailable; absent otherwise.");
+            }
+
             foreach (var (status, answer) in operation.Responses ?? [])
             {
                 if (answer is not OpenApiResponse documented)

@@ -11,9 +11,12 @@ namespace HsoService.Api.Schedules;
 /// key however many callers). Every schedule read is remembered in memory, so an instance keeps serving what it has
 /// seen while the store is down; store failures surface as <see cref="StoreUnavailableException"/>.
 /// </summary>
-public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, ModelCatalog models, StoreCircuit circuit)
+public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, ModelCatalog models, StoreCircuit circuit, ScheduleCacheOptions cache)
 {
-    private readonly ConcurrentDictionary<string, Schedule> _seen = new();
+    private readonly TimeSpan _cacheFor = cache.FreshFor;
+    private readonly TimeProvider _time = cache.Time;
+
+    private readonly ConcurrentDictionary<string, (Schedule Schedule, DateTimeOffset Read)> _seen = new();
 
     /// <summary>The result of a request: a cached schedule, or the job computing it.</summary>
     public sealed record Outcome(Schedule? Schedule, OptimizationJob? Job, bool Created, ScheduleKey Key);
@@ -49,23 +52,43 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
         return Guard(() => queue.EnqueueAsync(job, cancellationToken));
     }
 
-    public async Task<Schedule?> GetAsync(ScheduleKey key, CancellationToken cancellationToken)
+    /// <summary>A schedule read, and whether it is a stale copy served because the store is unavailable.</summary>
+    public sealed record Entry(Schedule? Schedule, bool Stale);
+
+    public async Task<Schedule?> GetAsync(ScheduleKey key, CancellationToken cancellationToken) => (await GetEntryAsync(key, cancellationToken)).Schedule;
+
+    /// <summary>
+    /// The memory layer is a read-through cache: a copy younger than <c>Hso:CacheSeconds</c> is served without a
+    /// store read; otherwise the store is read and the copy follows it (replaced, or dropped when the store no longer
+    /// has the key). Only while the store is unavailable is an older copy served, and then as stale.
+    /// </summary>
+    public async Task<Entry> GetEntryAsync(ScheduleKey key, CancellationToken cancellationToken)
     {
         var text = key.ToString();
+        var now = _time.GetUtcNow();
+        if (_seen.TryGetValue(text, out var fresh) && now - fresh.Read < _cacheFor)
+        {
+            return new Entry(fresh.Schedule, false);
+        }
+
         try
         {
             var schedule = await circuit.ExecuteAsync(() => store.GetAsync(key, cancellationToken), cancellationToken);
             if (schedule is not null)
             {
-                _seen[text] = schedule;
+                _seen[text] = (schedule, now);
+            }
+            else
+            {
+                _seen.TryRemove(text, out _);
             }
 
-            return schedule;
+            return new Entry(schedule, false);
         }
         catch (Exception e) when (IsOutage(e))
         {
             return _seen.TryGetValue(text, out var remembered)
-                ? remembered
+                ? new Entry(remembered.Schedule, true)
                 : throw Unavailable(e);
         }
     }
@@ -77,7 +100,7 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
             await store.SetAsync(key, schedule, cancellationToken);
             return 0;
         });
-        _seen[key.ToString()] = schedule;
+        _seen[key.ToString()] = (schedule, _time.GetUtcNow());
     }
 
     public Task<IReadOnlyList<(string Key, Schedule Schedule)>> ListAsync(string model, CancellationToken cancellationToken) =>
