@@ -130,6 +130,29 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task One_client_gets_429_with_retry_after_beyond_its_active_jobs()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?>
+        {
+            ["Hso:Worker:Enabled"] = "false",
+            ["Hso:Worker:MaxActivePerClient"] = "2",
+            ["Hso:ApiKey"] = "k1",
+        });
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", "k1");
+        var statuses = new List<HttpStatusCode>();
+        for (var seed = 1; seed <= 3; seed++)
+        {
+            statuses.Add((await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 4, mode = "robust", seed })).StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], statuses);
+        var refused = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 4, mode = "robust", seed = 9 });
+        Assert.True(refused.Headers.RetryAfter is not null);
+        Assert.Contains("Hso:Worker:MaxActivePerClient", (await refused.JsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Embedded_jobs_accepted_with_202_survive_a_restart_and_run_with_the_same_ids()
     {
         var data = Directory.CreateTempSubdirectory("hso-restart-").FullName;

@@ -21,6 +21,28 @@ public abstract class StoreContractTests : IDisposable
     /// <summary>The queues' bound in these tests.</summary>
     protected const int MaxQueued = 6;
 
+    /// <summary>The most active jobs one client may have in these tests.</summary>
+    protected const int MaxActivePerClient = 3;
+
+    [Fact]
+    public async Task A_client_may_hold_a_bounded_number_of_active_jobs_and_gets_room_as_they_end()
+    {
+        OptimizationJob Of(string key, string client) => TestJobs.Create(key) with { Client = client };
+        var first = (await Queue.EnqueueAsync(Of("c:unipc:2:robust", "alice"))).Job;
+        await Queue.EnqueueAsync(Of("c:unipc:3:robust", "alice"));
+        await Queue.EnqueueAsync(Of("c:unipc:4:robust", "alice"));
+        var limit = await Assert.ThrowsAsync<ClientLimitException>(() => Queue.EnqueueAsync(Of("c:unipc:5:robust", "alice")));
+        Assert.Equal(MaxActivePerClient, limit.Bound);
+
+        // Other clients, and the same key as one of alice's jobs, are not held back.
+        Assert.True((await Queue.EnqueueAsync(Of("c:unipc:5:robust", "bob"))).Created);
+        Assert.False((await Queue.EnqueueAsync(Of("c:unipc:2:robust", "alice"))).Created);
+
+        // A job that ends frees its client's slot.
+        await Queue.CancelAsync(first.Id);
+        Assert.True((await Queue.EnqueueAsync(Of("c:unipc:6:robust", "alice"))).Created);
+    }
+
     /// <summary>How long the stores keep a schedule of non-default options in these tests.</summary>
     protected static readonly TimeSpan Retention = TimeSpan.FromSeconds(2);
 
@@ -344,7 +366,7 @@ public sealed class EmbeddedStoreContractTests : StoreContractTests
     public EmbeddedStoreContractTests()
     {
         Store = new FileScheduleStore(_data.FullName, Retention);
-        Queue = new InMemoryJobQueue(maxAttempts: 3, maxQueued: MaxQueued);
+        Queue = new InMemoryJobQueue(maxAttempts: 3, maxQueued: MaxQueued, maxActivePerClient: MaxActivePerClient);
     }
 
     protected override IScheduleStore Store { get; }
@@ -363,7 +385,7 @@ public sealed class RedisStoreContractTests : StoreContractTests
     {
         _connection = ConnectionMultiplexer.Connect(_server.IsolatedConnectionString());
         Store = new RedisScheduleStore(_connection, Retention);
-        Queue = new RedisJobQueue(_connection, maxAttempts: 3, claimIdle: TimeSpan.FromSeconds(30), MaxQueued);
+        Queue = new RedisJobQueue(_connection, maxAttempts: 3, claimIdle: TimeSpan.FromSeconds(30), MaxQueued, MaxActivePerClient);
     }
 
     protected override IScheduleStore Store { get; }

@@ -160,6 +160,10 @@ public sealed class WorkerOptions
     [Range(1, 1_000_000)]
     public int MaxQueued { get; set; } = 1000;
 
+    /// <summary>Most queued or running jobs one client (its valid API key, else its address) may have; 429 beyond.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxActivePerClient { get; set; } = 100;
+
     /// <summary>A job failing this many times is marked failed.</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 3;

@@ -35,9 +35,9 @@ public static class ScheduleEndpoints
     }
 
     public static async Task<Results<Ok<Schedule>, Accepted<JobAccepted>>> RequestSchedule(
-        ScheduleRequest request, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
+        ScheduleRequest request, ScheduleService schedules, ModelCatalog models, HttpContext context, CancellationToken cancellationToken)
     {
-        var command = ScheduleCommand.Parse(request, models);
+        var command = ScheduleCommand.Parse(request, models) with { Client = Security.ApiKeyAuthentication.ClientOf(context) };
         var outcome = await schedules.RequestAsync(command, cancellationToken);
         if (outcome.Schedule is { } cached)
         {

@@ -21,7 +21,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             logger.LogError(exception, "Unhandled error on {Path}", context.Request.Path);
         }
 
-        if (status == StatusCodes.Status503ServiceUnavailable)
+        if (status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests)
         {
             context.Response.Headers.RetryAfter = "5";
         }
@@ -52,6 +52,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         NotFoundException notFound => (404, "Not Found", notFound.Message, notFound.Field),
         StoreUnavailableException unavailable => (503, "Service unavailable", $"{unavailable.Message}; retry later", null),
         QueueFullException full => (503, "Service unavailable", full.Message, null),
+        ClientLimitException limit => (429, "Too Many Requests", limit.Message, null),
         TimeoutException timeout => (503, "Service unavailable", timeout.Message, null),
         ModelLoadException load => (500, "Model unavailable", load.Message, null),
         _ => (500, "Internal error", "an unexpected error occurred; it has been logged", null),

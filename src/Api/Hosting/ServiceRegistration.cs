@@ -50,7 +50,7 @@ public static class ServiceRegistration
             {
                 var worker = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker;
                 var data = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.DataDirectory;
-                return new InMemoryJobQueue(worker.MaxAttempts, maxQueued: worker.MaxQueued, journal: new JobJournal(Path.Combine(data, "jobs")));
+                return new InMemoryJobQueue(worker.MaxAttempts, maxQueued: worker.MaxQueued, journal: new JobJournal(Path.Combine(data, "jobs")), maxActivePerClient: worker.MaxActivePerClient);
             });
         }
         else
@@ -68,7 +68,7 @@ public static class ServiceRegistration
             services.AddSingleton<IJobQueue>(provider =>
             {
                 var worker = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker;
-                return new RedisJobQueue(provider.GetRequiredService<IConnectionMultiplexer>(), worker.MaxAttempts, TimeSpan.FromSeconds(worker.ClaimIdleSeconds), worker.MaxQueued);
+                return new RedisJobQueue(provider.GetRequiredService<IConnectionMultiplexer>(), worker.MaxAttempts, TimeSpan.FromSeconds(worker.ClaimIdleSeconds), worker.MaxQueued, worker.MaxActivePerClient);
             });
         }
 

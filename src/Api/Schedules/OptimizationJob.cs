@@ -29,6 +29,10 @@ public sealed record OptimizationJob
     /// <summary>The optimizer's seed.</summary>
     public required int Seed { get; init; }
 
+    /// <summary>Who asked for the job (its API key's digest or its address), for the per-client limit; not sent.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? Client { get; init; }
+
     /// <summary>Recompute even when the key is already cached.</summary>
     public bool Force { get; init; }
 

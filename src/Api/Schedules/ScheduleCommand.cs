@@ -9,7 +9,7 @@ namespace HsoService.Api.Schedules;
 /// <c>POST /schedules</c> parsed once: a served model, a solver, an NFE, a mode and a seed within
 /// <see cref="RequestLimits"/>; everything after the endpoint trusts these types.
 /// </summary>
-public sealed record ScheduleCommand(string Model, SolverKind Solver, int Nfe, ScheduleMode Mode, int Seed, bool Force)
+public sealed record ScheduleCommand(string Model, SolverKind Solver, int Nfe, ScheduleMode Mode, int Seed, bool Force, string? Client = null)
 {
     public ScheduleKey Key => ScheduleKey.For(Model, Solver, Nfe, Mode, Seed);
 

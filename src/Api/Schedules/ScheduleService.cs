@@ -30,12 +30,12 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
             return new Outcome(cached, null, false, key);
         }
 
-        var (active, created) = await EnqueueAsync(key, command.Seed, command.Force, cancellationToken);
+        var (active, created) = await EnqueueAsync(key, command.Seed, command.Force, cancellationToken, command.Client);
         return new Outcome(null, active, created, key);
     }
 
     /// <summary>Queues the job for a key without reading the store first (the caller has); one job per key.</summary>
-    public Task<(OptimizationJob Job, bool Created)> EnqueueAsync(ScheduleKey key, int seed, bool force, CancellationToken cancellationToken)
+    public Task<(OptimizationJob Job, bool Created)> EnqueueAsync(ScheduleKey key, int seed, bool force, CancellationToken cancellationToken, string? client = null)
     {
         var job = new OptimizationJob
         {
@@ -47,6 +47,7 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
             Mode = key.Mode,
             Seed = seed,
             Force = force,
+            Client = client,
             CreatedAt = DateTimeOffset.UtcNow,
         };
         return Guard(() => queue.EnqueueAsync(job, cancellationToken));

@@ -15,11 +15,13 @@ public sealed class InMemoryJobQueue : IJobQueue
 {
     private readonly int _maxAttempts;
     private readonly int _maxQueued;
+    private readonly int _maxActivePerClient;
     private readonly JobJournal? _journal;
 
-    public InMemoryJobQueue(int maxAttempts, TimeProvider? time = null, int maxQueued = int.MaxValue, JobJournal? journal = null)
+    public InMemoryJobQueue(int maxAttempts, TimeProvider? time = null, int maxQueued = int.MaxValue, JobJournal? journal = null, int maxActivePerClient = int.MaxValue)
     {
         _maxAttempts = maxAttempts;
+        _maxActivePerClient = maxActivePerClient;
         _maxQueued = maxQueued;
         _journal = journal;
         _time = time ?? TimeProvider.System;
@@ -66,6 +68,11 @@ public sealed class InMemoryJobQueue : IJobQueue
             if (Interlocked.Read(ref _depth) >= _maxQueued)
             {
                 throw new QueueFullException(_maxQueued);
+            }
+
+            if (job.Client is { } client && _jobs.Values.Count(j => j.IsActive && j.Client == client) >= _maxActivePerClient)
+            {
+                throw new ClientLimitException(_maxActivePerClient);
             }
 
             _jobs[job.Id] = job;

@@ -13,7 +13,7 @@ namespace HsoService.Api.Stores;
 /// One active job per key is kept with SET NX on <c>hso:v1:active:{key}</c>. StackExchange.Redis cannot block on a
 /// stream read, so an idle worker polls every 100 ms.
 /// </summary>
-public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts, TimeSpan claimIdle, int maxQueued = int.MaxValue) : IJobQueue
+public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts, TimeSpan claimIdle, int maxQueued = int.MaxValue, int maxActivePerClient = int.MaxValue) : IJobQueue
 {
     private static readonly TimeSpan JobLifetime = TimeSpan.FromDays(7);
     private const string ReleaseActiveScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
@@ -108,8 +108,20 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
                 throw new QueueFullException(maxQueued);
             }
 
+            if (activeNow.IsNullOrEmpty && job.Client is { } client && await ActiveOfAsync(database, client) >= maxActivePerClient)
+            {
+                await database.KeyDeleteAsync(RedisKeys.Job(job.Id));
+                throw new ClientLimitException(maxActivePerClient);
+            }
+
             if (await database.StringSetAsync(activeKey, job.Id, JobLifetime, When.NotExists))
             {
+                if (job.Client is { } owner)
+                {
+                    await database.SetAddAsync(RedisKeys.ClientJobs(owner), job.Id);
+                    await database.KeyExpireAsync(RedisKeys.ClientJobs(owner), JobLifetime);
+                }
+
                 await database.StreamAddAsync(RedisKeys.JobStream, "id", job.Id);
                 await database.StringIncrementAsync(RedisKeys.QueueDepth);
                 return (job, true);
@@ -328,6 +340,21 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
     }
 
     // Frees the job's key for new requests, unless another job holds it by now.
+    // The client's active jobs: members that ended (or whose record is gone) are dropped first.
+    private async Task<long> ActiveOfAsync(IDatabase database, string client)
+    {
+        var key = RedisKeys.ClientJobs(client);
+        foreach (var id in await database.SetMembersAsync(key))
+        {
+            if (await GetAsync(id!) is not { IsActive: true })
+            {
+                await database.SetRemoveAsync(key, id);
+            }
+        }
+
+        return await database.SetLengthAsync(key);
+    }
+
     private static Task ReleaseActiveAsync(IDatabase database, OptimizationJob job) =>
         database.ScriptEvaluateAsync(ReleaseActiveScript, [RedisKeys.ActiveJob(job.Key)], [job.Id]);
 
@@ -365,6 +392,7 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
             new HashEntry("mode", job.Mode.Name()),
             new HashEntry("seed", job.Seed),
             new HashEntry("force", job.Force ? 1 : 0),
+            new HashEntry("client", job.Client ?? ""),
             new HashEntry("status", job.Status.Name()),
             new HashEntry("progress", job.Progress.ToString("R", CultureInfo.InvariantCulture)),
             new HashEntry("attempts", job.Attempts),
@@ -408,6 +436,7 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
             Mode = ScheduleModes.ParseRequestMode(fields["mode"]),
             Seed = int.Parse(fields["seed"], CultureInfo.InvariantCulture),
             Force = Optional("force") == "1",
+            Client = Optional("client"),
             Status = JobStatuses.Parse(fields["status"]),
             Progress = double.Parse(Optional("progress") ?? "0", CultureInfo.InvariantCulture),
             Attempts = int.Parse(Optional("attempts") ?? "0", CultureInfo.InvariantCulture),

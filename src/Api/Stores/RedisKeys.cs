@@ -15,4 +15,6 @@ public static class RedisKeys
     public static string Job(string id) => $"{Prefix}job:{id}";
 
     public static string ActiveJob(string key) => $"{Prefix}active:{key}";
+
+    public static string ClientJobs(string client) => $"{Prefix}client:{client}";
 }
