@@ -138,9 +138,8 @@ public sealed class HostileInputTests
     public async Task Two_thousand_hostile_requests_over_a_real_socket_get_only_documented_problems()
     {
         using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:RateLimit:PermitsPerWindow"] = "100000", ["Hso:Worker:Enabled"] = "false" });
-        factory.UseKestrel(0);
-        factory.StartServer();
-        using var client = new HttpClient { BaseAddress = factory.ClientOptions.BaseAddress };
+        factory.StartOnSocket();
+        using var client = factory.SocketClient();
         var failures = new List<string>();
         var statuses = new Dictionary<int, int>();
         var sent = 0;

@@ -9,9 +9,8 @@ public sealed class KestrelTests
     public async Task The_service_answers_over_real_http_on_loopback()
     {
         using var factory = new ServiceFactory();
-        factory.UseKestrel(0);
-        factory.StartServer();
-        using var client = new HttpClient { BaseAddress = factory.ClientOptions.BaseAddress };
+        factory.StartOnSocket();
+        using var client = factory.SocketClient();
         Assert.Contains(client.BaseAddress!.Host, new[] { "127.0.0.1", "localhost" });
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
@@ -31,9 +30,8 @@ public sealed class KestrelTests
     public async Task Urls_and_headers_over_the_limits_get_problems_not_empty_bodies()
     {
         using var factory = new ServiceFactory();
-        factory.UseKestrel(0);
-        factory.StartServer();
-        using var client = new HttpClient { BaseAddress = factory.ClientOptions.BaseAddress };
+        factory.StartOnSocket();
+        using var client = factory.SocketClient();
 
         var longUrl = await client.GetAsync("/schedules/digits16-ddpm/5?solver=" + new string('a', 9000));
         Assert.Equal(HttpStatusCode.RequestUriTooLong, longUrl.StatusCode);
@@ -62,9 +60,8 @@ public sealed class KestrelTests
         }
 
         using var factory = new ServiceFactory(settings: settings);
-        factory.UseKestrel(0);
-        factory.StartServer();
-        using var client = new HttpClient { BaseAddress = factory.ClientOptions.BaseAddress };
+        factory.StartOnSocket();
+        using var client = factory.SocketClient();
         async Task<HttpStatusCode> Get(string forwardedFor)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/models");
@@ -86,19 +83,18 @@ public sealed class KestrelTests
             ["Hso:RateLimit:PermitsPerWindow"] = "2",
             ["Hso:RateLimit:WindowSeconds"] = "60",
         });
-        factory.UseKestrel(0);
-        factory.StartServer();
-        using var anonymous = new HttpClient { BaseAddress = factory.ClientOptions.BaseAddress };
+        factory.StartOnSocket();
+        using var anonymous = factory.SocketClient();
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/models")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/models")).StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await anonymous.GetAsync("/models")).StatusCode);
 
-        using var keyed = new HttpClient { BaseAddress = factory.ClientOptions.BaseAddress };
+        using var keyed = factory.SocketClient();
         keyed.DefaultRequestHeaders.Add("X-Api-Key", "s3cret");
         Assert.Equal(HttpStatusCode.OK, (await keyed.GetAsync("/models")).StatusCode);
 
         // A wrong key is no key: it shares the address's bucket, so guessing keys buys no extra requests.
-        using var guessing = new HttpClient { BaseAddress = factory.ClientOptions.BaseAddress };
+        using var guessing = factory.SocketClient();
         guessing.DefaultRequestHeaders.Add("X-Api-Key", "guess");
         Assert.Equal(HttpStatusCode.TooManyRequests, (await guessing.GetAsync("/models")).StatusCode);
     }

@@ -38,6 +38,16 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
 
     public T Service<T>() where T : notnull => (T)Services.GetService(typeof(T))!;
 
+    /// <summary>Starts the service on a real Kestrel socket on loopback (a free port); clients are made with <see cref="SocketClient"/>.</summary>
+    public void StartOnSocket()
+    {
+        UseKestrel(0);
+        StartServer();
+    }
+
+    /// <summary>A plain HttpClient to the socket <see cref="StartOnSocket"/> opened.</summary>
+    public HttpClient SocketClient() => new() { BaseAddress = ClientOptions.BaseAddress };
+
     /// <summary>
     /// Composes and starts the service as Program does (<see cref="HsoApplication"/>), on a test server with the
     /// factory's settings, and returns the error that stops it at start. Not through the factory: when the app fails

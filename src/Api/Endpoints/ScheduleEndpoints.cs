@@ -53,7 +53,7 @@ public static class ScheduleEndpoints
     {
         if (id.Length > 64 || await schedules.JobAsync(id, cancellationToken) is not { } job)
         {
-            return Problems.NotFound($"no optimization job '{Truncate(id)}'");
+            return Problems.NotFound($"no optimization job '{EchoedText.Shorten(id)}'");
         }
 
         return TypedResults.Ok(job);
@@ -64,7 +64,7 @@ public static class ScheduleEndpoints
     {
         if (id.Length > 64 || await schedules.CancelJobAsync(id, cancellationToken) is not { } job)
         {
-            return Problems.NotFound($"no optimization job '{Truncate(id)}'");
+            return Problems.NotFound($"no optimization job '{EchoedText.Shorten(id)}'");
         }
 
         return job.Status switch
@@ -117,14 +117,13 @@ public static class ScheduleEndpoints
     /// <summary>An opaque cursor: the last key of a page, base64url-encoded.</summary>
     private static class Cursor
     {
-        public static string Write(string key) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(key)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        public static string Write(string key) => System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(key));
 
         public static string Read(string cursor)
         {
             try
             {
-                var text = cursor.Replace('-', '+').Replace('_', '/');
-                return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text.PadRight(text.Length + ((4 - (text.Length % 4)) % 4), '=')));
+                return System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(cursor));
             }
             catch (FormatException)
             {
@@ -133,7 +132,6 @@ public static class ScheduleEndpoints
         }
     }
 
-    private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "...";
 }
 
 /// <summary>One cached entry of a model.</summary>

@@ -46,7 +46,7 @@ public sealed record GenerateCommand(
             "png" when count > 1 => throw new HsoArgumentException($"response_format png returns one image, but n is {count}; use b64_json for several", "response_format"),
             "png" => ResponseFormat.Png,
             "b64_json" => ResponseFormat.B64Json,
-            _ => throw new HsoArgumentException($"response_format must be png or b64_json, got '{Shorten(request.ResponseFormat!)}'", "response_format"),
+            _ => throw new HsoArgumentException($"response_format must be png or b64_json, got '{EchoedText.Shorten(request.ResponseFormat, 32)}'", "response_format"),
         };
         var seed = RequestLimits.ImageSeed.Check(request.Seed ?? Random.Shared.NextInt64(0, int.MaxValue), "seed");
 
@@ -89,5 +89,4 @@ public sealed record GenerateCommand(
         }
     }
 
-    private static string Shorten(string text) => text.Length <= 32 ? text : text[..32] + "...";
 }

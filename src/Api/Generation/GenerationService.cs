@@ -229,7 +229,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         return ScheduleFamilies.IsFamily(name)
             ? (ScheduleFamilies.Build(noise, name, solver, nfe), "family")
             : throw new HsoArgumentException(
-                $"schedule '{(name.Length <= 64 ? name : name[..64] + "...")}' is not auto, selected, validated, {string.Join(", ", NamedSchedules.Names)} (uniform_t:trailing|leading|linspace, edm:RHO), an array of times or {{\"timesteps\": [...]}}",
+                $"schedule '{EchoedText.Shorten(name)}' is not auto, selected, validated, {string.Join(", ", NamedSchedules.Names)} (uniform_t:trailing|leading|linspace, edm:RHO), an array of times or {{\"timesteps\": [...]}}",
                 "schedule");
     }
 
@@ -266,13 +266,14 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
             }
         }
 
+        const string Outage = "the schedule store is unavailable, so the solver's default family is served";
+        if (unavailable)
+        {
+            return (Default(Outage), AutoSources.StoreUnavailable);
+        }
+
         try
         {
-            if (unavailable)
-            {
-                throw new StoreUnavailableException("the schedule store is unavailable", new TimeoutException());
-            }
-
             if (!models.Validation(model).HasFeatureScore)
             {
                 return (Default(ModelValidation.NoScoreReason), AutoSources.NoScorer);
@@ -284,7 +285,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         }
         catch (StoreUnavailableException)
         {
-            return (Default("the schedule store is unavailable, so the solver's default family is served"), AutoSources.StoreUnavailable);
+            return (Default(Outage), AutoSources.StoreUnavailable);
         }
     }
 }

@@ -117,7 +117,7 @@ public sealed class ModelCatalog : IDisposable
         ? id!
         : id is null
             ? throw new HsoService.Optimization.HsoArgumentException($"model is required; served models: {string.Join(", ", Ids)}", "model")
-            : throw new NotFoundException($"model '{(id.Length <= 64 ? id : id[..64] + "...")}' is not served; served models: {string.Join(", ", Ids)}", "model");
+            : throw new NotFoundException($"model '{EchoedText.Shorten(id)}' is not served; served models: {string.Join(", ", Ids)}", "model");
 
     public NoiseSchedule Noise(string id) => _noise[id];
 

@@ -41,14 +41,13 @@ public static class ProblemDefaults
 
     private static string? DetailFor(int status, HttpContext http) => status switch
     {
-        404 => $"no endpoint at {http.Request.Method} {Shorten(http.Request.Path)}; the API is listed at /swagger",
-        405 => $"{http.Request.Method} is not allowed on {Shorten(http.Request.Path)}; allowed: {http.Response.Headers.Allow}",
-        415 => $"the body must be JSON with content-type application/json, got '{Shorten(http.Request.ContentType ?? "none")}'",
+        404 => $"no endpoint at {http.Request.Method} {EchoedText.Shorten(http.Request.Path, 100)}; the API is listed at /swagger",
+        405 => $"{http.Request.Method} is not allowed on {EchoedText.Shorten(http.Request.Path, 100)}; allowed: {http.Response.Headers.Allow}",
+        415 => $"the body must be JSON with content-type application/json, got '{EchoedText.Shorten(http.Request.ContentType ?? "none", 100)}'",
         413 => $"the request body is larger than {RequestBodyLimit.MaxBytes / 1024} KB",
         401 => "this endpoint needs a valid API key in the X-Api-Key header",
         500 => "an unexpected error occurred; it has been logged",
         _ => http.Features.Get<IHttpResponseFeature>()?.ReasonPhrase,
     };
 
-    private static string Shorten(string? text) => text is null ? "" : text.Length <= 100 ? text : text[..100] + "...";
 }

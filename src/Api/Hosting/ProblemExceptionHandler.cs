@@ -43,7 +43,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, "Payload too large", "the request body is larger than 64 KB", null),
         BadHttpRequestException { InnerException: JsonException json } => (400, TitleOf(json), Describe(json), FieldOf(json.Path)),
         BadHttpRequestException bad when BindingFailure().Match(bad.Message) is { Success: true } binding =>
-            (400, "Invalid request", $"{binding.Groups["name"].Value}: '{Shorten(binding.Groups["value"].Value)}' is not {Expected(binding.Groups["type"].Value)}", binding.Groups["name"].Value),
+            (400, "Invalid request", $"{binding.Groups["name"].Value}: '{EchoedText.Shorten(binding.Groups["value"].Value)}' is not {Expected(binding.Groups["type"].Value)}", binding.Groups["name"].Value),
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => (415, "Unsupported Media Type", "the body must be JSON with content-type application/json", null),
         BadHttpRequestException bad when bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) && bad.Message.Contains("parameter", StringComparison.OrdinalIgnoreCase) =>
             (400, "Invalid request", "the body must be a JSON object with the request's fields (see /swagger)", null),
@@ -93,8 +93,6 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         "model" or "solver" or "mode" or "prompt" or "negative_prompt" or "response_format" => "a string",
         _ => Unknown,
     };
-
-    private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "...";
 
     private static string Describe(JsonException json)
     {

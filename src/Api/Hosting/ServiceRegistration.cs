@@ -30,8 +30,6 @@ public static class ServiceRegistration
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<HsoTelemetry>();
         services.AddSingleton(provider => new StoreCircuit(TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.StoreBreakSeconds)));
-        services.AddSingleton(provider => new ScheduleCacheOptions(
-            TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.CacheSeconds), TimeProvider.System));
         services.AddSingleton<ScheduleService>();
         services.AddSingleton<GenerationService>();
         services.AddSingleton<ModelWarmup>();

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using HsoService.Api.Configuration;
 using HsoService.Api.Hosting;
 using HsoService.Optimization;
 using HsoService.Optimization.Schedules;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace HsoService.Api.Schedules;
@@ -11,10 +13,9 @@ namespace HsoService.Api.Schedules;
 /// key however many callers). Every schedule read is remembered in memory, so an instance keeps serving what it has
 /// seen while the store is down; store failures surface as <see cref="StoreUnavailableException"/>.
 /// </summary>
-public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, ModelCatalog models, StoreCircuit circuit, ScheduleCacheOptions cache)
+public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, ModelCatalog models, StoreCircuit circuit, IOptions<HsoServiceOptions> options)
 {
-    private readonly TimeSpan _cacheFor = cache.FreshFor;
-    private readonly TimeProvider _time = cache.Time;
+    private readonly TimeSpan _cacheFor = TimeSpan.FromSeconds(options.Value.CacheSeconds);
 
     private readonly ConcurrentDictionary<string, (Schedule Schedule, DateTimeOffset Read)> _seen = new();
 
@@ -66,7 +67,7 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
     public async Task<Entry> GetEntryAsync(ScheduleKey key, CancellationToken cancellationToken)
     {
         var text = key.ToString();
-        var now = _time.GetUtcNow();
+        var now = DateTimeOffset.UtcNow;
         if (_seen.TryGetValue(text, out var fresh) && now - fresh.Read < _cacheFor)
         {
             return new Entry(fresh.Schedule, false);
@@ -101,7 +102,7 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
             await store.SetAsync(key, schedule, cancellationToken);
             return 0;
         });
-        _seen[key.ToString()] = (schedule, _time.GetUtcNow());
+        _seen[key.ToString()] = (schedule, DateTimeOffset.UtcNow);
     }
 
     public Task<IReadOnlyList<(string Key, Schedule Schedule)>> ListAsync(string model, CancellationToken cancellationToken) =>
@@ -112,8 +113,11 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
     public Task<OptimizationJob?> JobAsync(string id, CancellationToken cancellationToken) => Guard(() => queue.GetAsync(id, cancellationToken));
 
     /// <summary>The schedule as it leaves the service: with its diffusers terms on the model's noise schedule.</summary>
-    public Schedule ForClient(string model, Schedule schedule) =>
-        schedule with { Diffusers = DiffusersSchedule.For(schedule, models.Pipeline(model).Noise, models.Pipeline(model).DiscreteTime) };
+    public Schedule ForClient(string model, Schedule schedule)
+    {
+        var pipeline = models.Pipeline(model);
+        return schedule with { Diffusers = DiffusersSchedule.For(schedule, pipeline.Noise, pipeline.DiscreteTime) };
+    }
 
     internal static bool IsOutage(Exception e) => IsStoreFailure(e) || e is Polly.CircuitBreaker.BrokenCircuitException;
 

@@ -57,11 +57,15 @@ public sealed class ApiKeyAuthentication(
         ArgumentNullException.ThrowIfNull(context);
         var expected = context.RequestServices.GetRequiredService<IOptions<HsoServiceOptions>>().Value.ApiKey;
         var given = context.Request.Headers[Header].ToString();
-        return !string.IsNullOrEmpty(expected) && given.Length > 0 && Matches(given, expected)
-            ? "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(given)))[..16]
-            : "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        if (!string.IsNullOrEmpty(expected) && given.Length > 0 && Digest(given) is var digest && CryptographicOperations.FixedTimeEquals(digest, Digest(expected)))
+        {
+            return "key:" + Convert.ToHexString(digest)[..16];
+        }
+
+        return "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
     }
 
-    private static bool Matches(string given, string expected) =>
-        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+    private static bool Matches(string given, string expected) => CryptographicOperations.FixedTimeEquals(Digest(given), Digest(expected));
+
+    private static byte[] Digest(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 }

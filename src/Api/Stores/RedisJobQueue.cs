@@ -340,10 +340,17 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
     }
 
     // Frees the job's key for new requests, unless another job holds it by now.
-    // The client's active jobs: members that ended (or whose record is gone) are dropped first.
+    // The client's active jobs. The set may still name jobs that ended; they are read and dropped only when the set
+    // has reached the limit, so an enqueue below it costs one SCARD.
     private async Task<long> ActiveOfAsync(IDatabase database, string client)
     {
         var key = RedisKeys.ClientJobs(client);
+        var count = await database.SetLengthAsync(key);
+        if (count < maxActivePerClient)
+        {
+            return count;
+        }
+
         foreach (var id in await database.SetMembersAsync(key))
         {
             if (await GetAsync(id!) is not { IsActive: true })
