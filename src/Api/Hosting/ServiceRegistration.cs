@@ -29,7 +29,11 @@ public static class ServiceRegistration
         services.AddSingleton<IValidateOptions<HsoServiceOptions>, SettingsValidator>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<HsoTelemetry>();
-        services.AddSingleton(provider => new StoreCircuit(TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.StoreBreakSeconds)));
+        services.AddSingleton(provider =>
+        {
+            var circuit = new StoreCircuit(TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.StoreBreakSeconds));
+            return provider.GetService<IConnectionMultiplexer>() is { } connection ? circuit.Follow(connection) : circuit;
+        });
         services.AddSingleton<ScheduleService>();
         services.AddSingleton<GenerationService>();
         services.AddSingleton<ModelWarmup>();
@@ -54,8 +58,11 @@ public static class ServiceRegistration
         else
         {
             // AbortOnConnectFail = false: start without Redis and reconnect by ourselves when it comes back.
+            // FailFast: while the connection is known lost, a command fails at once instead of waiting in a backlog
+            // for its time-out, so an outage costs callers milliseconds, not seconds.
             var redisOptions = ConfigurationOptions.Parse(redis);
             redisOptions.AbortOnConnectFail = false;
+            redisOptions.BacklogPolicy = BacklogPolicy.FailFast;
             redisOptions.ConnectTimeout = Math.Min(redisOptions.ConnectTimeout, 2000);
             redisOptions.SyncTimeout = Math.Min(redisOptions.SyncTimeout, 2000);
             redisOptions.AsyncTimeout = Math.Min(redisOptions.AsyncTimeout, 2000);

@@ -125,7 +125,12 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
     internal static bool IsStoreFailure(Exception e) => e is RedisException or RedisTimeoutException or TimeoutException or ObjectDisposedException;
 
     private static StoreUnavailableException Unavailable(Exception e) => new(
-        e is Polly.CircuitBreaker.BrokenCircuitException ? "the schedule store is unavailable (it failed just now; not tried again yet)" : "the schedule store is unavailable",
+        e switch
+        {
+            Polly.CircuitBreaker.IsolatedCircuitException => "the schedule store is unavailable (the connection to it is lost; not tried again until it reconnects)",
+            Polly.CircuitBreaker.BrokenCircuitException => "the schedule store is unavailable (it failed just now; not tried again yet)",
+            _ => "the schedule store is unavailable",
+        },
         e);
 
     private async Task<T> Guard<T>(Func<Task<T>> action)
