@@ -13,8 +13,11 @@ public sealed class RedisServer : IDisposable
 {
     private Process? _process;
 
-    private RedisServer(string host, int port, bool owned)
+    private readonly string? _appendOnlyDirectory;
+
+    private RedisServer(string host, int port, bool owned, string? appendOnlyDirectory = null)
     {
+        _appendOnlyDirectory = appendOnlyDirectory;
         Host = host;
         Port = port;
         Owned = owned;
@@ -55,10 +58,13 @@ public sealed class RedisServer : IDisposable
         return StartPrivate();
     }
 
-    /// <summary>A server of the test's own, which it may stop and start.</summary>
-    public static RedisServer StartPrivate()
+    /// <summary>
+    /// A server of the test's own, which it may stop and start; with <paramref name="appendOnly"/> it keeps its data
+    /// across a kill in an append-only file synced on every write, as docker-compose runs it.
+    /// </summary>
+    public static RedisServer StartPrivate(bool appendOnly = false)
     {
-        var server = new RedisServer("127.0.0.1", FreePort(), owned: true);
+        var server = new RedisServer("127.0.0.1", FreePort(), owned: true, appendOnly ? Directory.CreateTempSubdirectory("hso-redis-").FullName : null);
         server.Start();
         return server;
     }
@@ -78,7 +84,8 @@ public sealed class RedisServer : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no" })
+        string[] persistence = _appendOnlyDirectory is null ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _appendOnlyDirectory];
+        foreach (var arg in (string[])["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--protected-mode", "no", .. persistence])
         {
             start.ArgumentList.Add(arg);
         }
@@ -119,7 +126,7 @@ public sealed class RedisServer : IDisposable
 
     public void Dispose() => Stop();
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -99,17 +99,25 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
         var activeKey = RedisKeys.ActiveJob(job.Key);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            // The cluster's bound: the depth all instances share. Checked before claiming the key, so a request for a
-            // key already queued still gets its job (below) while a new one is refused.
+            // The cluster's bound: the depth all instances share, reserved by INCR before the key is claimed, so
+            // concurrent enqueues on every instance cannot pass it together (a read-then-add let 205 of a bound of 200
+            // in under 16 concurrent requests). A request for a key already queued still gets its job (below).
             var activeNow = await database.StringGetAsync(activeKey);
-            if (activeNow.IsNullOrEmpty && await DepthAsync(cancellationToken) >= maxQueued)
+            var reserved = false;
+            if (activeNow.IsNullOrEmpty)
             {
-                await database.KeyDeleteAsync(RedisKeys.Job(job.Id));
-                throw new QueueFullException(maxQueued);
+                reserved = true;
+                if (await database.StringIncrementAsync(RedisKeys.QueueDepth) > maxQueued)
+                {
+                    await database.StringDecrementAsync(RedisKeys.QueueDepth);
+                    await database.KeyDeleteAsync(RedisKeys.Job(job.Id));
+                    throw new QueueFullException(maxQueued);
+                }
             }
 
             if (activeNow.IsNullOrEmpty && job.Client is { } client && await ActiveOfAsync(database, client) >= maxActivePerClient)
             {
+                await database.StringDecrementAsync(RedisKeys.QueueDepth);
                 await database.KeyDeleteAsync(RedisKeys.Job(job.Id));
                 throw new ClientLimitException(maxActivePerClient);
             }
@@ -123,8 +131,17 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
                 }
 
                 await database.StreamAddAsync(RedisKeys.JobStream, "id", job.Id);
-                await database.StringIncrementAsync(RedisKeys.QueueDepth);
+                if (!reserved)
+                {
+                    await database.StringIncrementAsync(RedisKeys.QueueDepth);
+                }
+
                 return (job, true);
+            }
+
+            if (reserved)
+            {
+                await database.StringDecrementAsync(RedisKeys.QueueDepth);
             }
 
             var activeId = await database.StringGetAsync(activeKey);
