@@ -10,11 +10,13 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 # Tools the tests use, from Debian's packages when missing: redis-server (the Redis tests), yamllint and
-# docker-compose (the deployment checks; docker-compose parses the compose file without a Docker engine).
+# docker-compose (the deployment checks; docker-compose parses the compose file without a Docker engine), wrk
+# (bench/http.sh's smoke run).
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (Debian packages)" >&2
   if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi

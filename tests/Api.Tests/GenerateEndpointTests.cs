@@ -156,6 +156,18 @@ public sealed class GenerateEndpointTests : IClassFixture<GenerateEndpointTests.
         Assert.Contains(detail, problem.GetProperty("errors").GetProperty(field)[0].GetString());
     }
 
+    [Theory]
+    [InlineData("""{"model": """)]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 4, """)]
+    public async Task A_body_cut_off_is_called_incomplete_json_without_blaming_a_field(string body)
+    {
+        var response = await _client.PostAsync("/generate", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.JsonAsync();
+        Assert.Equal("the body is not complete JSON: it ends before its object is closed", problem.GetProperty("detail").GetString());
+        Assert.False(problem.TryGetProperty("errors", out _));
+    }
+
     [Fact]
     public async Task A_prompt_over_1000_characters_is_refused()
     {

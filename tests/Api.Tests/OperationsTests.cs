@@ -74,9 +74,15 @@ public sealed class OperationsTests
         Assert.Contains("X-Api-Key", (await refused.JsonAsync()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 5 })).StatusCode);
 
+        // Before the body in every way: an announced 100 KB body without a key is 401, not 413.
+        var large = new StringContent(new string(' ', 100 * 1024) + "{}", System.Text.Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsync("/generate", large)).StatusCode);
+
         client.DefaultRequestHeaders.Add("X-Api-Key", "s3cret");
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostJsonAsync("/schedules", body)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await factory.CreateClient().GetAsync("/models")).StatusCode);
+        var keyedLarge = new StringContent(new string(' ', 100 * 1024) + "{}", System.Text.Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await client.PostAsync("/generate", keyedLarge)).StatusCode);
     }
 
     [Fact]

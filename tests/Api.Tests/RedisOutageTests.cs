@@ -30,6 +30,10 @@ public sealed class RedisOutageTests
         Assert.Equal("store-unavailable", remembered.Headers.GetValues("X-Hso-Stale").Single());
         Assert.False(seen.Headers.Contains("X-Hso-Stale"));
         Assert.Equal((await seen.JsonAsync()).GetProperty("t").ToString(), (await remembered.JsonAsync()).GetProperty("t").ToString());
+        // Asking for it again answers with the same copy, marked stale as the GET is (a newcomer found it unmarked).
+        var askedAgain = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, solver = "unipc", mode = "robust" });
+        Assert.Equal(HttpStatusCode.OK, askedAgain.StatusCode);
+        Assert.Equal("store-unavailable", askedAgain.Headers.GetValues("X-Hso-Stale").Single());
         var unknown = await client.GetAsync("/schedules/digits16-ddpm/7?solver=unipc&mode=robust");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unknown.StatusCode);
 

@@ -439,6 +439,23 @@ public sealed class InMemoryJobQueueTests
     }
 
     [Fact]
+    public async Task Jobs_restored_from_the_journal_still_count_against_their_clients_limit()
+    {
+        // A newcomer found a restart let a client past its limit: the journal had not kept who asked.
+        var journal = new JobJournal(Directory.CreateTempSubdirectory("hso-journal-").FullName);
+        var before = new InMemoryJobQueue(3, maxActivePerClient: 2, journal: journal);
+        await before.EnqueueAsync(TestJobs.Create("a") with { Client = "alice" });
+        await before.EnqueueAsync(TestJobs.Create("b") with { Client = "alice" });
+
+        var after = new InMemoryJobQueue(3, maxActivePerClient: 2, journal: journal);
+        await Assert.ThrowsAsync<ClientLimitException>(() => after.EnqueueAsync(TestJobs.Create("c") with { Client = "alice" }));
+        var (other, created) = await after.EnqueueAsync(TestJobs.Create("d") with { Client = "bob" });
+        Assert.True(created);
+        Assert.Equal(3, after.Count);
+        Assert.Equal("bob", (await after.GetAsync(other.Id))!.Client);
+    }
+
+    [Fact]
     public async Task Finished_jobs_are_forgotten_after_a_day_and_active_ones_never()
     {
         var clock = new ManualClock();

@@ -3,13 +3,111 @@ namespace HsoService.Cli.Tests;
 /// <summary>The benchmark scripts' smoke modes: seconds, not measurements, so a change that breaks a script fails here.</summary>
 public class BenchScriptTests
 {
-    private static HsoProcess.Result RunScript(string script, params string[] args) =>
-        HsoProcess.Start(
-            "bash",
-            [Path.Combine("bench", script), .. args],
-            HsoService.Tests.Shared.RepositoryRoot.Path,
-            new Dictionary<string, string> { ["HSO_DLL"] = HsoProcess.Dll },
-            TimeSpan.FromSeconds(300));
+    private static string Root => HsoService.Tests.Shared.RepositoryRoot.Path;
+
+    private static HsoProcess.Result RunScript(string script, params string[] args) => RunScript(script, new Dictionary<string, string>(), args);
+
+    private static HsoProcess.Result RunScript(string script, Dictionary<string, string> environment, params string[] args)
+    {
+        environment["HSO_DLL"] = HsoProcess.Dll;
+        // The builds CI already made, where they are; otherwise the scripts build what they run.
+        foreach (var (variable, path) in new[] { ("HSO_API_DLL", "src/Api/bin/Release/net10.0/HsoService.Api.dll"), ("HSO_BENCH_DLL", "bench/HsoService.Bench/bin/Release/net10.0/HsoService.Bench.dll") })
+        {
+            if (File.Exists(Path.Combine(Root, path)))
+            {
+                environment[variable] = Path.Combine(Root, path);
+            }
+        }
+
+        return HsoProcess.Start(script.EndsWith(".py", StringComparison.Ordinal) ? "python3" : "bash", [Path.Combine("bench", script), .. args], Root, environment, TimeSpan.FromSeconds(300));
+    }
+
+    private static double Number(string text) => double.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void Every_script_in_bench_has_a_smoke_run_here()
+    {
+        // heldout.py is the other scripts' library; each script itself must be run by a test in this class.
+        var tests = File.ReadAllText(Path.Combine(Root, "tests", "Cli.Tests", "BenchScriptTests.cs"));
+        var scripts = Directory.EnumerateFiles(Path.Combine(Root, "bench")).Select(Path.GetFileName).Where(name => name is not "heldout.py").ToArray();
+        Assert.NotEmpty(scripts);
+        Assert.All(scripts, name => Assert.Contains($"\"{name}\"", tests, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_smoke_prints_served_and_raw_throughput_per_client_count_and_the_ratio_line()
+    {
+        var result = RunScript("load.sh", "--smoke");
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // clients, images/s, p50, p99, median batch, raw images/s at that batch, ratio: for 1 and 4 clients.
+        var rows = lines.Select(l => l.Split('\t')).Where(cells => cells.Length == 7 && cells[0] is "1" or "4").ToArray();
+        Assert.Equal(["1", "4"], rows.Select(r => r[0]));
+        Assert.All(rows, r => Assert.All(r[1..6], cell => Assert.True(Number(cell) > 0, string.Join(' ', r))));
+        Assert.Equal("1", rows[0][4]);
+        var last = System.Text.RegularExpressions.Regex.Match(lines[^1], @"^throughput: served ([0-9.]+) images/s at 4 clients, raw ([0-9.]+) images/s, ratio ([0-9.]+)$");
+        Assert.True(last.Success, lines[^1]);
+        Assert.Equal(Number(last.Groups[1].Value) / Number(last.Groups[2].Value), Number(last.Groups[3].Value), 0.006);
+    }
+
+    [Fact]
+    public void Http_smoke_measures_the_cached_read_against_the_health_probe()
+    {
+        var result = RunScript("http.sh", "--smoke");
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("/health/live\t", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("/schedules/digits16-ddpm/6?", lines[2], StringComparison.Ordinal);
+        Assert.All(lines[1..3], line => Assert.True(Number(line.Split('\t')[1]) > 0, line));
+        var ratio = System.Text.RegularExpressions.Regex.Match(lines[^1], @"^cached read / health = ([0-9.]+)$");
+        Assert.True(ratio.Success && Number(ratio.Groups[1].Value) > 0, lines[^1]);
+    }
+
+    [Theory]
+    [InlineData("as-built.py", "/tmp/hso-as-built-smoke.svg", "| unipc | 10 |")]
+    [InlineData("auto-table.py", "docs/evaluation/auto", "| unipc | 10 |")]
+    [InlineData("heldout-table.py", "docs/evaluation/validated/gpu-confirmed", "| dpmpp2m | 6 |")]
+    [InlineData("oracle-table.py", "docs/evaluation/validated/oracle/dpmpp2m-6", "| dpmpp2m | 6 |")]
+    [InlineData("rule-replay.py", "docs/evaluation/validated/gpu-confirmed/dpmpp2m-6", "-6 | mean | ")]
+    [InlineData("confirmation-replay.py", null, "| unipc | 10 |")]
+    public void Table_scripts_rebuild_their_tables_from_the_committed_reports(string script, string? argument, string row)
+    {
+        // Their normal run is the smoke: seconds over the reports in docs/evaluation.
+        var result = argument is null ? RunScript(script) : RunScript(script, argument);
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        var line = result.Stdout.Split('\n').FirstOrDefault(l => l.Contains(row, StringComparison.Ordinal));
+        Assert.NotNull(line);
+        Assert.Matches(@"\b[0-9]+\.[0-9]{2,3}\b", line);
+    }
+
+    [Fact]
+    public void Gpu_validated_smoke_runs_the_flow_on_the_cpu_and_writes_a_report_with_the_validated_schedule()
+    {
+        var output = Directory.CreateTempSubdirectory("hso-gpu-validated-").FullName;
+        var result = RunScript("gpu-validated.sh", new Dictionary<string, string> { ["OUT"] = output }, "--smoke");
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.Matches(@"(?m)^dpmpp2m nfe 3: [0-9]+ s$", result.Stdout);
+        var report = File.ReadAllText(Path.Combine(output, "dpmpp2m-3", "report.json"));
+        Assert.Contains("\"schedule\": \"validated\"", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gpu_confirmed_smoke_runs_the_search_and_remeasures_it_on_the_three_other_seeds()
+    {
+        var output = Directory.CreateTempSubdirectory("hso-gpu-confirmed-").FullName;
+        var result = RunScript("gpu-confirmed.sh", "--smoke", output);
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        foreach (var seed in new[] { 1234, 5000, 20000, 40000 })
+        {
+            Assert.Contains("\"schedule\": \"validated\"", File.ReadAllText(Path.Combine(output, "dpmpp2m-3", $"seed-{seed}", "report.json")), StringComparison.Ordinal);
+            Assert.Matches($@"(?m)^dpmpp2m nfe 3 seed {seed}[ :].*[0-9]+ ms$", result.Stdout);
+        }
+    }
 
     [Fact]
     public void Auto_heldout_smoke_draws_a_row_per_setting_with_every_seed()

@@ -31,6 +31,7 @@ public static class GenerateEndpoints
         var result = await generation.GenerateAsync(GenerateCommand.Parse(request, models, WantsJson(context.Request)), cancellationToken);
         context.Response.Headers[ScheduleSourceHeader] = result.ScheduleSource;
         context.Response.Headers["X-Hso-Seed"] = result.Seeds[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers["X-Hso-Batch-Images"] = result.BatchImages.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (result.Stale)
         {
             context.Response.Headers[StaleHeader] = StaleValue;

@@ -27,6 +27,7 @@ public static class ScheduleEndpoints
         group.MapGet("/jobs/{id}", GetJob).WithName("GetJob").WithSummary("Status, progress and result location of an optimization job")
             .ProducesProblems(404, 429, 500, 503);
         group.MapGet("/{model}/{nfe:int}", GetSchedule).WithName("GetSchedule").WithSummary("The cached schedule for a model and NFE (solver and mode as query)")
+            .Produces<Schedule>(StatusCodes.Status200OK, "application/json")
             .ProducesProblems(400, 404, 429, 500, 503);
         group.MapGet("/{model}", ListSchedules).WithName("ListSchedules").WithSummary("The cached schedules of a model, a page at a time in key order")
             .WithDescription("limit: schedules per page (1..1000, default 100); cursor: the next_cursor of the previous page.")
@@ -41,6 +42,11 @@ public static class ScheduleEndpoints
         var outcome = await schedules.RequestAsync(command, cancellationToken);
         if (outcome.Schedule is { } cached)
         {
+            if (outcome.Stale)
+            {
+                context.Response.Headers[GenerateEndpoints.StaleHeader] = GenerateEndpoints.StaleValue;
+            }
+
             return TypedResults.Ok(schedules.ForClient(command.Model, cached));
         }
 
@@ -75,7 +81,7 @@ public static class ScheduleEndpoints
         };
     }
 
-    public static async Task<Results<Ok<Schedule>, ProblemHttpResult>> GetSchedule(
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetSchedule(
         string model, int nfe, string? solver, string? mode, long? seed, ScheduleService schedules, ModelCatalog models, HttpContext context, CancellationToken cancellationToken)
     {
         models.Require(model);
@@ -91,7 +97,8 @@ public static class ScheduleEndpoints
                 context.Response.Headers[GenerateEndpoints.StaleHeader] = GenerateEndpoints.StaleValue;
             }
 
-            return TypedResults.Ok(schedules.ForClient(model, schedule));
+            // The schedule's JSON made once (documented as Schedule above): the hot read copies bytes.
+            return TypedResults.File(schedules.ClientJson(model, schedule), "application/json");
         }
 
         return Problems.NotFound(

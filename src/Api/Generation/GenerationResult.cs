@@ -2,5 +2,8 @@ using HsoService.Optimization.Schedules;
 
 namespace HsoService.Api.Generation;
 
-/// <summary>What <see cref="GenerationService"/> produced: PNGs with their seeds, the schedule and where it came from.</summary>
-public sealed record GenerationResult(IReadOnlyList<byte[]> Pngs, IReadOnlyList<long> Seeds, Schedule Schedule, string ScheduleSource, ResponseFormat Format, bool Stale = false);
+/// <summary>
+/// What <see cref="GenerationService"/> produced: PNGs with their seeds, the schedule and where it came from, and how
+/// many images the batch that sampled them held.
+/// </summary>
+public sealed record GenerationResult(IReadOnlyList<byte[]> Pngs, IReadOnlyList<long> Seeds, Schedule Schedule, string ScheduleSource, ResponseFormat Format, bool Stale = false, int BatchImages = 0);

@@ -23,11 +23,8 @@ namespace HsoService.Api.Generation;
 /// Validates a generation request, resolves its schedule (cached, computed, family or explicit), samples with the
 /// model's pipeline under the configured timeout, and encodes PNGs.
 /// </summary>
-public sealed class GenerationService(ModelCatalog models, ScheduleService schedules, HsoTelemetry telemetry, IOptions<HsoServiceOptions> options)
+public sealed class GenerationService(ModelCatalog models, ScheduleService schedules, GenerationBatcher batcher, HsoTelemetry telemetry, IOptions<HsoServiceOptions> options)
 {
-    // Each generation samples on a thread of its own (ONNX Runtime blocks it); the slots bound how many threads that is.
-    private readonly SemaphoreSlim _slots = new(options.Value.GenerationConcurrency);
-
     public async Task<GenerationResult> GenerateAsync(GenerateCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -43,69 +40,37 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.GenerationTimeoutSeconds));
         var stopwatch = Stopwatch.StartNew();
-        await WaitForSlotAsync(timeout.Token, cancellationToken);
-        List<byte[]> pngs;
-        telemetry.AddGenerationsActive(1);
+        var item = Item(command, schedule);
+        float[] images;
         try
         {
-            pngs = await DedicatedThread.Run(() => Sample(command, schedule, timeout.Token), timeout.Token);
+            images = await batcher.SampleAsync(item, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"generation took longer than {options.Value.GenerationTimeoutSeconds} s and was cancelled");
-        }
-        finally
-        {
-            telemetry.AddGenerationsActive(-1);
-            _slots.Release();
+            throw new TimeoutException(item.Started
+                ? $"generation took longer than {options.Value.GenerationTimeoutSeconds} s and was cancelled"
+                : $"no generation slot came free within {options.Value.GenerationTimeoutSeconds} s ({options.Value.GenerationConcurrency} batches run at once, Hso:GenerationConcurrency)");
         }
 
+        var pngs = Encode(command, images);
         telemetry.GenerationLatency.Record(stopwatch.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
         telemetry.Images.Add(count, new KeyValuePair<string, object?>("model", model));
-        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedules.ForClient(model, schedule), source, command.Format, freshness.Stale);
+        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedules.ForClient(model, schedule), source, command.Format, freshness.Stale, item.BatchImages);
     }
 
-    private async Task WaitForSlotAsync(CancellationToken timeout, CancellationToken requestAborted)
+    private static BatchItem Item(GenerateCommand command, Schedule schedule) => command.Pipeline switch
     {
-        telemetry.AddGenerationsWaiting(1);
-        try
-        {
-            await _slots.WaitAsync(timeout);
-        }
-        catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
-        {
-            throw new TimeoutException(
-                $"no generation slot came free within {options.Value.GenerationTimeoutSeconds} s ({options.Value.GenerationConcurrency} run at once, Hso:GenerationConcurrency)");
-        }
-        finally
-        {
-            telemetry.AddGenerationsWaiting(-1);
-        }
-    }
+        PixelDiffusionPipeline pixel => BatchItem.For(pixel, new PixelGenerationRequest(command.Solver, schedule.T, Enumerable.Repeat(command.ClassLabel, command.Count).ToArray(), command.Guidance, command.Seed, schedule.FinalStep)),
+        StableDiffusionPipeline sd => BatchItem.For(sd, new TextGenerationRequest(command.Solver, schedule.T, command.Prompt!, command.NegativePrompt, command.Width, command.Height, command.Count, command.Guidance, command.Seed, schedule.FinalStep)),
+        var other => throw new InvalidOperationException($"no sampler for pipeline {other.Kind}"),
+    };
 
-    private static List<byte[]> Sample(GenerateCommand command, Schedule schedule, CancellationToken cancellationToken)
+    private static List<byte[]> Encode(GenerateCommand command, float[] images) => command.Pipeline switch
     {
-        var count = command.Count;
-        switch (command.Pipeline)
-        {
-            case PixelDiffusionPipeline pixel:
-                {
-                    var request = new PixelGenerationRequest(command.Solver, schedule.T, Enumerable.Repeat(command.ClassLabel, count).ToArray(), command.Guidance, command.Seed, schedule.FinalStep);
-                    var images = pixel.Generate(request, null, cancellationToken);
-                    return [.. Enumerable.Range(0, count).Select(i => PngEncoder.Encode(images, i, pixel.Folder.Channels, pixel.Folder.SampleSize, pixel.Folder.SampleSize))];
-                }
-
-            case StableDiffusionPipeline sd:
-                {
-                    var request = new TextGenerationRequest(command.Solver, schedule.T, command.Prompt!, command.NegativePrompt, command.Width, command.Height, count, command.Guidance, command.Seed, schedule.FinalStep);
-                    var images = sd.Generate(request, null, cancellationToken);
-                    return [.. Enumerable.Range(0, count).Select(i => PngEncoder.Encode(images, i, 3, command.Height, command.Width))];
-                }
-
-            default:
-                throw new InvalidOperationException($"no sampler for pipeline {command.Pipeline.Kind}");
-        }
-    }
+        PixelDiffusionPipeline pixel => [.. Enumerable.Range(0, command.Count).Select(i => PngEncoder.Encode(images, i, pixel.Folder.Channels, pixel.Folder.SampleSize, pixel.Folder.SampleSize))],
+        _ => [.. Enumerable.Range(0, command.Count).Select(i => PngEncoder.Encode(images, i, 3, command.Height, command.Width))],
+    };
 
     /// <summary>
     /// diffusers' <c>timesteps=</c> as a schedule: NFE trained steps k, noisiest first, each evaluated at t = (k + 1)/N.

@@ -92,10 +92,11 @@ public static class OpenApiDocumentation
                 response.Headers["X-Hso-Schedule-Source"] = Header(
                     "Where the schedule came from. For schedule auto: validated, selected, or family-default:<why> (selection-pending, no-scorer, nfe-above-limit, store-unavailable); for a named HSO, selected or validated schedule: cached or computed; family for a family; explicit for times or timesteps.");
                 response.Headers["X-Hso-Seed"] = Header("The seed of the (first) image, also when the request gave none.");
+                response.Headers["X-Hso-Batch-Images"] = Header("Images in the batch that sampled this request's, its own included: concurrent requests that sample alike share one run (Hso:GenerationBatchWindowMilliseconds).");
             }
 
             // A schedule served from an instance's memory while the store is unavailable says so.
-            if (metadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName is "Generate" or "GetSchedule"
+            if (metadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName is "Generate" or "GetSchedule" or "RequestSchedule"
                 && operation.Responses?.TryGetValue("200", out var served) == true && served is OpenApiResponse fromMemory)
             {
                 fromMemory.Headers ??= new Dictionary<string, IOpenApiHeader>();

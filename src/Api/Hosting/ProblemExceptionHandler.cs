@@ -41,14 +41,14 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         ArgumentException { ParamName: { } name } argument => (400, "Invalid request", argument is Optimization.HsoArgumentException ? argument.Message : StripParameter(argument.Message), name),
         ArgumentException argument => (400, "Invalid request", argument.Message, null),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, "Payload too large", "the request body is larger than 64 KB", null),
-        BadHttpRequestException { InnerException: JsonException json } => (400, TitleOf(json), Describe(json), FieldOf(json.Path)),
+        BadHttpRequestException { InnerException: JsonException json } => (400, TitleOf(json), Describe(json), FieldOf(json)),
         BadHttpRequestException bad when BindingFailure().Match(bad.Message) is { Success: true } binding =>
             (400, "Invalid request", $"{binding.Groups["name"].Value}: '{EchoedText.Shorten(binding.Groups["value"].Value)}' is not {Expected(binding.Groups["type"].Value)}", binding.Groups["name"].Value),
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => (415, "Unsupported Media Type", "the body must be JSON with content-type application/json", null),
         BadHttpRequestException bad when bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) && bad.Message.Contains("parameter", StringComparison.OrdinalIgnoreCase) =>
             (400, "Invalid request", "the body must be a JSON object with the request's fields (see /swagger)", null),
         BadHttpRequestException bad => (bad.StatusCode, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message, null),
-        JsonException json => (400, TitleOf(json), Describe(json), FieldOf(json.Path)),
+        JsonException json => (400, TitleOf(json), Describe(json), FieldOf(json)),
         NotFoundException notFound => (404, "Not Found", notFound.Message, notFound.Field),
         StoreUnavailableException unavailable => (503, "Service unavailable", $"{unavailable.Message}; retry later", null),
         QueueFullException full => (503, "Service unavailable", full.Message, null),
@@ -94,11 +94,21 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         _ => Unknown,
     };
 
+    // A body cut off mid-value: the parser names the last field it was in, which is not what is wrong.
+    private static bool IsIncomplete(JsonException json) =>
+        json.Message.Contains("Expected depth to be zero", StringComparison.Ordinal) || json.Message.Contains("end of data", StringComparison.Ordinal);
+
+    private static string? FieldOf(JsonException json) => IsIncomplete(json) ? null : FieldOf(json.Path);
+
     private static string Describe(JsonException json)
     {
-        var field = FieldOf(json.Path);
+        var field = FieldOf(json);
         var message = json.Message.Split(" Path:", 2)[0];
-        if (ConversionFailure().Match(message) is { Success: true } conversion)
+        if (IsIncomplete(json))
+        {
+            message = "the body is not complete JSON: it ends before its object is closed";
+        }
+        else if (ConversionFailure().Match(message) is { Success: true } conversion)
         {
             // The message names the property's type, or for a record's constructor parameter the record: then the
             // field's name says what it takes.

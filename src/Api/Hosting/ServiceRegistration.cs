@@ -35,6 +35,7 @@ public static class ServiceRegistration
             return provider.GetService<IConnectionMultiplexer>() is { } connection ? circuit.Follow(connection) : circuit;
         });
         services.AddSingleton<ScheduleService>();
+        services.AddSingleton<GenerationBatcher>();
         services.AddSingleton<GenerationService>();
         services.AddSingleton<ModelWarmup>();
         services.AddHostedService(provider => provider.GetRequiredService<ModelWarmup>());
@@ -104,7 +105,7 @@ public static class ServiceRegistration
                 await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = context.HttpContext,
-                    ProblemDetails = { Status = 429, Title = "Too many requests", Detail = $"rate limit exceeded; retry after {retry} s" },
+                    ProblemDetails = { Status = 429, Title = "Too Many Requests", Detail = $"rate limit exceeded; retry after {retry} s" },
                 });
             };
         });
@@ -163,10 +164,11 @@ public static class ServiceRegistration
         app.UseExceptionHandler(new ExceptionHandlerOptions { AllowStatusCode404Response = true });
         app.UseStatusCodePages();
         app.UseMiddleware<RequestHeadLimit>();
-        app.UseMiddleware<RequestBodyLimit>();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization: an unauthenticated request gets 401 whatever its body, announced size included.
+        app.UseMiddleware<RequestBodyLimit>();
         app.UseSwagger();
         app.UseSwaggerUI(options => options.RoutePrefix = "swagger");
         return app;

@@ -13,22 +13,22 @@ namespace HsoService.Api.Schedules;
 /// key however many callers). Every schedule read is remembered in memory, so an instance keeps serving what it has
 /// seen while the store is down; store failures surface as <see cref="StoreUnavailableException"/>.
 /// </summary>
-public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, ModelCatalog models, StoreCircuit circuit, IOptions<HsoServiceOptions> options)
+public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, ModelCatalog models, StoreCircuit circuit, IOptions<HsoServiceOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
     private readonly TimeSpan _cacheFor = TimeSpan.FromSeconds(options.Value.CacheSeconds);
 
     private readonly ConcurrentDictionary<string, (Schedule Schedule, DateTimeOffset Read)> _seen = new();
 
     /// <summary>The result of a request: a cached schedule, or the job computing it.</summary>
-    public sealed record Outcome(Schedule? Schedule, OptimizationJob? Job, bool Created, ScheduleKey Key);
+    public sealed record Outcome(Schedule? Schedule, OptimizationJob? Job, bool Created, ScheduleKey Key, bool Stale = false);
 
     public async Task<Outcome> RequestAsync(ScheduleCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         var key = command.Key;
-        if (!command.Force && await GetAsync(key, cancellationToken) is { } cached)
+        if (!command.Force && await GetEntryAsync(key, cancellationToken) is { Schedule: { } cached } entry)
         {
-            return new Outcome(cached, null, false, key);
+            return new Outcome(cached, null, false, key, entry.Stale);
         }
 
         var (active, created) = await EnqueueAsync(key, command.Seed, command.Force, cancellationToken, command.Client);
@@ -111,6 +111,15 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
     public Task<OptimizationJob?> CancelJobAsync(string id, CancellationToken cancellationToken) => Guard(() => queue.CancelAsync(id, cancellationToken));
 
     public Task<OptimizationJob?> JobAsync(string id, CancellationToken cancellationToken) => Guard(() => queue.GetAsync(id, cancellationToken));
+
+    /// <summary>
+    /// <see cref="ForClient"/> as the wire's JSON, made once per schedule object: the memory cache hands the same
+    /// object to every read of a key, so a cached read only copies bytes (bench/http.sh).
+    /// </summary>
+    public byte[] ClientJson(string model, Schedule schedule) =>
+        _clientJson.GetValue(schedule, s => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ForClient(model, s), json.Value.SerializerOptions));
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Schedule, byte[]> _clientJson = [];
 
     /// <summary>The schedule as it leaves the service: with its diffusers terms on the model's noise schedule.</summary>
     public Schedule ForClient(string model, Schedule schedule)

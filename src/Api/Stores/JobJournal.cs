@@ -23,7 +23,9 @@ public sealed class JobJournal
     {
         var path = PathOf(job.Id);
         var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(job, Json));
+        // The client is kept beside the job (it is never sent to clients), so a restored job still counts against
+        // its client's limit of active jobs.
+        File.WriteAllText(temporary, JsonSerializer.Serialize(new Entry(job, job.Client), Json));
         File.Move(temporary, path, overwrite: true);
     }
 
@@ -37,9 +39,19 @@ public sealed class JobJournal
         {
             try
             {
-                if (JsonSerializer.Deserialize<OptimizationJob>(File.ReadAllText(file), Json) is { } job)
+                var text = File.ReadAllText(file);
+                using var document = JsonDocument.Parse(text);
+                if (document.RootElement.TryGetProperty("job", out _))
                 {
-                    jobs.Add(job);
+                    if (JsonSerializer.Deserialize<Entry>(text, Json) is { Job: { } job } entry)
+                    {
+                        jobs.Add(job with { Client = entry.Client });
+                    }
+                }
+                else if (JsonSerializer.Deserialize<OptimizationJob>(text, Json) is { } earlier)
+                {
+                    // Written before the client was kept.
+                    jobs.Add(earlier);
                 }
             }
             catch (JsonException)
@@ -55,6 +67,8 @@ public sealed class JobJournal
     private string PathOf(string id) => id.Length is > 0 and <= 64 && id.All(char.IsAsciiLetterOrDigit)
         ? Path.Combine(_directory, id + ".json")
         : throw new ArgumentException($"'{id}' is not a job id", nameof(id));
+
+    private sealed record Entry(OptimizationJob Job, string? Client);
 
     private static JsonSerializerOptions CreateJson()
     {

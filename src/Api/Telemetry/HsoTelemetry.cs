@@ -5,7 +5,7 @@ namespace HsoService.Api.Telemetry;
 
 /// <summary>
 /// The service's own spans (<c>optimize</c>, <c>generate</c>) and metrics: optimizations by outcome and their duration,
-/// queue depth, generation latency, generations active and waiting, and images generated. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+/// queue depth, generation latency, generations active and waiting, batch sizes, and images generated. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 /// </summary>
 public sealed class HsoTelemetry : IDisposable
 {
@@ -23,9 +23,10 @@ public sealed class HsoTelemetry : IDisposable
         OptimizationDuration = Meter.CreateHistogram<double>("hso.optimization.duration", "ms", "Time of one HSO search");
         GenerationLatency = Meter.CreateHistogram<double>("hso.generation.duration", "ms", "Time of one /generate request's sampling");
         Images = Meter.CreateCounter<long>("hso.images", description: "Images generated");
+        BatchImages = Meter.CreateHistogram<int>("hso.generation.batch_size", "{image}", "Images sampled together in one run of the dynamic batcher");
         Meter.CreateObservableGauge("hso.queue.depth", () => Interlocked.Read(ref _queueDepth), description: "Optimization jobs waiting");
         Meter.CreateObservableUpDownCounter("hso.generation.active", () => GenerationsActive, description: "Generations sampling now");
-        Meter.CreateObservableUpDownCounter("hso.generation.waiting", () => GenerationsWaiting, description: "Generations waiting for a slot");
+        Meter.CreateObservableUpDownCounter("hso.generation.waiting", () => GenerationsWaiting, description: "Generations waiting for their batch to start");
     }
 
     public static ActivitySource Source { get; } = new(Name);
@@ -40,13 +41,15 @@ public sealed class HsoTelemetry : IDisposable
 
     public Counter<long> Images { get; }
 
+    public Histogram<int> BatchImages { get; }
+
     /// <summary>HSO searches this instance ran (for operators' logs and the tests' exactly-once checks).</summary>
     public long Searches => Interlocked.Read(ref _searches);
 
-    /// <summary>Generations sampling now (at most <c>Hso:GenerationConcurrency</c>).</summary>
+    /// <summary>Generations sampling now (in at most <c>Hso:GenerationConcurrency</c> batches).</summary>
     public long GenerationsActive => Interlocked.Read(ref _generationsActive);
 
-    /// <summary>Generations waiting for a free slot.</summary>
+    /// <summary>Generations waiting for their batch to start (its window, then a free slot).</summary>
     public long GenerationsWaiting => Interlocked.Read(ref _generationsWaiting);
 
     public void SetQueueDepth(long depth) => Interlocked.Exchange(ref _queueDepth, depth);

@@ -42,6 +42,7 @@ public sealed class OptimizationWorker(
     private async Task LoopAsync(string consumer, CancellationToken stoppingToken)
     {
         await Task.Yield();
+        var queueDown = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             OptimizationJob job;
@@ -56,9 +57,21 @@ public sealed class OptimizationWorker(
             }
             catch (Exception e) when (ScheduleService.IsOutage(e))
             {
-                logger.LogWarning("Job queue unavailable ({Message}); retrying in 1 s", e.Message);
+                // Once per outage, and only the message's first line: the client's diagnostics run to a kilobyte.
+                if (!queueDown)
+                {
+                    logger.LogWarning("Job queue unavailable ({Message}); retrying every second", e.Message.Split('\n')[0]);
+                    queueDown = true;
+                }
+
                 await Delay(stoppingToken);
                 continue;
+            }
+
+            if (queueDown)
+            {
+                logger.LogInformation("Job queue available again");
+                queueDown = false;
             }
 
             await RunAsync(job, stoppingToken);

@@ -87,26 +87,27 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
         OnnxGraph unet,
         NoiseSchedule noise,
         PredictionType predictionType,
-        int batch,
-        float[] conditional,
-        float[] unconditional,
+        IReadOnlyList<float[]> conditional,
+        IReadOnlyList<float[]> unconditional,
         int tokens,
         int width,
         double guidanceScale,
         int[] sampleShape)
     {
         unet.RequireType("encoder_hidden_states", TensorElementType.Float);
+        var batch = conditional.Count;
         return new UNetDenoiser(unet, noise, predictionType, batch, sampleShape, guidanceScale, "encoder_hidden_states", rows =>
         {
+            // One embedding per image: the unconditional ones first when guided, as the sample rows are laid out.
             var perImage = tokens * width;
             var values = new float[rows * perImage];
             var offset = (rows - batch) * perImage;
             for (var i = 0; i < batch; i++)
             {
-                conditional.CopyTo(values, offset + i * perImage);
+                conditional[i].CopyTo(values, offset + i * perImage);
                 if (offset > 0)
                 {
-                    unconditional.CopyTo(values, i * perImage);
+                    unconditional[i].CopyTo(values, i * perImage);
                 }
             }
 

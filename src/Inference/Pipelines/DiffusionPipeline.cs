@@ -47,6 +47,35 @@ public abstract class DiffusionPipeline : IDisposable
     /// <summary>True when the unet takes only trained integer timesteps.</summary>
     public bool DiscreteTime { get; }
 
+    /// <summary>The first of a batch's requests, after checking each is valid and samples like it.</summary>
+    protected static T SharedShape<T>(IReadOnlyList<T> requests, Action<T> validate, Func<T, T, bool> samplesLike, string shared)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var first = requests.Count > 0 ? requests[0] : throw new ArgumentException("at least one request is needed", nameof(requests));
+        foreach (var request in requests)
+        {
+            validate(request);
+            if (!samplesLike(first, request))
+            {
+                throw new ArgumentException($"a batch's requests must share {shared}", nameof(requests));
+            }
+        }
+
+        return first;
+    }
+
+    /// <summary>A batch's images cut back into each request's: <paramref name="counts"/> images of <paramref name="imageSize"/> values each.</summary>
+    protected static float[][] Split(float[] images, IEnumerable<int> counts, int imageSize)
+    {
+        var offset = 0;
+        return [.. counts.Select(count =>
+        {
+            var part = images.AsSpan(offset, count * imageSize).ToArray();
+            offset += part.Length;
+            return part;
+        })];
+    }
+
     public void Dispose()
     {
         Dispose(disposing: true);

@@ -37,30 +37,39 @@ public sealed class PixelDiffusionPipeline : DiffusionPipeline
     /// Generates one image per label; returns N x C x H x W values clipped to [-1, 1].
     /// <paramref name="onStep"/> receives the number of model evaluations done so far in this call.
     /// </summary>
-    public float[] Generate(PixelGenerationRequest request, Action<int>? onStep = null, CancellationToken cancellationToken = default)
+    public float[] Generate(PixelGenerationRequest request, Action<int>? onStep = null, CancellationToken cancellationToken = default) =>
+        GenerateBatch([request], onStep, cancellationToken)[0];
+
+    /// <summary>
+    /// Samples several requests that share a solver, schedule, guidance scale and final step as one batch (rows
+    /// concatenated, up to <see cref="MaxBatch"/> per unet run), each keeping its labels and seeds; returns each
+    /// request's images as <see cref="Generate"/> would. A row's noise, label and arithmetic do not depend on its
+    /// neighbours, so each request's images are the ones it gets alone.
+    /// </summary>
+    public float[][] GenerateBatch(IReadOnlyList<PixelGenerationRequest> requests, Action<int>? onStep = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        Validate(request);
-        var count = request.Labels.Count;
+        var first = SharedShape(requests, Validate, (a, b) => a.SamplesLike(b), "solver, schedule, guidance scale and final step");
+        var labels = requests.SelectMany(r => r.Labels.Select(label => label ?? Folder.NullClassLabel)).ToArray();
+        var seeds = requests.SelectMany(r => Enumerable.Range(0, r.Labels.Count).Select(i => r.Seed + i)).ToArray();
+        return Split(SampleRows(first, labels, seeds, onStep, cancellationToken), requests.Select(r => r.Labels.Count), ImageSize);
+    }
+
+    private float[] SampleRows(PixelGenerationRequest shared, int[] labels, long[] seeds, Action<int>? onStep, CancellationToken cancellationToken)
+    {
+        var count = labels.Length;
         var images = new float[count * ImageSize];
         var evaluations = 0;
         for (var start = 0; start < count; start += MaxBatch)
         {
             var batch = Math.Min(MaxBatch, count - start);
-            var labels = new int[batch];
-            for (var i = 0; i < batch; i++)
-            {
-                labels[i] = request.Labels[start + i] ?? Folder.NullClassLabel;
-            }
-
             var x = new float[batch * ImageSize];
             for (var i = 0; i < batch; i++)
             {
-                GaussianNoise.Fill(request.Seed + start + i, x.AsSpan(i * ImageSize, ImageSize));
+                GaussianNoise.Fill(seeds[start + i], x.AsSpan(i * ImageSize, ImageSize));
             }
 
-            using var denoiser = UNetDenoiser.ForClassLabels(Unet, Noise, PredictionType, labels, Folder.NullClassLabel, request.GuidanceScale, [Folder.Channels, Folder.SampleSize, Folder.SampleSize]);
-            SamplingRun.Run(request.Solver, denoiser, Noise, request.Times, x, _ => onStep?.Invoke(++evaluations), cancellationToken, request.FinalStep);
+            using var denoiser = UNetDenoiser.ForClassLabels(Unet, Noise, PredictionType, labels[start..(start + batch)], Folder.NullClassLabel, shared.GuidanceScale, [Folder.Channels, Folder.SampleSize, Folder.SampleSize]);
+            SamplingRun.Run(shared.Solver, denoiser, Noise, shared.Times, x, _ => onStep?.Invoke(++evaluations), cancellationToken, shared.FinalStep);
             System.Numerics.Tensors.TensorPrimitives.Clamp(x, -1f, 1f, x);
             x.CopyTo(images, start * ImageSize);
         }
@@ -68,8 +77,10 @@ public sealed class PixelDiffusionPipeline : DiffusionPipeline
         return images;
     }
 
-    private void Validate(PixelGenerationRequest request)
+    /// <summary>Throws naming the field unless the request can be sampled.</summary>
+    public void Validate(PixelGenerationRequest request)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ClassifierFreeGuidance.Validate(request.GuidanceScale);
         if (request.Labels.Count == 0)
         {

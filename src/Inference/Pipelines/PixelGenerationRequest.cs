@@ -13,4 +13,9 @@ public sealed record PixelGenerationRequest(
     IReadOnlyList<int?> Labels,
     double GuidanceScale,
     long Seed,
-    FinalStep FinalStep = FinalStep.ToZero);
+    FinalStep FinalStep = FinalStep.ToZero)
+{
+    /// <summary>True when the two can be sampled in one batch: same solver, schedule, guidance scale and final step.</summary>
+    public bool SamplesLike(PixelGenerationRequest other) =>
+        other is not null && Solver == other.Solver && GuidanceScale.Equals(other.GuidanceScale) && FinalStep == other.FinalStep && Times.SequenceEqual(other.Times);
+}

@@ -36,35 +36,60 @@ public sealed class StableDiffusionPipeline : DiffusionPipeline
     public ClipTokenizer Tokenizer => _tokenizer;
 
     /// <summary>Generates images; returns N x 3 x H x W values clipped to [-1, 1].</summary>
-    public float[] Generate(TextGenerationRequest request, Action<int>? onStep = null, CancellationToken cancellationToken = default)
+    public float[] Generate(TextGenerationRequest request, Action<int>? onStep = null, CancellationToken cancellationToken = default) =>
+        GenerateBatch([request], onStep, cancellationToken)[0];
+
+    /// <summary>
+    /// Samples several requests that share a solver, schedule, size, guidance scale and final step as one batch, each
+    /// keeping its prompts and seeds; returns each request's images as <see cref="Generate"/> would.
+    /// </summary>
+    public float[][] GenerateBatch(IReadOnlyList<TextGenerationRequest> requests, Action<int>? onStep = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        Validate(request);
-        var (conditional, tokens, width) = Encode(request.Prompt);
-        var (unconditional, _, _) = Encode(request.NegativePrompt);
-        var latentHeight = request.Height / 8;
-        var latentWidth = request.Width / 8;
-        var latentSize = 4 * latentHeight * latentWidth;
-        var latents = new float[request.Count * latentSize];
-        for (var i = 0; i < request.Count; i++)
+        var first = SharedShape(requests, Validate, (a, b) => a.SamplesLike(b), "solver, schedule, size, guidance scale and final step");
+        var count = requests.Sum(r => r.Count);
+        var conditional = new List<float[]>(count);
+        var unconditional = new List<float[]>(count);
+        var (tokens, width) = (0, 0);
+        foreach (var request in requests)
         {
-            GaussianNoise.Fill(request.Seed + i, latents.AsSpan(i * latentSize, latentSize));
+            var (positive, positiveTokens, positiveWidth) = Encode(request.Prompt);
+            var (negative, _, _) = Encode(request.NegativePrompt);
+            (tokens, width) = (positiveTokens, positiveWidth);
+            conditional.AddRange(Enumerable.Repeat(positive, request.Count));
+            unconditional.AddRange(Enumerable.Repeat(negative, request.Count));
+        }
+
+        var latentHeight = first.Height / 8;
+        var latentWidth = first.Width / 8;
+        var latentSize = 4 * latentHeight * latentWidth;
+        var latents = new float[count * latentSize];
+        var row = 0;
+        foreach (var request in requests)
+        {
+            for (var i = 0; i < request.Count; i++, row++)
+            {
+                GaussianNoise.Fill(request.Seed + i, latents.AsSpan(row * latentSize, latentSize));
+            }
         }
 
         using (var denoiser = UNetDenoiser.ForTextEmbeddings(
-            Unet, Noise, PredictionType, request.Count, conditional, unconditional, tokens, width, request.GuidanceScale, [4, latentHeight, latentWidth]))
+            Unet, Noise, PredictionType, conditional, unconditional, tokens, width, first.GuidanceScale, [4, latentHeight, latentWidth]))
         {
             var evaluations = 0;
-            SamplingRun.Run(request.Solver, denoiser, Noise, request.Times, latents, _ => onStep?.Invoke(++evaluations), cancellationToken, request.FinalStep);
+            SamplingRun.Run(first.Solver, denoiser, Noise, first.Times, latents, _ => onStep?.Invoke(++evaluations), cancellationToken, first.FinalStep);
         }
 
         System.Numerics.Tensors.TensorPrimitives.Multiply(latents, (float)(1 / Folder.VaeScalingFactor), latents);
-        var images = new float[request.Count * 3 * request.Height * request.Width];
-        using var latentValue = OrtValue.CreateTensorValueFromMemory(latents, [request.Count, 4, latentHeight, latentWidth]);
-        using var imageValue = OrtValue.CreateTensorValueFromMemory(images, [request.Count, 3, request.Height, request.Width]);
-        _vaeDecoder.Run(["latent_sample"], [latentValue], [_vaeDecoder.FirstOutput], [imageValue]);
+        var imageSize = 3 * first.Height * first.Width;
+        var images = new float[count * imageSize];
+        using (var latentValue = OrtValue.CreateTensorValueFromMemory(latents, [count, 4, latentHeight, latentWidth]))
+        using (var imageValue = OrtValue.CreateTensorValueFromMemory(images, [count, 3, first.Height, first.Width]))
+        {
+            _vaeDecoder.Run(["latent_sample"], [latentValue], [_vaeDecoder.FirstOutput], [imageValue]);
+        }
+
         System.Numerics.Tensors.TensorPrimitives.Clamp(images, -1f, 1f, images);
-        return images;
+        return Split(images, requests.Select(r => r.Count), imageSize);
     }
 
     private (float[] Embeddings, int Tokens, int Width) Encode(string prompt)
@@ -79,8 +104,10 @@ public sealed class StableDiffusionPipeline : DiffusionPipeline
         return (outputs[0].GetTensorDataAsSpan<float>().ToArray(), (int)shape[1], (int)shape[2]);
     }
 
-    private void Validate(TextGenerationRequest request)
+    /// <summary>Throws naming the field unless the request can be sampled.</summary>
+    public void Validate(TextGenerationRequest request)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ClassifierFreeGuidance.Validate(request.GuidanceScale);
         foreach (var (field, value) in new[] { ("width", request.Width), ("height", request.Height) })
         {

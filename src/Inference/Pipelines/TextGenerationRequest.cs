@@ -17,4 +17,10 @@ public sealed record TextGenerationRequest(
     int Count,
     double GuidanceScale,
     long Seed,
-    FinalStep FinalStep = FinalStep.ToZero);
+    FinalStep FinalStep = FinalStep.ToZero)
+{
+    /// <summary>True when the two can be sampled in one batch: same solver, schedule, size, guidance scale and final step.</summary>
+    public bool SamplesLike(TextGenerationRequest other) =>
+        other is not null && Solver == other.Solver && Width == other.Width && Height == other.Height && GuidanceScale.Equals(other.GuidanceScale)
+        && FinalStep == other.FinalStep && Times.SequenceEqual(other.Times);
+}

@@ -51,6 +51,30 @@ public class PixelDiffusionPipelineTests
     }
 
     [Fact]
+    public void Requests_sampled_together_get_the_images_each_gets_alone()
+    {
+        // Guided (so the unconditional rows double the batch), different labels, seeds and counts, one unconditional.
+        PixelGenerationRequest[] requests = [Request(label: 3, guidance: 2.0, seed: 5, count: 2), Request(label: 8, guidance: 2.0, seed: 900, count: 1), Request(label: null, guidance: 2.0, seed: 77, count: 3)];
+        var together = Pipeline.GenerateBatch(requests);
+
+        Assert.Equal(3, together.Length);
+        for (var r = 0; r < requests.Length; r++)
+        {
+            Assert.Equal(Pipeline.Generate(requests[r]), together[r]);
+        }
+
+        Assert.NotEqual(together[0].AsSpan(0, 256).ToArray(), together[1]);
+    }
+
+    [Fact]
+    public void Requests_that_sample_differently_cannot_share_a_batch()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Pipeline.GenerateBatch([Request(nfe: 6), Request(nfe: 5)]));
+        Assert.Contains("must share solver, schedule", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Pipeline.GenerateBatch([Request(guidance: 1.0), Request(guidance: 2.0)]));
+    }
+
+    [Fact]
     public void Guidance_and_labels_change_the_images()
     {
         var plain = Pipeline.Generate(Request(guidance: 1.0));

@@ -32,6 +32,19 @@ public sealed class StableDiffusionPipelineTests : IDisposable
     }
 
     [Fact]
+    public void Prompts_sampled_together_get_the_images_each_gets_alone()
+    {
+        var cat = Request(seed: 3, count: 2);
+        var dog = Request(seed: 40) with { Prompt = "a dog on a beach", NegativePrompt = "blurry" };
+        var together = _pipeline.GenerateBatch([cat, dog]);
+
+        Assert.Equal(_pipeline.Generate(cat), together[0]);
+        Assert.Equal(_pipeline.Generate(dog), together[1]);
+        Assert.NotEqual(_pipeline.Generate(dog with { Prompt = "a photo of a cat", NegativePrompt = "" }), together[1]);
+        Assert.Throws<ArgumentException>(() => _pipeline.GenerateBatch([cat, Request(width: 32)]));
+    }
+
+    [Fact]
     public void The_int64_timestep_unet_runs_on_the_trained_grid()
     {
         Assert.True(_pipeline.DiscreteTime);

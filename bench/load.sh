@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Serving throughput of POST /generate against the raw unet, in one run on this machine: the service (Release, embedded
+# mode, a private data directory) under 1, 8, 64 and 256 concurrent clients asking for one digits16 image at NFE 5
+# each, for a fixed time per N; then the unet alone at the batch sizes the batcher formed. First with each request
+# sampled alone (Hso:Onnx:MaxBatch 1, as before the batcher), then batched (the defaults). Starts and stops the
+# service itself. Usage: bench/load.sh [--smoke] [SECONDS [N...]]   (--smoke: seconds, not a measurement)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+smoke=false
+if [ "${1:-}" = "--smoke" ]; then smoke=true; shift; fi
+seconds=${1:-8}
+shift || true
+clients=${*:-1 8 64 256}
+configurations="alone batched"
+if $smoke; then seconds=1; clients="1 4"; configurations="batched"; fi
+max_batch=64
+
+api=${HSO_API_DLL:-src/Api/bin/Release/net10.0/HsoService.Api.dll}
+bench=${HSO_BENCH_DLL:-bench/HsoService.Bench/bin/Release/net10.0/HsoService.Bench.dll}
+[ -n "${HSO_API_DLL:-}" ] || dotnet build -c Release src/Api -v q -nologo >/dev/null
+[ -n "${HSO_BENCH_DLL:-}" ] || dotnet build -c Release bench/HsoService.Bench -v q -nologo >/dev/null
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+server=
+data=$(mktemp -d)
+trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$data"' EXIT
+
+for configuration in $configurations; do
+  batch=$max_batch
+  [ "$configuration" = alone ] && batch=1
+  Hso__DataDirectory="$data" Hso__RateLimit__PermitsPerWindow=1000000 Hso__Onnx__MaxBatch=$batch \
+    Logging__LogLevel__Default=Warning \
+    dotnet "$api" --urls "http://127.0.0.1:$port" >/dev/null 2>&1 &
+  server=$!
+  for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.2; done
+  curl -sf "http://127.0.0.1:$port/health/live" >/dev/null || { echo "error: the service did not start" >&2; exit 1; }
+  echo "# $configuration (Hso:Onnx:MaxBatch $batch), $seconds s per N"
+  # shellcheck disable=SC2086
+  dotnet "$bench" load "http://127.0.0.1:$port" models/digits16-ddpm "$seconds" "$max_batch" $clients
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  server=
+done

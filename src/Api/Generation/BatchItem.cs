@@ -1,0 +1,85 @@
+using System.Globalization;
+using HsoService.Inference.Pipelines;
+
+namespace HsoService.Api.Generation;
+
+/// <summary>
+/// One request's part of a batch: its pipeline request (validated before it joins, so it cannot fail its neighbours),
+/// the key of the requests it may be sampled with, its image count, and its result. Its state moves once from waiting
+/// to running to ended, and the telemetry's waiting and active counts follow it.
+/// </summary>
+public sealed class BatchItem
+{
+    private const int Waiting = 0, Running = 1, Ended = 2;
+    private readonly TaskCompletionSource<float[]> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _state;
+    private volatile bool _started;
+
+    private BatchItem(DiffusionPipeline pipeline, object request, string shape, int images)
+    {
+        Pipeline = pipeline;
+        Request = request;
+        Key = new BatchKey(pipeline, shape);
+        Images = images;
+    }
+
+    public DiffusionPipeline Pipeline { get; }
+
+    /// <summary>The <see cref="PixelGenerationRequest"/> or <see cref="TextGenerationRequest"/>.</summary>
+    public object Request { get; }
+
+    public BatchKey Key { get; }
+
+    public int Images { get; }
+
+    /// <summary>True once its batch began sampling (so a cancellation after it is a time-out, not a wait for a slot).</summary>
+    public bool Started => _started;
+
+    /// <summary>Images in the run that sampled it, this one's included (set when the run starts).</summary>
+    public int BatchImages { get; internal set; }
+
+    internal Task<float[]> Result => _result.Task;
+
+    public static BatchItem For(PixelDiffusionPipeline pipeline, PixelGenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        pipeline.Validate(request);
+        return new BatchItem(pipeline, request, Shape("pixel", request.Solver, request.Times, request.GuidanceScale, request.FinalStep, 0, 0), request.Labels.Count);
+    }
+
+    public static BatchItem For(StableDiffusionPipeline pipeline, TextGenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        pipeline.Validate(request);
+        return new BatchItem(pipeline, request, Shape("text", request.Solver, request.Times, request.GuidanceScale, request.FinalStep, request.Width, request.Height), request.Count);
+    }
+
+    // What must be equal for two requests to share one sampling run; the round-trip format keeps every bit of a time.
+    private static string Shape(string kind, object solver, IEnumerable<double> times, double guidance, object finalStep, int width, int height) =>
+        string.Create(CultureInfo.InvariantCulture, $"{kind}|{solver}|{guidance:R}|{finalStep}|{width}x{height}|{string.Join(',', times.Select(t => t.ToString("R", CultureInfo.InvariantCulture)))}");
+
+    /// <summary>Waiting to running; false when it was cancelled first.</summary>
+    internal bool TryStart() => _started = Interlocked.CompareExchange(ref _state, Running, Waiting) == Waiting;
+
+    /// <summary>Ends it as cancelled; returns the state it left (waiting or running), or null when it had ended.</summary>
+    internal int? Cancel()
+    {
+        var before = Interlocked.Exchange(ref _state, Ended);
+        if (before == Ended)
+        {
+            return null;
+        }
+
+        _result.TrySetCanceled();
+        return before;
+    }
+
+    internal static bool WasWaiting(int state) => state == Waiting;
+
+    internal bool Complete(float[] images) => Interlocked.CompareExchange(ref _state, Ended, Running) == Running && _result.TrySetResult(images);
+
+    internal bool Fail(Exception error) => Interlocked.CompareExchange(ref _state, Ended, Running) == Running && _result.TrySetException(error);
+}
+
+/// <summary>Requests with equal keys are sampled in one run: the same loaded pipeline and the same sampling shape.</summary>
+public sealed record BatchKey(DiffusionPipeline Pipeline, string Shape);
