@@ -4,6 +4,7 @@
 # each, for a fixed time per N; then the unet alone at the batch sizes the batcher formed. First with each request
 # sampled alone (Hso:Onnx:MaxBatch 1, as before the batcher), then batched (the defaults). Starts and stops the
 # service itself. Usage: bench/load.sh [--smoke] [SECONDS [N...]]   (--smoke: seconds, not a measurement)
+# On a GPU: HSO_PROVIDER=Cuda HSO_MAX_BATCH=256 bench/load.sh (the service and the raw unet both on CUDA).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 smoke=false
@@ -13,7 +14,8 @@ shift || true
 clients=${*:-1 8 64 256}
 configurations="alone batched"
 if $smoke; then seconds=1; clients="1 4"; configurations="batched"; fi
-max_batch=64
+max_batch=${HSO_MAX_BATCH:-64}
+export HSO_PROVIDER=${HSO_PROVIDER:-Cpu}
 
 api=${HSO_API_DLL:-src/Api/bin/Release/net10.0/HsoService.Api.dll}
 bench=${HSO_BENCH_DLL:-bench/HsoService.Bench/bin/Release/net10.0/HsoService.Bench.dll}
@@ -28,7 +30,7 @@ trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "
 for configuration in $configurations; do
   batch=$max_batch
   [ "$configuration" = alone ] && batch=1
-  Hso__DataDirectory="$data" Hso__RateLimit__PermitsPerWindow=1000000 Hso__Onnx__MaxBatch=$batch \
+  Hso__DataDirectory="$data" Hso__RateLimit__PermitsPerWindow=1000000 Hso__Onnx__MaxBatch=$batch Hso__Onnx__Provider=$HSO_PROVIDER \
     Logging__LogLevel__Default=Warning \
     dotnet "$api" --urls "http://127.0.0.1:$port" >/dev/null 2>&1 &
   server=$!

@@ -15,7 +15,7 @@ namespace HsoService.Bench;
 /// NFE 5 after the last came back, for a fixed time per N; then, in the same process once the clients stop, the raw
 /// unet (no HTTP, no PNG, no solver arithmetic) at the batch sizes the service's batcher formed (its
 /// X-Hso-Batch-Images) and at its largest, so served and raw images/s come from one run on one machine.
-/// Usage: load URL MODEL_DIR SECONDS MAX_BATCH N...
+/// Usage: load URL MODEL_DIR SECONDS MAX_BATCH N...   (env HSO_PROVIDER: Cpu or Cuda, the service's provider too)
 /// </summary>
 public static class LoadTest
 {
@@ -40,7 +40,7 @@ public static class LoadTest
             served.Add((n, count / seconds, Percentile(latencies, 0.50), Percentile(latencies, 0.99), batches.Count == 0 ? 1 : batches[batches.Count / 2]));
         }
 
-        using var pipeline = new PixelDiffusionPipeline(ModelFolder.Open(modelDirectory), new OnnxSessionFactory(new OnnxOptions { MaxBatch = maxBatch }));
+        using var pipeline = new PixelDiffusionPipeline(ModelFolder.Open(modelDirectory), new OnnxSessionFactory(new OnnxOptions { MaxBatch = maxBatch, Provider = Enum.Parse<ExecutionProvider>(Environment.GetEnvironmentVariable("HSO_PROVIDER") ?? "Cpu", ignoreCase: true) }));
         var raw = served.Select(s => s.Batch).Append(maxBatch).Distinct().Order().ToDictionary(b => b, b => RawImagesPerSecond(pipeline, b, Math.Max(1, seconds / 2)));
 
         Console.WriteLine("clients\timages/s\tp50 ms\tp99 ms\tmedian batch\traw images/s at that batch\tratio");
