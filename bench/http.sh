@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 smoke=false
 if [ "${1:-}" = "--smoke" ]; then smoke=true; shift; fi
+if [ -n "${1:-}" ] && ! [[ "$1" =~ ^[0-9]+$ ]]; then
+  echo "usage: bench/http.sh [--smoke] [port]" >&2
+  [ "$1" = "--help" ] || [ "$1" = "-h" ]
+  exit $?
+fi
 port=${1:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 duration=15s
 mode=
@@ -20,7 +25,8 @@ Hso__DataDirectory="$data" Hso__RateLimit__PermitsPerWindow=1000000 Logging__Log
   dotnet "$api" --urls "http://127.0.0.1:$port" >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.2; done
+curl -sf "http://127.0.0.1:$port/health/live" >/dev/null || { echo "error: the service did not start on port $port" >&2; exit 1; }
 
 curl -sf -X POST "http://127.0.0.1:$port/schedules" -H 'content-type: application/json' \
   -d "{\"model\": \"digits16-ddpm\", \"solver\": \"dpmpp2m\", \"nfe\": 6$mode}" >/dev/null

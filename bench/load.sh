@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Serving throughput of POST /generate against the raw unet, in one run on this machine: the service (Release, embedded
 # mode, a private data directory) under 1, 8, 64 and 256 concurrent clients asking for one digits16 image at NFE 5
-# each, for a fixed time per N; then the unet alone at the batch sizes the batcher formed. First with each request
+# each, for a fixed time per N; then the unet alone at the batch sizes the batcher formed (and at MaxBatch, for the raw
+# best). Per N it prints images/s, p50, p99, the median batch, raw images/s at that batch and served / raw; last, that
+# ratio for the largest N (the issue's line; the raw best is printed above it). First with each request
 # sampled alone (Hso:Onnx:MaxBatch 1, as before the batcher), then batched (the defaults). Starts and stops the
 # service itself. Usage: bench/load.sh [--smoke] [SECONDS [N...]]   (--smoke: seconds, not a measurement)
 # On a GPU: HSO_PROVIDER=Cuda HSO_MAX_BATCH=256 bench/load.sh (the service and the raw unet both on CUDA).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+usage="usage: bench/load.sh [--smoke] [SECONDS [N...]]   (SECONDS and each N a positive integer)"
 smoke=false
 if [ "${1:-}" = "--smoke" ]; then smoke=true; shift; fi
+for arg in "$@"; do
+  [[ "$arg" =~ ^[1-9][0-9]*$ ]] || { echo "$usage" >&2; [ "$arg" = "--help" ] || [ "$arg" = "-h" ]; exit $?; }
+done
 seconds=${1:-8}
 shift || true
 clients=${*:-1 8 64 256}

@@ -91,8 +91,8 @@ public static class OpenApiDocumentation
                 response.Headers ??= new Dictionary<string, IOpenApiHeader>();
                 response.Headers["X-Hso-Schedule-Source"] = Header(
                     "Where the schedule came from. For schedule auto: validated, selected, or family-default:<why> (selection-pending, no-scorer, nfe-above-limit, store-unavailable); for a named HSO, selected or validated schedule: cached or computed; family for a family; explicit for times or timesteps.");
-                response.Headers["X-Hso-Seed"] = Header("The seed of the (first) image, also when the request gave none.");
-                response.Headers["X-Hso-Batch-Images"] = Header("Images in the batch that sampled this request's, its own included: concurrent requests that sample alike share one run (Hso:GenerationBatchWindowMilliseconds).");
+                response.Headers["X-Hso-Seed"] = IntegerHeader("The seed of the (first) image, also when the request gave none.", "int64");
+                response.Headers["X-Hso-Batch-Images"] = IntegerHeader("Images in the batch that sampled this request's, its own included: concurrent requests that sample alike share one run (Hso:GenerationBatchWindowMilliseconds).", "int32");
             }
 
             // A schedule served from an instance's memory while the store is unavailable says so.
@@ -234,6 +234,8 @@ public static class OpenApiDocumentation
     }
 
     private static OpenApiHeader Header(string description) => new() { Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+
+    private static OpenApiHeader IntegerHeader(string description, string format) => new() { Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = format } };
 
     private static IReadOnlyList<string>? AllowedValues(string? field) => field switch
     {
