@@ -65,6 +65,74 @@ public sealed class GenerationBatchingTests
         Assert.Equal((0, 0), (telemetry.GenerationsWaiting, telemetry.GenerationsActive));
     }
 
+    [Fact]
+    public async Task A_request_cancelled_while_waiting_gives_its_room_in_the_batch_back()
+    {
+        // MaxBatch 4: the cancelled request's two images must not keep the two that come after it out of the batch.
+        using var batching = new ServiceFactory(settings: new Dictionary<string, string?>(Batching) { ["Hso:Onnx:MaxBatch"] = "4" });
+        var client = batching.CreateClient();
+        var telemetry = batching.Service<HsoTelemetry>();
+        using var sizes = BatchSizes(batching);
+
+        using var abort = new CancellationTokenSource();
+        var cancelled = client.PostAsJsonAsync("/generate", Request("digits16-ddpm", 0), ServiceFactory.Json, abort.Token);
+        await WaitUntil(() => telemetry.GenerationsWaiting == 1);
+        await abort.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        await WaitUntil(() => telemetry.GenerationsWaiting == 0);
+
+        var served = await Task.WhenAll(Enumerable.Range(1, 2).Select(i => client.PostJsonAsync("/generate", Request("digits16-ddpm", i))));
+        Assert.All(served, response => Assert.Equal("4", response.Headers.GetValues("X-Hso-Batch-Images").Single()));
+        Assert.Equal([4], sizes.Values);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 30 s");
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
+    public async Task A_request_cancelled_while_its_batch_runs_answers_at_once_and_the_others_get_their_own_images()
+    {
+        // Long runs (DDIM through 300 steps), so the cancel lands while the batch samples.
+        object Slow(int i) => new { model = "digits16-ddpm", nfe = 300, solver = "ddim", schedule = "uniform_t", class_label = i, seed = 500 + i, n = 2, response_format = "b64_json" };
+        using var batching = new ServiceFactory(settings: Batching);
+        var client = batching.CreateClient();
+        var telemetry = batching.Service<HsoTelemetry>();
+        using var sizes = BatchSizes(batching);
+
+        using var abort = new CancellationTokenSource();
+        var cancelled = client.PostAsJsonAsync("/generate", Slow(0), ServiceFactory.Json, abort.Token);
+        var others = Enumerable.Range(1, 2).Select(i => client.PostJsonAsync("/generate", Slow(i))).ToArray();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (telemetry.GenerationsActive < 3)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the batch did not start");
+            await Task.Delay(10);
+        }
+
+        await abort.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.False(others.Any(o => o.IsCompleted), "the others should still be sampling");
+        var served = await Task.WhenAll(others);
+        Assert.Equal([6], sizes.Values);
+
+        using var alone = new ServiceFactory(settings: Alone);
+        var single = alone.CreateClient();
+        for (var i = 0; i < served.Length; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, served[i].StatusCode);
+            Assert.Equal(Images(await (await single.PostJsonAsync("/generate", Slow(i + 1))).JsonAsync()), Images(await served[i].JsonAsync()));
+        }
+
+        Assert.Equal((0, 0), (telemetry.GenerationsWaiting, telemetry.GenerationsActive));
+    }
+
     // The PNGs, byte for byte (base64), and their seeds; not "created", which is the time of the answer.
     private static string[] Images(System.Text.Json.JsonElement body) =>
         [.. body.GetProperty("data").EnumerateArray().Select(image => $"{image.GetProperty("seed")}:{image.GetProperty("b64_json").GetString()}")];

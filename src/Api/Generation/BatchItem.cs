@@ -6,7 +6,8 @@ namespace HsoService.Api.Generation;
 /// <summary>
 /// One request's part of a batch: its pipeline request (validated before it joins, so it cannot fail its neighbours),
 /// the key of the requests it may be sampled with, its image count, and its result. Its state moves once from waiting
-/// to running to ended, and the telemetry's waiting and active counts follow it.
+/// to running to ended; each move is one atomic swap, so exactly one party makes it and adjusts the telemetry, and the
+/// result is published only after that, so a caller that sees its answer sees the counts already settled.
 /// </summary>
 public sealed class BatchItem
 {
@@ -14,6 +15,7 @@ public sealed class BatchItem
     private readonly TaskCompletionSource<float[]> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _state;
     private volatile bool _started;
+    private volatile bool _cancelled;
 
     private BatchItem(DiffusionPipeline pipeline, object request, string shape, int images)
     {
@@ -40,6 +42,8 @@ public sealed class BatchItem
 
     internal Task<float[]> Result => _result.Task;
 
+    internal bool IsCancelled => _cancelled;
+
     public static BatchItem For(PixelDiffusionPipeline pipeline, PixelGenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
@@ -59,10 +63,19 @@ public sealed class BatchItem
         string.Create(CultureInfo.InvariantCulture, $"{kind}|{solver}|{guidance:R}|{finalStep}|{width}x{height}|{string.Join(',', times.Select(t => t.ToString("R", CultureInfo.InvariantCulture)))}");
 
     /// <summary>Waiting to running; false when it was cancelled first.</summary>
-    internal bool TryStart() => _started = Interlocked.CompareExchange(ref _state, Running, Waiting) == Waiting;
+    internal bool TryStart()
+    {
+        var started = Interlocked.CompareExchange(ref _state, Running, Waiting) == Waiting;
+        if (started)
+        {
+            _started = true;
+        }
 
-    /// <summary>Ends it as cancelled; returns the state it left (waiting or running), or null when it had ended.</summary>
-    internal int? Cancel()
+        return started;
+    }
+
+    /// <summary>Ends it as cancelled (publish with <see cref="PublishCancelled"/>); returns whether it was running, or null when it had ended.</summary>
+    internal bool? TryCancel()
     {
         var before = Interlocked.Exchange(ref _state, Ended);
         if (before == Ended)
@@ -70,15 +83,23 @@ public sealed class BatchItem
             return null;
         }
 
-        _result.TrySetCanceled();
-        return before;
+        _cancelled = true;
+        if (before == Running)
+        {
+            _started = true;
+        }
+
+        return before == Running;
     }
 
-    internal static bool WasWaiting(int state) => state == Waiting;
+    /// <summary>Running to ended by its run; the caller publishes the result after settling the counts.</summary>
+    internal bool TryFinish() => Interlocked.CompareExchange(ref _state, Ended, Running) == Running;
 
-    internal bool Complete(float[] images) => Interlocked.CompareExchange(ref _state, Ended, Running) == Running && _result.TrySetResult(images);
+    internal void Publish(float[] images) => _result.TrySetResult(images);
 
-    internal bool Fail(Exception error) => Interlocked.CompareExchange(ref _state, Ended, Running) == Running && _result.TrySetException(error);
+    internal void Publish(Exception error) => _result.TrySetException(error);
+
+    internal void PublishCancelled() => _result.TrySetCanceled();
 }
 
 /// <summary>Requests with equal keys are sampled in one run: the same loaded pipeline and the same sampling shape.</summary>

@@ -14,7 +14,7 @@ namespace HsoService.Api.Generation;
 /// it; one cancelled while it runs returns at once and its rows are discarded; a batch whose every request is
 /// cancelled stops. Each request's images are the ones it gets alone (the pipelines' rows do not mix).
 /// </summary>
-public sealed class GenerationBatcher(HsoTelemetry telemetry, IOptions<HsoServiceOptions> options)
+public sealed partial class GenerationBatcher(HsoTelemetry telemetry, IOptions<HsoServiceOptions> options, ILogger<GenerationBatcher> logger)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<BatchKey, Batch> _open = [];
@@ -27,13 +27,38 @@ public sealed class GenerationBatcher(HsoTelemetry telemetry, IOptions<HsoServic
     {
         ArgumentNullException.ThrowIfNull(item);
         cancellationToken.ThrowIfCancellationRequested();
-        Batch batch;
-        var opened = false;
         telemetry.AddGenerationsWaiting(1);
+        var (batch, opened) = Join(item);
+        if (opened)
+        {
+            _ = DispatchAsync(batch).ContinueWith(
+                task => LogDispatchFailure(logger, task.Exception!), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+
+        using (cancellationToken.Register(() => Cancel(batch, item)))
+        {
+            return await item.Result;
+        }
+    }
+
+    private (Batch Batch, bool Opened) Join(BatchItem item)
+    {
         lock (_gate)
         {
-            if (!_open.TryGetValue(item.Key, out batch!) || batch.Images + item.Images > _maxImages)
+            if (item.Images >= _maxImages)
             {
+                // As large as a batch: a run of its own, leaving the open batch of its key to take others.
+                var alone = new Batch(item.Key);
+                alone.Add(item);
+                alone.Full.TrySetResult();
+                return (alone, true);
+            }
+
+            var opened = false;
+            if (!_open.TryGetValue(item.Key, out var batch) || batch.Images + item.Images > _maxImages)
+            {
+                // The open batch cannot take it: that one starts as soon as a slot is free, and a new one opens.
+                batch?.Full.TrySetResult();
                 batch = new Batch(item.Key);
                 _open[item.Key] = batch;
                 opened = true;
@@ -45,82 +70,120 @@ public sealed class GenerationBatcher(HsoTelemetry telemetry, IOptions<HsoServic
                 _open.Remove(item.Key);
                 batch.Full.TrySetResult();
             }
-        }
 
-        if (opened)
-        {
-            _ = DispatchAsync(batch);
-        }
-
-        using (cancellationToken.Register(() => Cancel(batch, item)))
-        {
-            return await item.Result;
+            return (batch, opened);
         }
     }
 
     private void Cancel(Batch batch, BatchItem item)
     {
-        switch (item.Cancel())
+        switch (item.TryCancel())
         {
-            case { } state when BatchItem.WasWaiting(state):
+            case false:
+                // Waiting: its images no longer take room in the batch.
+                lock (_gate)
+                {
+                    batch.Remove(item);
+                }
+
                 telemetry.AddGenerationsWaiting(-1);
                 break;
-            case not null:
+            case true:
                 telemetry.AddGenerationsActive(-1);
                 batch.StopIfAbandoned();
                 break;
+            default:
+                return;
         }
+
+        item.PublishCancelled();
     }
 
     private async Task DispatchAsync(Batch batch)
     {
-        await Task.WhenAny(Task.Delay(_window), batch.Full.Task);
+        using (var window = new CancellationTokenSource())
+        {
+            await Task.WhenAny(Task.Delay(_window, window.Token), batch.Full.Task);
+            await window.CancelAsync();
+        }
+
         await _slots.WaitAsync();
         try
         {
+            // Closed now: nothing joins or leaves it. The requests still waiting start; the cancelled ones are left out.
+            BatchItem[] joined;
             lock (_gate)
             {
                 if (_open.TryGetValue(batch.Key, out var current) && current == batch)
                 {
                     _open.Remove(batch.Key);
                 }
+
+                batch.Closed = true;
+                joined = [.. batch.Items];
             }
 
-            // Closed now: nothing joins it. The requests still waiting start; the cancelled ones are left out.
-            var items = batch.Items.Where(item => item.TryStart()).ToList();
-            if (items.Count == 0)
+            var items = new List<BatchItem>();
+            foreach (var item in joined)
             {
-                return;
-            }
-
-            telemetry.AddGenerationsWaiting(-items.Count);
-            telemetry.AddGenerationsActive(items.Count);
-            var images = items.Sum(item => item.Images);
-            items.ForEach(item => item.BatchImages = images);
-            telemetry.BatchImages.Record(images);
-            using var stop = batch.Start(items);
-            try
-            {
-                var results = await DedicatedThread.Run(() => Run(items, stop.Token), stop.Token);
-                for (var i = 0; i < items.Count; i++)
+                telemetry.AddGenerationsActive(1);
+                if (item.TryStart())
                 {
-                    if (items[i].Complete(results[i]))
-                    {
-                        telemetry.AddGenerationsActive(-1);
-                    }
+                    telemetry.AddGenerationsWaiting(-1);
+                    items.Add(item);
                 }
-            }
-            catch (Exception error)
-            {
-                foreach (var item in items.Where(item => item.Fail(error)))
+                else
                 {
                     telemetry.AddGenerationsActive(-1);
                 }
+            }
+
+            if (items.Count > 0)
+            {
+                await RunAsync(batch, items);
             }
         }
         finally
         {
             _slots.Release();
+        }
+    }
+
+    private async Task RunAsync(Batch batch, List<BatchItem> items)
+    {
+        var stop = batch.Start(items);
+        float[][]? results = null;
+        Exception? failure = null;
+        try
+        {
+            var images = items.Sum(item => item.Images);
+            items.ForEach(item => item.BatchImages = images);
+            telemetry.BatchImages.Record(images);
+            results = await DedicatedThread.Run(() => Run(items, stop.Token), stop.Token);
+        }
+        catch (Exception error)
+        {
+            failure = error;
+        }
+        finally
+        {
+            batch.End();
+        }
+
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i].TryFinish())
+            {
+                telemetry.AddGenerationsActive(-1);
+                if (results is not null)
+                {
+                    items[i].Publish(results[i]);
+                }
+                else
+                {
+                    items[i].Publish(failure!);
+                }
+            }
         }
     }
 
@@ -131,6 +194,9 @@ public sealed class GenerationBatcher(HsoTelemetry telemetry, IOptions<HsoServic
         var other => throw new InvalidOperationException($"no sampler for pipeline {other.Kind}"),
     };
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "A generation batch failed outside its run")]
+    private static partial void LogDispatchFailure(ILogger logger, Exception error);
+
     /// <summary>The requests of one run; open until its dispatcher takes a slot or it holds its bound of images.</summary>
     private sealed class Batch(BatchKey key)
     {
@@ -140,6 +206,7 @@ public sealed class GenerationBatcher(HsoTelemetry telemetry, IOptions<HsoServic
 
         public BatchKey Key { get; } = key;
 
+        /// <summary>Its requests; read and changed only under the batcher's lock.</summary>
         public List<BatchItem> Items { get; } = [];
 
         public int Images { get; private set; }
@@ -152,13 +219,25 @@ public sealed class GenerationBatcher(HsoTelemetry telemetry, IOptions<HsoServic
             Images += item.Images;
         }
 
+        /// <summary>Set under the batcher's lock when its dispatcher takes it; after that its requests are fixed.</summary>
+        public bool Closed { get; set; }
+
+        public void Remove(BatchItem item)
+        {
+            if (!Closed && Items.Remove(item))
+            {
+                Images -= item.Images;
+            }
+        }
+
+        /// <summary>The run's stop token; already cancelled when every request was cancelled before it started.</summary>
         public CancellationTokenSource Start(List<BatchItem> running)
         {
             lock (_gate)
             {
                 _running = running;
                 _stop = new CancellationTokenSource();
-                if (running.All(item => item.Result.IsCanceled))
+                if (running.All(item => item.IsCancelled))
                 {
                     _stop.Cancel();
                 }
@@ -167,22 +246,33 @@ public sealed class GenerationBatcher(HsoTelemetry telemetry, IOptions<HsoServic
             }
         }
 
+        public void End()
+        {
+            CancellationTokenSource? stop;
+            lock (_gate)
+            {
+                (stop, _stop) = (_stop, null);
+            }
+
+            stop?.Dispose();
+        }
+
         /// <summary>Stops the run once none of its requests wants it any more.</summary>
         public void StopIfAbandoned()
         {
+            CancellationTokenSource? stop;
             lock (_gate)
             {
-                if (_running is not null && _running.All(item => item.Result.IsCanceled))
-                {
-                    try
-                    {
-                        _stop?.Cancel();
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        // The run ended as it was abandoned.
-                    }
-                }
+                stop = _running is not null && _running.All(item => item.IsCancelled) ? _stop : null;
+            }
+
+            try
+            {
+                stop?.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The run ended as its last request left.
             }
         }
     }
