@@ -35,7 +35,14 @@ export HSO_TEST_REDIS="127.0.0.1:$redis_port"
 results=TestResults
 rm -rf "$results"
 status=0
-dotnet test HsoService.sln -c Release --logger trx --results-directory "$results" || status=$?
+mkdir -p "$results"
+set +e
+dotnet test HsoService.sln -c Release --logger trx --results-directory "$results" 2>&1 | tee "$results/dotnet-test.log"
+status=${PIPESTATUS[0]}
+set -e
+# A test host that crashes ends its run early, and its TRX counts only the tests that finished: count each crash as
+# a failure, so that tests which never ran cannot pass unseen.
+crashed=$(grep -c "The active test run was aborted" "$results/dotnet-test.log" || true)
 
 passed=0
 failed=0
@@ -48,6 +55,8 @@ for trx in "$results"/*.trx; do
   failed=$((failed + ${f:-0}))
 done
 
+failed=$((failed + crashed))
+if [ "$crashed" -gt 0 ]; then echo "error: $crashed test host(s) crashed; each is counted as a failure" >&2; fi
 echo "$passed passed, $failed failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1

@@ -14,8 +14,15 @@ namespace HsoService.Api.Generation;
 /// it; one cancelled while it runs returns at once and its rows are discarded; a batch whose every request is
 /// cancelled stops. Each request's images are the ones it gets alone (the pipelines' rows do not mix).
 /// </summary>
-public sealed partial class GenerationBatcher(HsoTelemetry telemetry, IOptions<HsoServiceOptions> options, ILogger<GenerationBatcher> logger)
+/// <remarks>
+/// A caller whose request is cancelled answers before its run stops (at the sampler's next step), so the batcher is
+/// disposed by waiting for its runs: the models they run on must outlive them. It takes the <see cref="ModelCatalog"/>
+/// for that reason alone: the container disposes in reverse order of creation, so the catalog goes after it.
+/// </remarks>
+public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry telemetry, IOptions<HsoServiceOptions> options, ILogger<GenerationBatcher> logger) : IDisposable
 {
+    private readonly ModelCatalog _models = models;
+    private readonly HashSet<Task> _runs = [];
     private readonly Lock _gate = new();
     private readonly Dictionary<BatchKey, Batch> _open = [];
     private readonly SemaphoreSlim _slots = new(options.Value.GenerationConcurrency);
@@ -159,7 +166,23 @@ public sealed partial class GenerationBatcher(HsoTelemetry telemetry, IOptions<H
             var images = items.Sum(item => item.Images);
             items.ForEach(item => item.BatchImages = images);
             telemetry.BatchImages.Record(images);
-            results = await DedicatedThread.Run(() => Run(items, stop.Token), stop.Token);
+            var run = DedicatedThread.Run(() => Run(items, stop.Token), stop.Token);
+            lock (_gate)
+            {
+                _runs.Add(run);
+            }
+
+            try
+            {
+                results = await run;
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _runs.Remove(run);
+                }
+            }
         }
         catch (Exception error)
         {
@@ -185,6 +208,27 @@ public sealed partial class GenerationBatcher(HsoTelemetry telemetry, IOptions<H
                 }
             }
         }
+    }
+
+    /// <summary>Waits (up to a minute) for the runs still sampling, whose callers may have left already.</summary>
+    public void Dispose()
+    {
+        Task[] running;
+        lock (_gate)
+        {
+            running = [.. _runs];
+        }
+
+        try
+        {
+            Task.WaitAll(running, TimeSpan.FromMinutes(1));
+        }
+        catch (AggregateException)
+        {
+            // Cancelled or failed runs: their callers were told.
+        }
+
+        GC.KeepAlive(_models);
     }
 
     private static float[][] Run(List<BatchItem> items, CancellationToken cancellationToken) => items[0].Pipeline switch
