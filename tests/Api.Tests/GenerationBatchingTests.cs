@@ -51,12 +51,7 @@ public sealed class GenerationBatchingTests
         using var abort = new CancellationTokenSource();
         var cancelled = client.PostAsJsonAsync("/generate", Request("digits16-ddpm", 0), ServiceFactory.Json, abort.Token);
         var others = Enumerable.Range(1, 4).Select(i => client.PostJsonAsync("/generate", Request("digits16-ddpm", i))).ToArray();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (telemetry.GenerationsWaiting < 5)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the requests did not all join the batch");
-            await Task.Delay(10);
-        }
+        await Eventually.Until(() => telemetry.GenerationsWaiting >= 5, "the requests did not all join the batch", 30);
 
         await abort.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
@@ -76,24 +71,14 @@ public sealed class GenerationBatchingTests
 
         using var abort = new CancellationTokenSource();
         var cancelled = client.PostAsJsonAsync("/generate", Request("digits16-ddpm", 0), ServiceFactory.Json, abort.Token);
-        await WaitUntil(() => telemetry.GenerationsWaiting == 1);
+        await Eventually.Until(() => telemetry.GenerationsWaiting == 1, "the request did not join a batch", 30);
         await abort.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
-        await WaitUntil(() => telemetry.GenerationsWaiting == 0);
+        await Eventually.Until(() => telemetry.GenerationsWaiting == 0, "the cancelled request did not leave its batch", 30);
 
         var served = await Task.WhenAll(Enumerable.Range(1, 2).Select(i => client.PostJsonAsync("/generate", Request("digits16-ddpm", i))));
         Assert.All(served, response => Assert.Equal("4", response.Headers.GetValues("X-Hso-Batch-Images").Single()));
         Assert.Equal([4], sizes.Values);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 30 s");
-            await Task.Delay(10);
-        }
     }
 
     [Fact]
@@ -109,12 +94,7 @@ public sealed class GenerationBatchingTests
         using var abort = new CancellationTokenSource();
         var cancelled = client.PostAsJsonAsync("/generate", Slow(0), ServiceFactory.Json, abort.Token);
         var others = Enumerable.Range(1, 2).Select(i => client.PostJsonAsync("/generate", Slow(i))).ToArray();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (telemetry.GenerationsActive < 3)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the batch did not start");
-            await Task.Delay(10);
-        }
+        await Eventually.Until(() => telemetry.GenerationsActive >= 3, "the batch did not start");
 
         await abort.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);

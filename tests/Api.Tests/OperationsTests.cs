@@ -378,9 +378,9 @@ public sealed class TelemetryAndTimeoutTests
         // About 25 s of sampling holds the only slot until the test aborts the request.
         using var abort = new CancellationTokenSource();
         var slow = client.PostAsJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 1000, solver = "ddim", schedule = "uniform_t", n = 16, response_format = "b64_json" }, ServiceFactory.Json, abort.Token);
-        await WaitUntil(() => telemetry.GenerationsActive == 1);
+        await Eventually.Until(() => telemetry.GenerationsActive == 1, "the slow generation did not start");
         var quick = client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 4, n = 1 });
-        await WaitUntil(() => telemetry.GenerationsWaiting == 1);
+        await Eventually.Until(() => telemetry.GenerationsWaiting == 1, "the quick generation did not wait");
 
         // The second request waits while the first samples; it runs once the first is aborted and frees the slot.
         Assert.Equal(1, telemetry.GenerationsActive);
@@ -388,16 +388,6 @@ public sealed class TelemetryAndTimeoutTests
         await abort.CancelAsync();
         Assert.Equal(HttpStatusCode.OK, (await quick).StatusCode);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow);
-        await WaitUntil(() => telemetry.GenerationsActive == 0 && telemetry.GenerationsWaiting == 0);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 60 s");
-            await Task.Delay(20);
-        }
+        await Eventually.Until(() => telemetry.GenerationsActive == 0 && telemetry.GenerationsWaiting == 0, "the counts did not return to zero");
     }
 }

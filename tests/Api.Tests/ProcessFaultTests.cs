@@ -33,7 +33,7 @@ public sealed class ProcessFaultTests(ITestOutputHelper output)
                 }
             }
 
-            await WaitUntilAsync(async () => await StatusAsync(first.Client, locations[0]) != "queued", "the first job never started");
+            await Eventually.Until(async () => await StatusAsync(first.Client, locations[0]) != "queued", "the first job never started", 120);
             before = await Task.WhenAll(locations.Select(l => StatusAsync(first.Client, l)));
             Assert.Equal(0, await first.TerminateAsync());
         }
@@ -91,7 +91,7 @@ public sealed class ProcessFaultTests(ITestOutputHelper output)
         await Task.Delay(20000);
         var restartedAt = clock.Elapsed.TotalSeconds;
         redis.Start();
-        await WaitUntilAsync(() => Task.FromResult(samples.Any(s => s.Kind == "job" && s.Status == 202 && s.Started > restartedAt)), "POST /schedules did not recover within 30 s", 30);
+        await Eventually.Until(() => samples.Any(s => s.Kind == "job" && s.Status == 202 && s.Started > restartedAt), "POST /schedules did not recover", 30);
         await Task.Delay(1000);
         await streaming.CancelAsync();
         await Task.WhenAll(streams);
@@ -177,16 +177,6 @@ public sealed class ProcessFaultTests(ITestOutputHelper output)
 
     private static async Task<string> StatusAsync(HttpClient client, string location) =>
         (await (await client.GetAsync(location)).JsonAsync()).GetProperty("status").GetString()!;
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure, int seconds = 120)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(50);
-        }
-    }
 
     private sealed record Sample(string Kind, double Started, double Milliseconds, int Status, bool RetryAfter, string? Location);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using HsoService.Inference.Pipelines;
 
 namespace HsoService.Api.Generation;
@@ -48,19 +47,15 @@ public sealed class BatchItem
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         pipeline.Validate(request);
-        return new BatchItem(pipeline, request, Shape("pixel", request.Solver, request.Times, request.GuidanceScale, request.FinalStep, 0, 0), request.Labels.Count);
+        return new BatchItem(pipeline, request, $"pixel|{request.Shape}", request.Labels.Count);
     }
 
     public static BatchItem For(StableDiffusionPipeline pipeline, TextGenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         pipeline.Validate(request);
-        return new BatchItem(pipeline, request, Shape("text", request.Solver, request.Times, request.GuidanceScale, request.FinalStep, request.Width, request.Height), request.Count);
+        return new BatchItem(pipeline, request, $"text|{request.Shape}", request.Count);
     }
-
-    // What must be equal for two requests to share one sampling run; the round-trip format keeps every bit of a time.
-    private static string Shape(string kind, object solver, IEnumerable<double> times, double guidance, object finalStep, int width, int height) =>
-        string.Create(CultureInfo.InvariantCulture, $"{kind}|{solver}|{guidance:R}|{finalStep}|{width}x{height}|{string.Join(',', times.Select(t => t.ToString("R", CultureInfo.InvariantCulture)))}");
 
     /// <summary>Waiting to running; false when it was cancelled first.</summary>
     internal bool TryStart()

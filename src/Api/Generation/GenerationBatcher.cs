@@ -21,7 +21,6 @@ namespace HsoService.Api.Generation;
 /// </remarks>
 public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry telemetry, IOptions<HsoServiceOptions> options, ILogger<GenerationBatcher> logger) : IDisposable
 {
-    private readonly ModelCatalog _models = models;
     private readonly HashSet<Task> _runs = [];
     private readonly Lock _gate = new();
     private readonly Dictionary<BatchKey, Batch> _open = [];
@@ -228,7 +227,7 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
             // Cancelled or failed runs: their callers were told.
         }
 
-        GC.KeepAlive(_models);
+        GC.KeepAlive(models);
     }
 
     private static float[][] Run(List<BatchItem> items, CancellationToken cancellationToken) => items[0].Pipeline switch

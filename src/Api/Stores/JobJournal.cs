@@ -39,19 +39,12 @@ public sealed class JobJournal
         {
             try
             {
+                // Written before the client was kept, a file is the job itself: it reads as an entry without a job.
                 var text = File.ReadAllText(file);
-                using var document = JsonDocument.Parse(text);
-                if (document.RootElement.TryGetProperty("job", out _))
+                var entry = JsonSerializer.Deserialize<Entry>(text, Json);
+                if ((entry?.Job is { } job ? job with { Client = entry.Client } : JsonSerializer.Deserialize<OptimizationJob>(text, Json)) is { } loaded)
                 {
-                    if (JsonSerializer.Deserialize<Entry>(text, Json) is { Job: { } job } entry)
-                    {
-                        jobs.Add(job with { Client = entry.Client });
-                    }
-                }
-                else if (JsonSerializer.Deserialize<OptimizationJob>(text, Json) is { } earlier)
-                {
-                    // Written before the client was kept.
-                    jobs.Add(earlier);
+                    jobs.Add(loaded);
                 }
             }
             catch (JsonException)

@@ -48,14 +48,15 @@ public abstract class DiffusionPipeline : IDisposable
     public bool DiscreteTime { get; }
 
     /// <summary>The first of a batch's requests, after checking each is valid and samples like it.</summary>
-    protected static T SharedShape<T>(IReadOnlyList<T> requests, Action<T> validate, Func<T, T, bool> samplesLike, string shared)
+    protected static T SharedShape<T>(IReadOnlyList<T> requests, Action<T> validate, Func<T, string> shape, string shared)
     {
         ArgumentNullException.ThrowIfNull(requests);
         var first = requests.Count > 0 ? requests[0] : throw new ArgumentException("at least one request is needed", nameof(requests));
+        var firstShape = shape(first);
         foreach (var request in requests)
         {
             validate(request);
-            if (!samplesLike(first, request))
+            if (shape(request) != firstShape)
             {
                 throw new ArgumentException($"a batch's requests must share {shared}", nameof(requests));
             }

@@ -48,7 +48,7 @@ public sealed class PixelDiffusionPipeline : DiffusionPipeline
     /// </summary>
     public float[][] GenerateBatch(IReadOnlyList<PixelGenerationRequest> requests, Action<int>? onStep = null, CancellationToken cancellationToken = default)
     {
-        var first = SharedShape(requests, Validate, (a, b) => a.SamplesLike(b), "solver, schedule, guidance scale and final step");
+        var first = SharedShape(requests, Validate, r => r.Shape, "solver, schedule, guidance scale and final step");
         var labels = requests.SelectMany(r => r.Labels.Select(label => label ?? Folder.NullClassLabel)).ToArray();
         var seeds = requests.SelectMany(r => Enumerable.Range(0, r.Labels.Count).Select(i => r.Seed + i)).ToArray();
         return Split(SampleRows(first, labels, seeds, onStep, cancellationToken), requests.Select(r => r.Labels.Count), ImageSize);

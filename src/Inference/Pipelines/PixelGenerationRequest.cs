@@ -15,7 +15,6 @@ public sealed record PixelGenerationRequest(
     long Seed,
     FinalStep FinalStep = FinalStep.ToZero)
 {
-    /// <summary>True when the two can be sampled in one batch: same solver, schedule, guidance scale and final step.</summary>
-    public bool SamplesLike(PixelGenerationRequest other) =>
-        other is not null && Solver == other.Solver && GuidanceScale.Equals(other.GuidanceScale) && FinalStep == other.FinalStep && Times.SequenceEqual(other.Times);
+    /// <summary>The <see cref="SamplingShape"/>: requests with equal shapes can be sampled in one batch.</summary>
+    public string Shape => SamplingShape.Of(Solver, Times, GuidanceScale, FinalStep, 0, 0);
 }

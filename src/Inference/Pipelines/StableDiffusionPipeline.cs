@@ -45,7 +45,7 @@ public sealed class StableDiffusionPipeline : DiffusionPipeline
     /// </summary>
     public float[][] GenerateBatch(IReadOnlyList<TextGenerationRequest> requests, Action<int>? onStep = null, CancellationToken cancellationToken = default)
     {
-        var first = SharedShape(requests, Validate, (a, b) => a.SamplesLike(b), "solver, schedule, size, guidance scale and final step");
+        var first = SharedShape(requests, Validate, r => r.Shape, "solver, schedule, size, guidance scale and final step");
         var count = requests.Sum(r => r.Count);
         var conditional = new List<float[]>(count);
         var unconditional = new List<float[]>(count);

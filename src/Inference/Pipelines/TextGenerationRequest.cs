@@ -19,8 +19,6 @@ public sealed record TextGenerationRequest(
     long Seed,
     FinalStep FinalStep = FinalStep.ToZero)
 {
-    /// <summary>True when the two can be sampled in one batch: same solver, schedule, size, guidance scale and final step.</summary>
-    public bool SamplesLike(TextGenerationRequest other) =>
-        other is not null && Solver == other.Solver && Width == other.Width && Height == other.Height && GuidanceScale.Equals(other.GuidanceScale)
-        && FinalStep == other.FinalStep && Times.SequenceEqual(other.Times);
+    /// <summary>The <see cref="SamplingShape"/>: requests with equal shapes can be sampled in one batch.</summary>
+    public string Shape => SamplingShape.Of(Solver, Times, GuidanceScale, FinalStep, Width, Height);
 }
