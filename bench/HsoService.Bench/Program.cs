@@ -4,6 +4,7 @@ using HsoService.Bench;
 // dotnet run -c Release --project bench/HsoService.Bench -- --filter '*'
 // dotnet run -c Release --project bench/HsoService.Bench -- oracle SOLVER NFE MEASUREMENTS OUTDIR [NAME=t,..]...
 // dotnet run -c Release --project bench/HsoService.Bench -- calibration ORACLE_DIR K DRAWS
+// dotnet run -c Release --project bench/HsoService.Bench -- strategies OUTDIR SOLVERS NFES STRATEGIES HELDOUT_SAMPLES   (bench/strategies.sh)
 // dotnet run -c Release --project bench/HsoService.Bench -- load URL MODEL_DIR SECONDS MAX_BATCH N...   (bench/load.sh)
 switch (args.FirstOrDefault())
 {
@@ -11,6 +12,8 @@ switch (args.FirstOrDefault())
         return HeldOutOracle.Run(args[1..]);
     case "calibration":
         return CalibrationCheck.Run(args[1..]);
+    case "strategies":
+        return StrategyComparison.Run(args[1..]);
     case "load":
         return LoadTest.Run(args[1..]);
 }

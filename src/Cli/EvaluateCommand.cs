@@ -83,7 +83,7 @@ internal static class EvaluateCommand
                 if (settings.Seed < options.Seed + options.Samples && options.Seed < settings.Seed + span)
                 {
                     throw new HsoArgumentException(
-                        $"--calibration-seed {settings.Seed} (samples {settings.Seed}..{settings.Seed + span - 1}, the search's draw and {settings.ConfirmationDraws} confirmation draws) overlaps the evaluation's seeds {options.Seed}..{options.Seed + options.Samples - 1}: held-out scores need other noise",
+                        $"--calibration-seed {settings.Seed} (samples {settings.Seed}..{settings.Seed + span - 1} that the validated search calibrates on) overlaps the evaluation's seeds {options.Seed}..{options.Seed + options.Samples - 1}: held-out scores need other noise",
                         "calibration-seed");
                 }
             }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Validation;
+using HsoService.Optimization.Validated;
 
 namespace HsoService.Cli;
 
@@ -10,21 +11,31 @@ internal sealed class ValidationOptions
     /// <summary>The schedule / mode name.</summary>
     public const string Name = "validated";
 
+    private readonly Option<string?> _strategy = new("--strategy")
+    {
+        Description = "how the validated search finds its schedule: trajectory (default: a dynamic program over teacher trajectories), teacher (matching the teacher's samples in feature space), refine (a small FD refinement of the best family), search (the FD search, about 20 times the cost; implied by --budget or --measurements)",
+    };
+
+    private readonly Option<int?> _teacherSamples = new("--teacher-samples")
+    {
+        Description = $"samples of the teacher run the trajectory and teacher strategies learn from (default {TeacherRun.DefaultSamples})",
+    };
+
     private readonly Option<int?> _samples = new("--calibration-samples")
     {
-        Description = $"samples per measured schedule (K); default {ValidationSettings.GpuSamples} on cuda, {ValidationSettings.CpuSamples} on cpu",
+        Description = $"samples per measured schedule (K); default {ValidationSettings.GpuSamples} on cuda, {ValidationSettings.CpuSamples} on cpu for the search, {ValidationSettings.DefaultStrategySamples} per confirmation draw (4 draws) for the other strategies",
     };
 
     private readonly Option<long> _seed = new("--calibration-seed") { Description = "seed of calibration sample 0", DefaultValueFactory = _ => ValidationSettings.DefaultSeed };
 
     private readonly Option<long?> _budget = new("--budget")
     {
-        Description = "most model evaluations the validated search may spend; default K x NFE x 250 on cuda, x 150 on cpu",
+        Description = "most model evaluations the FD search may spend (implies --strategy search); default K x NFE x 250 on cuda, x 150 on cpu",
     };
 
     private readonly Option<int?> _measurements = new("--measurements")
     {
-        Description = "measured schedules the default budget pays for (K x NFE each); default 250 on cuda, 150 on cpu",
+        Description = "measured schedules the FD search's default budget pays for (K x NFE each; implies --strategy search); default 250 on cuda, 150 on cpu",
     };
 
     private readonly Option<int> _draws = new("--confirmation-draws")
@@ -49,6 +60,8 @@ internal sealed class ValidationOptions
 
     public void AddTo(Command command)
     {
+        command.Options.Add(_strategy);
+        command.Options.Add(_teacherSamples);
         command.Options.Add(_samples);
         command.Options.Add(_seed);
         command.Options.Add(_budget);
@@ -68,18 +81,34 @@ internal sealed class ValidationOptions
             : throw new HsoService.Optimization.HsoArgumentException($"--batch must be in 1..{OnnxOptions.MaxBatchLimit}, got {batch}", "batch");
     }
 
-    public ValidationSettings Settings(ParseResult result, string cacheDirectory) => new()
+    public ValidationSettings Settings(ParseResult result, string cacheDirectory)
     {
-        Samples = result.GetValue(_samples),
-        Seed = result.GetValue(_seed),
-        Budget = result.GetValue(_budget),
-        Measurements = result.GetValue(_measurements) is { } m and < 1
+        var named = result.GetValue(_strategy) is { } text ? ValidatedStrategies.Parse(text, "strategy") : (ValidatedStrategy?)null;
+        var searchOnly = result.GetValue(_budget) is not null || result.GetValue(_measurements) is not null;
+        if (searchOnly && named is { } other && other != ValidatedStrategy.Search)
+        {
+            throw new HsoService.Optimization.HsoArgumentException($"--budget and --measurements apply to --strategy search only, not {other.Name()}", "strategy");
+        }
+
+        var samples = result.GetValue(_samples);
+        return new()
+        {
+            Strategy = named ?? (searchOnly ? ValidatedStrategy.Search : null),
+            StrategySamples = samples ?? ValidationSettings.DefaultStrategySamples,
+            TeacherSamples = result.GetValue(_teacherSamples) is { } teacher and < 2
+                ? throw new HsoService.Optimization.HsoArgumentException($"--teacher-samples must be at least 2, got {teacher}", "teacher-samples")
+                : result.GetValue(_teacherSamples) ?? TeacherRun.DefaultSamples,
+            Samples = samples,
+            Seed = result.GetValue(_seed),
+            Budget = result.GetValue(_budget),
+            Measurements = result.GetValue(_measurements) is { } m and < 1
             ? throw new HsoService.Optimization.HsoArgumentException($"--measurements must be at least 1, got {m}", "measurements")
             : result.GetValue(_measurements),
-        ConfirmationDraws = result.GetValue(_draws),
-        ConfirmationRule = HsoService.Optimization.Validated.ConfirmationRules.Parse(result.GetValue(_rule), "confirmation-rule"),
-        FeatureExtractor = result.GetValue(_extractor),
-        ReferenceStatistics = result.GetValue(_statistics),
-        CacheDirectory = cacheDirectory,
-    };
+            ConfirmationDraws = result.GetValue(_draws),
+            ConfirmationRule = HsoService.Optimization.Validated.ConfirmationRules.Parse(result.GetValue(_rule), "confirmation-rule"),
+            FeatureExtractor = result.GetValue(_extractor),
+            ReferenceStatistics = result.GetValue(_statistics),
+            CacheDirectory = cacheDirectory,
+        };
+    }
 }

@@ -50,7 +50,7 @@ public sealed class ConcurrencyTests
             ["Hso:Validation:ConfirmationDraws"] = "0",
         });
         var client = factory.CreateClient();
-        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 8, solver = "unipc", mode = "validated" });
+        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 8, solver = "unipc", mode = "validated", strategy = "search" });
         var location = accepted.Headers.Location!.ToString();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while ((await (await client.GetAsync(location)).JsonAsync()).GetProperty("progress").GetDouble() == 0 && DateTime.UtcNow < deadline)
@@ -65,6 +65,6 @@ public sealed class ConcurrencyTests
         var next = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5, solver = "unipc", mode = "robust" });
         Assert.Equal("succeeded", (await client.WaitForJobAsync(next.Headers.Location!.ToString())).GetProperty("status").GetString());
         Assert.Equal("cancelled", (await (await client.GetAsync(location)).JsonAsync()).GetProperty("status").GetString());
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/schedules/digits16-ddpm/8?solver=unipc&mode=validated")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/schedules/digits16-ddpm/8?solver=unipc&mode=validated&strategy=search")).StatusCode);
     }
 }

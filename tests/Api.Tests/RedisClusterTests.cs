@@ -109,7 +109,7 @@ public sealed class RedisClusterTests : IDisposable
         var clientA = a.CreateClient();
         b.CreateClient();
 
-        var accepted = await clientA.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 8, solver = "unipc", mode = "validated" });
+        var accepted = await clientA.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 8, solver = "unipc", mode = "validated", strategy = "search" });
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var job = await clientA.WaitForJobAsync(accepted.Headers.Location!.ToString(), seconds: 300);
 

@@ -17,7 +17,7 @@ public sealed class ValidatedScheduleTests : IDisposable
     };
 
     [Fact]
-    public async Task A_validated_job_measures_candidates_on_the_model_and_generation_prefers_its_schedule()
+    public async Task A_validated_search_job_measures_candidates_on_the_model_under_its_own_key()
     {
         using var factory = new ServiceFactory(settings: Small(24, confirmationDraws: 1));
         var client = factory.CreateClient();
@@ -26,17 +26,23 @@ public sealed class ValidatedScheduleTests : IDisposable
         var robust = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, mode = "robust" })).JsonAsync();
         await client.WaitForJobAsync(robust.GetProperty("location").GetString()!);
 
-        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, mode = "validated" });
+        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, mode = "validated", strategy = " Search " });
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var body = await accepted.JsonAsync();
-        Assert.Equal("digits16-ddpm:dpmpp2m:4:validated", body.GetProperty("key").GetString());
+        // Not the default strategy: its own key, so it never replaces the default's schedule.
+        Assert.Equal($"digits16-ddpm:dpmpp2m:4:validated:{ScheduleKey.For("digits16-ddpm", Optimization.Schedules.SolverKind.DpmPp2M, 4, Optimization.Schedules.ScheduleMode.Validated, 66, Optimization.Validated.ValidatedStrategy.Search).OptionsHash}", body.GetProperty("key").GetString());
+        Assert.Matches("^digits16-ddpm:dpmpp2m:4:validated:[0-9a-f]{8}$", body.GetProperty("key").GetString());
         var job = await client.WaitForJobAsync(body.GetProperty("location").GetString()!, 120);
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
-        Assert.Equal("/schedules/digits16-ddpm/4?solver=dpmpp2m&mode=validated", job.GetProperty("result").GetString());
+        Assert.Equal("search", job.GetProperty("strategy").GetString());
+        Assert.Equal("/schedules/digits16-ddpm/4?solver=dpmpp2m&mode=validated&strategy=search", job.GetProperty("result").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/schedules/digits16-ddpm/4?solver=dpmpp2m&mode=validated")).StatusCode);
 
         var schedule = await (await client.GetAsync(job.GetProperty("result").GetString())).JsonAsync();
         Assert.Equal("validated", schedule.GetProperty("mode").GetString());
         var validation = schedule.GetProperty("validation");
+        Assert.Equal("search", validation.GetProperty("strategy").GetString());
+        Assert.False(validation.TryGetProperty("strategy_cost", out var stages) && stages.ValueKind != System.Text.Json.JsonValueKind.Null);
         Assert.Equal("fd", validation.GetProperty("metric").GetString());
         Assert.Equal(16, validation.GetProperty("samples").GetInt32());
         var cost = validation.GetProperty("cost");
@@ -51,15 +57,6 @@ public sealed class ValidatedScheduleTests : IDisposable
         var winner = validation.GetProperty("finalists").EnumerateArray().MinBy(f => f.GetProperty("confirmation_mean").GetDouble());
         Assert.Equal(winner.GetProperty("t").ToString(), schedule.GetProperty("t").ToString());
 
-        var generated = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, n = 2, seed = 1, response_format = "b64_json" });
-        Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
-        var result = await generated.JsonAsync();
-        Assert.Equal("validated", result.GetProperty("schedule_source").GetString());
-        Assert.Equal("validated", result.GetProperty("schedule").GetProperty("mode").GetString());
-        Assert.Equal(schedule.GetProperty("t").ToString(), result.GetProperty("schedule").GetProperty("t").ToString());
-
-        var named = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, schedule = "validated", seed = 1 });
-        Assert.Equal(HttpStatusCode.OK, named.StatusCode);
         var notCached = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 5, schedule = "validated" });
         Assert.Equal(HttpStatusCode.NotFound, notCached.StatusCode);
         Assert.Contains("no validated schedule cached for digits16-ddpm dpmpp2m nfe 5", await notCached.Content.ReadAsStringAsync());
@@ -70,6 +67,74 @@ public sealed class ValidatedScheduleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_validated_job_runs_the_trajectory_strategy_by_default_and_generation_prefers_its_schedule()
+    {
+        var settings = Small(24);
+        settings["Hso:Validation:StrategySamples"] = "16";
+        settings["Hso:Validation:TeacherSamples"] = "8";
+        using var factory = new ServiceFactory(settings: settings);
+        var client = factory.CreateClient();
+        var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, mode = "validated" });
+        var body = await accepted.JsonAsync();
+        Assert.Equal("digits16-ddpm:dpmpp2m:4:validated", body.GetProperty("key").GetString());
+        var job = await client.WaitForJobAsync(body.GetProperty("location").GetString()!, 120);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        // No strategy asked for: the job names none.
+        Assert.False(job.TryGetProperty("strategy", out var asked) && asked.ValueKind != System.Text.Json.JsonValueKind.Null);
+        Assert.Equal("/schedules/digits16-ddpm/4?solver=dpmpp2m&mode=validated", job.GetProperty("result").GetString());
+
+        var schedule = await (await client.GetAsync(job.GetProperty("result").GetString())).JsonAsync();
+        var validation = schedule.GetProperty("validation");
+        Assert.Equal("trajectory", validation.GetProperty("strategy").GetString());
+        // Four confirmation draws of 16 samples from the calibration seed; the families and the proposal on each.
+        Assert.Equal<long>([1000003, 1000019, 1000035, 1000051], validation.GetProperty("confirmation_seeds").EnumerateArray().Select(e => e.GetInt64()));
+        var names = validation.GetProperty("candidates").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToArray();
+        Assert.Equal<string>(["uniform_lambda", "uniform_t:trailing", "edm:7", "ays"], names[..4]);
+        var cost = validation.GetProperty("strategy_cost");
+        var grid = HsoService.Inference.Validation.TeacherRun.FineGrid(factory.Service<ModelCatalog>().Noise("digits16-ddpm")).Length;
+        Assert.Equal(8L * grid, cost.GetProperty("teacher").GetInt64());
+        Assert.False(cost.GetProperty("teacher_reused").GetBoolean());
+        Assert.Equal(0, cost.GetProperty("search").GetInt64());
+        Assert.Equal(names.Length * 4L * 16 * 4, cost.GetProperty("confirmation").GetInt64());
+        Assert.Equal(cost.GetProperty("teacher").GetInt64() + cost.GetProperty("confirmation").GetInt64(), cost.GetProperty("total").GetInt64());
+        var finalists = validation.GetProperty("finalists").EnumerateArray().ToArray();
+        Assert.All(finalists, f => Assert.Equal(4, f.GetProperty("confirmation_scores").GetArrayLength()));
+        var winner = finalists.MinBy(f => f.GetProperty("confirmation_mean").GetDouble());
+        Assert.Equal(winner.GetProperty("origin").GetString(), validation.GetProperty("chosen_by").GetString());
+        Assert.Equal(winner.GetProperty("t").ToString(), schedule.GetProperty("t").ToString());
+
+        var generated = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, n = 2, seed = 1, response_format = "b64_json" });
+        Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
+        var result = await generated.JsonAsync();
+        Assert.Equal("validated", result.GetProperty("schedule_source").GetString());
+        Assert.Equal(schedule.GetProperty("t").ToString(), result.GetProperty("schedule").GetProperty("t").ToString());
+        var named = await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, schedule = "validated", seed = 1 });
+        Assert.Equal(HttpStatusCode.OK, named.StatusCode);
+
+        // Asked for by its name, the default strategy is the same key: served from the store, no second job.
+        var again = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, mode = "validated", strategy = "trajectory" });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(schedule.GetProperty("t").ToString(), (await again.JsonAsync()).GetProperty("t").ToString());
+    }
+
+    [Theory]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 4, "mode": "robust", "strategy": "teacher"}""", "strategy applies to mode validated only, not robust")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 4, "strategy": "refine"}""", "strategy applies to mode validated only, not selected")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 4, "mode": "validated", "strategy": "gits"}""", "strategy must be one of trajectory, teacher, refine, search, got 'gits'")]
+    public async Task A_strategy_that_does_not_apply_or_does_not_exist_is_refused_naming_the_field(string json, string message)
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:Worker:Enabled"] = "false" });
+        var client = factory.CreateClient();
+        var response = await client.PostAsync("/schedules", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.JsonAsync();
+        Assert.Contains(message, problem.GetProperty("errors").GetProperty("strategy")[0].GetString(), StringComparison.Ordinal);
+        var read = await client.GetAsync("/schedules/digits16-ddpm/4?mode=robust&strategy=teacher");
+        Assert.Equal(HttpStatusCode.BadRequest, read.StatusCode);
+    }
+
+    [Fact]
     public async Task The_every_draw_rule_set_in_configuration_governs_the_choice()
     {
         var settings = Small(24, confirmationDraws: 2);
@@ -77,7 +142,7 @@ public sealed class ValidatedScheduleTests : IDisposable
         settings["Hso:Validation:ConfirmationRule"] = "Every-Draw";
         using var factory = new ServiceFactory(settings: settings);
         var client = factory.CreateClient();
-        var accepted = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 4, mode = "validated" })).JsonAsync();
+        var accepted = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 4, mode = "validated", strategy = "search" })).JsonAsync();
         var job = await client.WaitForJobAsync(accepted.GetProperty("location").GetString()!, 120);
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
 
@@ -116,7 +181,7 @@ public sealed class ValidatedScheduleTests : IDisposable
         // A budget of 100000 measurements keeps the job running until it is cancelled.
         using var factory = new ServiceFactory(redis: redis ? _redis.IsolatedConnectionString() : null, settings: Small(100_000));
         var client = factory.CreateClient();
-        var accepted = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 6, mode = "validated" })).JsonAsync();
+        var accepted = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 6, mode = "validated", strategy = "search" })).JsonAsync();
         var location = accepted.GetProperty("location").GetString()!;
         var deadline = DateTime.UtcNow.AddSeconds(60);
         var catalog = factory.Service<ModelCatalog>();
@@ -138,7 +203,7 @@ public sealed class ValidatedScheduleTests : IDisposable
 
         var job = await (await client.GetAsync(location)).JsonAsync();
         Assert.Equal("cancelled", job.GetProperty("status").GetString());
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/schedules/digits16-ddpm/6?solver=unipc&mode=validated")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/schedules/digits16-ddpm/6?solver=unipc&mode=validated&strategy=search")).StatusCode);
         var listed = await (await client.GetAsync("/schedules/digits16-ddpm")).JsonAsync();
         Assert.Empty(listed.GetProperty("schedules").EnumerateArray());
 
@@ -153,7 +218,7 @@ public sealed class ValidatedScheduleTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync("/schedules/jobs/0123456789abcdef")).StatusCode);
 
         // The key is free again: a new request makes a new job.
-        var again = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 6, mode = "validated" });
+        var again = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 6, mode = "validated", strategy = "search" });
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         Assert.NotEqual(accepted.GetProperty("job_id").GetString(), (await again.JsonAsync()).GetProperty("job_id").GetString());
         await client.DeleteAsync((await again.JsonAsync()).GetProperty("location").GetString());

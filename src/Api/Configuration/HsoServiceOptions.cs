@@ -150,6 +150,14 @@ public sealed class ValidationOptions
     /// </summary>
     [ConfirmationRule("Hso:Validation:ConfirmationRule")]
     public string ConfirmationRule { get; set; } = "mean";
+
+    /// <summary>Samples per confirmation draw (4 draws) of the trajectory, teacher and refine strategies.</summary>
+    [Range(2, 65536)]
+    public int StrategySamples { get; set; } = HsoService.Inference.Validation.ValidationSettings.DefaultStrategySamples;
+
+    /// <summary>Samples of the teacher run the trajectory and teacher strategies learn from.</summary>
+    [Range(2, 65536)]
+    public int TeacherSamples { get; set; } = HsoService.Inference.Validation.TeacherRun.DefaultSamples;
 }
 
 /// <summary>The background optimization worker.</summary>

@@ -82,13 +82,14 @@ public static class ScheduleEndpoints
     }
 
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetSchedule(
-        string model, int nfe, string? solver, string? mode, long? seed, ScheduleService schedules, ModelCatalog models, HttpContext context, CancellationToken cancellationToken)
+        string model, int nfe, string? solver, string? mode, long? seed, string? strategy, ScheduleService schedules, ModelCatalog models, HttpContext context, CancellationToken cancellationToken)
     {
         models.Require(model);
         HsoService.Inference.Requests.RequestLimits.OptimizeNfe.Check(nfe, "nfe");
         var solverKind = solver is null ? models.DefaultSolver(model) : Solvers.Parse(solver);
         var modeKind = ScheduleModes.ParseRequestMode(mode ?? ScheduleModes.DefaultRequestMode);
-        var key = ScheduleKey.For(model, solverKind, nfe, modeKind, (int)HsoService.Inference.Requests.RequestLimits.OptimizerSeed.Check(seed ?? ScheduleKey.DefaultSeed, "seed"));
+        var key = ScheduleKey.For(
+            model, solverKind, nfe, modeKind, (int)HsoService.Inference.Requests.RequestLimits.OptimizerSeed.Check(seed ?? ScheduleKey.DefaultSeed, "seed"), ScheduleCommand.ParseStrategy(strategy, modeKind));
         var entry = await schedules.GetEntryAsync(key, cancellationToken);
         if (entry.Schedule is { } schedule)
         {
@@ -101,8 +102,9 @@ public static class ScheduleEndpoints
             return TypedResults.File(schedules.ClientJson(model, schedule), "application/json");
         }
 
+        var named = strategy is null ? "" : $", \"strategy\": \"{strategy.Trim().ToLowerInvariant()}\"";
         return Problems.NotFound(
-            $"no schedule cached for {key}; request it with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"}}");
+            $"no schedule cached for {key}; request it with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"{named}}}");
     }
 
     public static async Task<Ok<CachedSchedules>> ListSchedules(

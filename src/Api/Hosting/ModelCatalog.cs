@@ -147,6 +147,8 @@ public sealed class ModelCatalog : IDisposable
                     ReferenceSteps = global.ReferenceSteps,
                     ConfirmationDraws = global.ConfirmationDraws,
                     ConfirmationRule = ConfirmationRules.Parse(global.ConfirmationRule, "Hso:Validation:ConfirmationRule"),
+                    StrategySamples = global.StrategySamples,
+                    TeacherSamples = global.TeacherSamples,
                     FeatureExtractor = model?.FeatureExtractor,
                     FeatureOutput = model?.FeatureOutput ?? "features",
                     ReferenceStatistics = model?.ReferenceStatistics,

@@ -29,6 +29,9 @@ public sealed record OptimizationJob
     /// <summary>The optimizer's seed.</summary>
     public required int Seed { get; init; }
 
+    /// <summary>Mode validated: the strategy asked for (trajectory, teacher, refine or search); null: the default.</summary>
+    public string? Strategy { get; init; }
+
     /// <summary>Who asked for the job (its API key's digest or its address), for the per-client limit; not sent.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string? Client { get; init; }

@@ -6,5 +6,6 @@ namespace HsoService.Api.Schedules;
 /// <param name="Nfe">Network evaluations of the sampler, 2..50.</param>
 /// <param name="Mode">selected (default: the best of the families and HSO measured on the model), validated (searched on the model), robust or paper (HSO).</param>
 /// <param name="Seed">The optimizer's seed, a non-negative integer; 66 when absent.</param>
+/// <param name="Strategy">Mode validated only: how the search finds its schedule. trajectory (default: a dynamic program over the model's teacher trajectories), teacher (matching the teacher's samples in feature space), refine (a small FD refinement of the best family) or search (the FD search, about 20 times the cost). Each ends by confirming its schedule against the best family on fresh samples.</param>
 /// <param name="Force">Recompute even when the key is cached. (A selection measured again on the same calibration draw gets the same scores, which the model's scorer remembers, so it comes back at once with the same choice.)</param>
-public sealed record ScheduleRequest(string? Model, string? Solver, int? Nfe, string? Mode, long? Seed, bool? Force);
+public sealed record ScheduleRequest(string? Model, string? Solver, int? Nfe, string? Mode, long? Seed, bool? Force, string? Strategy = null);

@@ -31,12 +31,13 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
             return new Outcome(cached, null, false, key, entry.Stale);
         }
 
-        var (active, created) = await EnqueueAsync(key, command.Seed, command.Force, cancellationToken, command.Client);
+        var (active, created) = await EnqueueAsync(key, command.Seed, command.Force, cancellationToken, command.Client, command.Strategy);
         return new Outcome(null, active, created, key);
     }
 
     /// <summary>Queues the job for a key without reading the store first (the caller has); one job per key.</summary>
-    public Task<(OptimizationJob Job, bool Created)> EnqueueAsync(ScheduleKey key, int seed, bool force, CancellationToken cancellationToken, string? client = null)
+    public Task<(OptimizationJob Job, bool Created)> EnqueueAsync(
+        ScheduleKey key, int seed, bool force, CancellationToken cancellationToken, string? client = null, HsoService.Optimization.Validated.ValidatedStrategy? strategy = null)
     {
         var job = new OptimizationJob
         {
@@ -47,6 +48,7 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
             Nfe = key.Nfe,
             Mode = key.Mode,
             Seed = seed,
+            Strategy = strategy is { } named ? HsoService.Optimization.Validated.ValidatedStrategies.Name(named) : null,
             Force = force,
             Client = client,
             CreatedAt = DateTimeOffset.UtcNow,

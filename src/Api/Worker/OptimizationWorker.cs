@@ -87,8 +87,8 @@ public sealed class OptimizationWorker(
         activity?.SetTag("hso.mode", job.Mode.Name());
         var stopwatch = Stopwatch.StartNew();
         var (solver, mode) = (job.Solver, job.Mode);
-        var key = ScheduleKey.For(job.Model, solver, job.Nfe, mode, job.Seed);
-        var result = $"/schedules/{job.Model}/{job.Nfe}?solver={job.Solver.Name()}&mode={job.Mode.Name()}" + (job.Seed == ScheduleKey.DefaultSeed ? "" : $"&seed={job.Seed}");
+        var key = ScheduleKey.For(job.Model, solver, job.Nfe, mode, job.Seed, job.Strategy is { } strategy ? ValidatedStrategies.Parse(strategy) : null);
+        var result = $"/schedules/{job.Model}/{job.Nfe}?solver={job.Solver.Name()}&mode={job.Mode.Name()}" + (job.Seed == ScheduleKey.DefaultSeed ? "" : $"&seed={job.Seed}") + (job.Strategy is null ? "" : $"&strategy={job.Strategy}");
         using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var watch = WatchForCancel(job.Id, cancelled);
         using var claim = KeepClaimed(job);
@@ -107,7 +107,7 @@ public sealed class OptimizationWorker(
             telemetry.CountSearch();
             var schedule = mode switch
             {
-                ScheduleMode.Validated => await MeasuredAsync(job, solver, (validation, extra, progress, token) => validation.Optimize(solver, job.Nfe, extra, progress, token), cancelled.Token),
+                ScheduleMode.Validated => await MeasuredAsync(job, solver, (validation, extra, progress, token) => validation.Optimize(solver, job.Nfe, job.Strategy is { } strategy ? ValidatedStrategies.Parse(strategy) : null, extra, progress, token), cancelled.Token),
                 ScheduleMode.Selected => await MeasuredAsync(job, solver, (validation, extra, progress, token) => validation.Select(solver, job.Nfe, extra, progress, token), cancelled.Token),
                 _ => await DedicatedThread.Run(
                     () => HsoOptimizer.Optimize(

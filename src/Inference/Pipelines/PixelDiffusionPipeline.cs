@@ -77,6 +77,36 @@ public sealed class PixelDiffusionPipeline : DiffusionPipeline
         return images;
     }
 
+    /// <summary>
+    /// Samples the request with DDIM over its times (snapped to the trained steps for an integer-timestep network) and
+    /// finishes at sigma = 0, handing every evaluated point to <paramref name="onPoint"/>: the point's index, the first
+    /// row of the chunk, the chunk's states and its data predictions there (row-major, valid during the call only). The
+    /// teacher trajectories of the model-aware strategies are made this way. Returns the times used.
+    /// </summary>
+    public double[] Trace(PixelGenerationRequest request, Action<int, int, float[], float[]> onPoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onPoint);
+        Validate(request);
+        var labels = request.Labels.Select(label => label ?? Folder.NullClassLabel).ToArray();
+        double[] used = [];
+        for (var start = 0; start < labels.Length; start += MaxBatch)
+        {
+            var batch = Math.Min(MaxBatch, labels.Length - start);
+            var x = new float[batch * ImageSize];
+            for (var i = 0; i < batch; i++)
+            {
+                GaussianNoise.Fill(request.Seed + start + i, x.AsSpan(i * ImageSize, ImageSize));
+            }
+
+            using var denoiser = UNetDenoiser.ForClassLabels(Unet, Noise, PredictionType, labels[start..(start + batch)], Folder.NullClassLabel, request.GuidanceScale, [Folder.Channels, Folder.SampleSize, Folder.SampleSize]);
+            var first = start;
+            var recorder = new RecordingDenoiser(denoiser, Noise, (point, states, data) => onPoint(point, first, states, data));
+            used = SamplingRun.Run(SolverKind.Ddim, recorder, Noise, request.Times, x, null, cancellationToken, FinalStep.ToZero);
+        }
+
+        return used;
+    }
+
     /// <summary>Throws naming the field unless the request can be sampled.</summary>
     public void Validate(PixelGenerationRequest request)
     {

@@ -55,6 +55,10 @@ public sealed class PixelCalibrationSet(PixelDiffusionPipeline pipeline, int cou
 
     public override float[] Generate(SolverKind solver, IReadOnlyList<double> times, Action<int>? onStep, CancellationToken cancellationToken) =>
         pipeline.Generate(new PixelGenerationRequest(solver, times, _labels, 1.0, Seed), onStep, cancellationToken);
+
+    /// <summary>The set's samples by DDIM over the times, every evaluated point handed on (<see cref="PixelDiffusionPipeline.Trace"/>).</summary>
+    public double[] Trace(IReadOnlyList<double> times, Action<int, int, float[], float[]> onPoint, CancellationToken cancellationToken) =>
+        pipeline.Trace(new PixelGenerationRequest(SolverKind.Ddim, times, _labels, 1.0, Seed), onPoint, cancellationToken);
 }
 
 /// <summary>Text-to-image calibration samples: prompts from a fixed list in turn, guidance 7.5, the model's sample size.</summary>

@@ -18,6 +18,9 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
     private readonly Lock _gate = new();
     private CalibrationScorer? _scorer;
     private CalibrationScorer[] _confirmation = [];
+    private CalibrationScorer[]? _strategyScorers;
+    private TeacherRun? _teacher;
+    private TeacherDistanceScorer? _teacherScorer;
     private FeatureEncoder? _encoder;
 
     public DiffusionPipeline Pipeline => pipeline;
@@ -60,10 +63,26 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
     /// <summary>Most confirmation draws accepted (each costs the finalists' measurements on K more samples).</summary>
     public const int MaxConfirmationDraws = 16;
 
-    /// <summary>Runs the validated search for a solver and NFE; <paramref name="extra"/> are further candidates (cached schedules).</summary>
-    public Schedule Optimize(SolverKind solver, int nfe, IReadOnlyList<NamedTimes>? extra = null, Action<double>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs the validated search for a solver and NFE with a strategy (null: <see cref="ValidationSettings.Strategy"/>,
+    /// else <see cref="ValidatedStrategies.Default"/> where the model has a feature score and the search where it has
+    /// not); <paramref name="extra"/> are further candidates of the search (cached schedules).
+    /// </summary>
+    public Schedule Optimize(
+        SolverKind solver,
+        int nfe,
+        ValidatedStrategy? strategy = null,
+        IReadOnlyList<NamedTimes>? extra = null,
+        Action<double>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         Solvers.ValidateNfe(nfe, pipeline.Noise.TrainSteps);
+        var chosen = strategy ?? settings.Strategy ?? (HasFeatureScore && pipeline is PixelDiffusionPipeline ? ValidatedStrategies.Default : ValidatedStrategy.Search);
+        if (chosen != ValidatedStrategy.Search)
+        {
+            return Confirmed(solver, nfe, chosen, progress, cancellationToken);
+        }
+
         var scorer = Scorer(cancellationToken);
         var options = new ValidatedOptions
         {
@@ -74,6 +93,96 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
             ConfirmationRule = settings.ConfirmationRule,
         };
         return ValidatedSearch.Optimize(pipeline.Noise, scorer, ConfirmationScorers(cancellationToken), options, progress, cancellationToken);
+    }
+
+    /// <summary>Confirmation draws of the model-aware strategies: this many draws of <see cref="ValidationSettings.StrategySamples"/> samples.</summary>
+    public const int StrategyDraws = 4;
+
+    // A model-aware strategy: a proposal from the teacher run, then confirmation against the families by FD.
+    private Schedule Confirmed(SolverKind solver, int nfe, ValidatedStrategy strategy, Action<double>? progress, CancellationToken cancellationToken)
+    {
+        var name = strategy.Name();
+        if (!HasFeatureScore)
+        {
+            throw new HsoArgumentException($"strategy {name} confirms by FD and needs a feature extractor with reference statistics, which this model lacks: use strategy search", "strategy");
+        }
+
+        if (pipeline is not PixelDiffusionPipeline)
+        {
+            throw new HsoArgumentException($"strategy {name} records teacher trajectories of class-conditional pixel models only; this is a {pipeline.Kind} model: use strategy search", "strategy");
+        }
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        // refine learns from FD alone and needs no teacher.
+        var (teacher, reused) = strategy == ValidatedStrategy.Refine ? (null, false) : Teacher(cancellationToken);
+        progress?.Invoke(0.2);
+        var draws = StrategyScorers(cancellationToken);
+        NamedTimes proposed;
+        long searched = 0;
+        if (strategy == ValidatedStrategy.Trajectory)
+        {
+            proposed = new NamedTimes("trajectory (dynamic program)", TrajectoryProgram.Times(pipeline.Noise, teacher!, solver, nfe));
+        }
+        else
+        {
+            // refine fits FD on the first draw, so it is confirmed on the others only.
+            IScheduleScorer scorer = strategy == ValidatedStrategy.Teacher ? TeacherScorer(teacher!) : draws[0];
+            proposed = FamilyRefinement.Refine(pipeline.Noise, scorer, strategy == ValidatedStrategy.Teacher ? "teacher-matched" : "refined", solver, nfe, cancellationToken: cancellationToken);
+            // Charged in full even where scores were remembered from an earlier search: the cost on a fresh model.
+            searched = (long)FamilyRefinement.DefaultMeasurements * scorer.Cost(nfe);
+            if (strategy == ValidatedStrategy.Refine)
+            {
+                draws = [.. draws.Skip(1)];
+            }
+        }
+
+        progress?.Invoke(0.5);
+        var proposal = new Proposal(strategy, [proposed], teacher?.ModelEvaluations ?? 0, reused, searched, stopwatch.Elapsed.TotalSeconds);
+        return ProposalConfirmation.Choose(pipeline.Noise, proposal, draws, solver, nfe, settings.ConfirmationRule, p => progress?.Invoke(0.5 + (0.5 * p)), cancellationToken);
+    }
+
+    // The teacher run, made once per model and kept; true when an earlier search made it.
+    private (TeacherRun? Run, bool Reused) Teacher(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_teacher is not null)
+            {
+                return (_teacher, true);
+            }
+
+            var set = new PixelCalibrationSet((PixelDiffusionPipeline)pipeline, settings.TeacherSamples, TeacherSeed);
+            _teacher = TeacherRun.Record(set, pipeline.Noise, cancellationToken: cancellationToken);
+            return (_teacher, false);
+        }
+    }
+
+    private TeacherDistanceScorer TeacherScorer(TeacherRun teacher)
+    {
+        lock (_gate)
+        {
+            var set = new PixelCalibrationSet((PixelDiffusionPipeline)pipeline, teacher.Samples, TeacherSeed);
+            return _teacherScorer ??= new TeacherDistanceScorer(set, teacher, Encoder());
+        }
+    }
+
+    /// <summary>Seed of the teacher run's sample 0: after the strategies' confirmation draws, so no confirmation sample was fitted.</summary>
+    public long TeacherSeed => settings.Seed + ((long)StrategyDraws * settings.StrategySamples);
+
+    // The strategies' draws: the search's draw and its confirmation draws where they are the same seeds and K (CPU
+    // defaults), so scores measured by either are shared; otherwise their own.
+    private IReadOnlyList<CalibrationScorer> StrategyScorers(CancellationToken cancellationToken)
+    {
+        var (search, confirmation) = Scorers(cancellationToken);
+        lock (_gate)
+        {
+            if (search.Samples == settings.StrategySamples && confirmation.Length >= StrategyDraws - 1)
+            {
+                return [search, .. confirmation[..(StrategyDraws - 1)]];
+            }
+
+            return _strategyScorers ??= Build([.. Enumerable.Range(0, StrategyDraws).Select(r => settings.Seed + ((long)r * settings.StrategySamples))], settings.StrategySamples, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -130,12 +239,9 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
 
         if (extractor is not null && statistics is not null)
         {
-            // The folder's classifier is already open in the pixel pipeline: read its features from there.
-            _encoder = settings.FeatureExtractor is null && pipeline is PixelDiffusionPipeline { Classifier: { } classifier }
-                ? new FeatureEncoder(classifier.Graph, settings.FeatureOutput, ownsGraph: false)
-                : new FeatureEncoder(sessions.Open(extractor, Path.GetRelativePath(pipeline.Folder.Root, extractor)), settings.FeatureOutput);
-            var reference = ReferenceStatistics.Load(statistics, _encoder.FeatureCount);
-            return [.. sets.Select(set => new FeatureDistanceScorer(set, _encoder, reference, Path.GetFileName(statistics)))];
+            var encoder = Encoder();
+            var reference = ReferenceStatistics.Load(statistics, encoder.FeatureCount);
+            return [.. sets.Select(set => new FeatureDistanceScorer(set, encoder, reference, Path.GetFileName(statistics)))];
         }
 
         var steps = Math.Min(settings.ReferenceSteps, pipeline.Noise.TrainSteps);
@@ -155,6 +261,16 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
             out var computed);
         ReferenceComputed |= computed;
         return run;
+    }
+
+    // The feature extractor, opened once. The folder's classifier is already open in the pixel pipeline: read its features from there.
+    private FeatureEncoder Encoder()
+    {
+        var extractor = settings.FeatureExtractor ?? pipeline.Folder.ClassifierPath
+            ?? throw new InvalidOperationException("the model has no feature extractor");
+        return _encoder ??= settings.FeatureExtractor is null && pipeline is PixelDiffusionPipeline { Classifier: { } classifier }
+            ? new FeatureEncoder(classifier.Graph, settings.FeatureOutput, ownsGraph: false)
+            : new FeatureEncoder(sessions.Open(extractor, Path.GetRelativePath(pipeline.Folder.Root, extractor)), settings.FeatureOutput);
     }
 
     public void Dispose() => _encoder?.Dispose();

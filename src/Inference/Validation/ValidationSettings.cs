@@ -42,6 +42,17 @@ public sealed record ValidationSettings
     /// <summary>How the finalists are chosen among on the confirmation draws (lowest mean by default).</summary>
     public HsoService.Optimization.Validated.ConfirmationRule ConfirmationRule { get; init; }
 
+    /// <summary>The strategy of a validated search that names none; null: trajectory where the model has a feature score, else search.</summary>
+    public HsoService.Optimization.Validated.ValidatedStrategy? Strategy { get; init; }
+
+    /// <summary>Samples per confirmation draw of the model-aware strategies (on every provider: a statistical need, not a hardware one).</summary>
+    public int StrategySamples { get; init; } = DefaultStrategySamples;
+
+    public const int DefaultStrategySamples = 256;
+
+    /// <summary>Samples of the teacher run the trajectory and teacher strategies learn from.</summary>
+    public int TeacherSamples { get; init; } = TeacherRun.DefaultSamples;
+
     /// <summary>An ONNX image encoder to use instead of the folder's classifier.</summary>
     public string? FeatureExtractor { get; init; }
 
@@ -60,8 +71,13 @@ public sealed record ValidationSettings
     /// <summary>K for the provider the model runs on.</summary>
     public int SamplesFor(ExecutionProvider provider) => Samples ?? (provider == ExecutionProvider.Cuda ? GpuSamples : CpuSamples);
 
-    /// <summary>How many consecutive seeds from <see cref="Seed"/> calibration uses: K for the search and K per confirmation draw.</summary>
-    public long SeedCount(ExecutionProvider provider) => (long)SamplesFor(provider) * (1 + ConfirmationDraws);
+    /// <summary>
+    /// How many consecutive seeds from <see cref="Seed"/> calibration uses: K for the search and K per confirmation
+    /// draw, or for the model-aware strategies <see cref="ModelValidation.StrategyDraws"/> draws of
+    /// <see cref="StrategySamples"/> and then the teacher's samples, whichever is longer.
+    /// </summary>
+    public long SeedCount(ExecutionProvider provider) =>
+        Math.Max((long)SamplesFor(provider) * (1 + ConfirmationDraws), ((long)ModelValidation.StrategyDraws * StrategySamples) + TeacherSamples);
 
     /// <summary>The budget for K samples at an NFE on the provider.</summary>
     public long BudgetFor(ExecutionProvider provider, int nfe) =>

@@ -113,6 +113,7 @@ public static class ScheduleSelection
             SchedulesMeasured = measured.Length,
             SpearmanMepScore = measured.Length < 3 ? null : Finite(SpearmanCorrelation.Compute([.. measured.Select(c => c.Mep)], [.. measured.Select(c => c.Score!.Value)])),
             Cost = new ValidationCost(scorer.ModelEvaluations - start, budget, stopwatch.Elapsed.TotalSeconds, scorer.Provider),
+            Strategy = "selection",
         };
         return chosen with
         {

@@ -54,8 +54,14 @@ public sealed record ValidationReport
     /// <summary>Spearman correlation of MEP and the score over every measured schedule; null when undefined (fewer than 3, or constant).</summary>
     public double? SpearmanMepScore { get; init; }
 
-    /// <summary>What the measurement cost.</summary>
+    /// <summary>What the measurement cost: model evaluations spent now (scores already known cost nothing) and allowed.</summary>
     public required ValidationCost Cost { get; init; }
+
+    /// <summary>The strategy that found the schedule: trajectory, teacher or search (a selection: selection).</summary>
+    public string Strategy { get; init; } = "search";
+
+    /// <summary>A cheap strategy's cost on a fresh model, stage by stage; null for the search and a selection.</summary>
+    public StrategyCost? StrategyCost { get; init; }
 }
 
 /// <summary>One candidate's times, MEP and measured score (null when it could not be built for this model).</summary>

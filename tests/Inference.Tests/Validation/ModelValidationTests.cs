@@ -16,7 +16,7 @@ public sealed class ModelValidationTests
     [Fact]
     public void Measures_FD_on_the_digits_model_within_the_budget_and_reuses_its_calibration()
     {
-        var settings = new ValidationSettings { Samples = 32, Measurements = 10 };
+        var settings = new ValidationSettings { Strategy = ValidatedStrategy.Search, Samples = 32, Measurements = 10 };
         using var validation = new ModelValidation(Repository.DigitsPipeline, Sessions, settings);
         var schedule = validation.Optimize(SolverKind.DpmPp2M, 4);
 
@@ -52,7 +52,7 @@ public sealed class ModelValidationTests
     [Fact]
     public void Finalists_are_measured_again_on_the_next_seeds_and_the_lowest_mean_there_is_chosen()
     {
-        var settings = new ValidationSettings { Samples = 16, Measurements = 30, ConfirmationDraws = 2 };
+        var settings = new ValidationSettings { Strategy = ValidatedStrategy.Search, Samples = 16, Measurements = 30, ConfirmationDraws = 2 };
         using var validation = new ModelValidation(Repository.DigitsPipeline, Sessions, settings);
         var schedule = validation.Optimize(SolverKind.DpmPp2M, 4);
 
