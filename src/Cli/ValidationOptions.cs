@@ -13,7 +13,7 @@ internal sealed class ValidationOptions
 
     private readonly Option<string?> _strategy = new("--strategy")
     {
-        Description = "how the validated search finds its schedule: trajectory (default: a dynamic program over teacher trajectories), teacher (matching the teacher's samples in feature space), refine (a small FD refinement of the best family), search (the FD search, about 20 times the cost; implied by --budget or --measurements)",
+        Description = "how the validated search finds its schedule: refine (default: the FD search's two levels on 256 samples, a twentieth of its cost), trajectory (a dynamic program over teacher trajectories), teacher (matching the teacher's samples in feature space), search (the FD search, about 20 times the cost; implied by --budget or --measurements)",
     };
 
     private readonly Option<int?> _teacherSamples = new("--teacher-samples")

@@ -67,11 +67,10 @@ public sealed class ValidatedScheduleTests : IDisposable
     }
 
     [Fact]
-    public async Task A_validated_job_runs_the_trajectory_strategy_by_default_and_generation_prefers_its_schedule()
+    public async Task A_validated_job_runs_the_refine_strategy_by_default_and_generation_prefers_its_schedule()
     {
         var settings = Small(24);
         settings["Hso:Validation:StrategySamples"] = "16";
-        settings["Hso:Validation:TeacherSamples"] = "8";
         using var factory = new ServiceFactory(settings: settings);
         var client = factory.CreateClient();
         var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, mode = "validated" });
@@ -85,20 +84,18 @@ public sealed class ValidatedScheduleTests : IDisposable
 
         var schedule = await (await client.GetAsync(job.GetProperty("result").GetString())).JsonAsync();
         var validation = schedule.GetProperty("validation");
-        Assert.Equal("trajectory", validation.GetProperty("strategy").GetString());
-        // Four confirmation draws of 16 samples from the calibration seed; the families and the proposal on each.
-        Assert.Equal<long>([1000003, 1000019, 1000035, 1000051], validation.GetProperty("confirmation_seeds").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal("refine", validation.GetProperty("strategy").GetString());
+        // refine searches on the first draw of 16 samples and is confirmed on the next three, with the four families.
+        Assert.Equal<long>([1000019, 1000035, 1000051], validation.GetProperty("confirmation_seeds").EnumerateArray().Select(e => e.GetInt64()));
         var names = validation.GetProperty("candidates").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToArray();
         Assert.Equal<string>(["uniform_lambda", "uniform_t:trailing", "edm:7", "ays"], names[..4]);
         var cost = validation.GetProperty("strategy_cost");
-        var grid = HsoService.Inference.Validation.TeacherRun.FineGrid(factory.Service<ModelCatalog>().Noise("digits16-ddpm")).Length;
-        Assert.Equal(8L * grid, cost.GetProperty("teacher").GetInt64());
-        Assert.False(cost.GetProperty("teacher_reused").GetBoolean());
-        Assert.Equal(0, cost.GetProperty("search").GetInt64());
-        Assert.Equal(names.Length * 4L * 16 * 4, cost.GetProperty("confirmation").GetInt64());
-        Assert.Equal(cost.GetProperty("teacher").GetInt64() + cost.GetProperty("confirmation").GetInt64(), cost.GetProperty("total").GetInt64());
+        Assert.Equal(0, cost.GetProperty("teacher").GetInt64());
+        Assert.Equal(40L * 16 * 4, cost.GetProperty("search").GetInt64());
+        Assert.Equal(names.Length * 3L * 16 * 4, cost.GetProperty("confirmation").GetInt64());
+        Assert.Equal(cost.GetProperty("search").GetInt64() + cost.GetProperty("confirmation").GetInt64(), cost.GetProperty("total").GetInt64());
         var finalists = validation.GetProperty("finalists").EnumerateArray().ToArray();
-        Assert.All(finalists, f => Assert.Equal(4, f.GetProperty("confirmation_scores").GetArrayLength()));
+        Assert.All(finalists, f => Assert.Equal(3, f.GetProperty("confirmation_scores").GetArrayLength()));
         var winner = finalists.MinBy(f => f.GetProperty("confirmation_mean").GetDouble());
         Assert.Equal(winner.GetProperty("origin").GetString(), validation.GetProperty("chosen_by").GetString());
         Assert.Equal(winner.GetProperty("t").ToString(), schedule.GetProperty("t").ToString());
@@ -112,9 +109,33 @@ public sealed class ValidatedScheduleTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, named.StatusCode);
 
         // Asked for by its name, the default strategy is the same key: served from the store, no second job.
-        var again = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, mode = "validated", strategy = "trajectory" });
+        var again = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, mode = "validated", strategy = "refine" });
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(schedule.GetProperty("t").ToString(), (await again.JsonAsync()).GetProperty("t").ToString());
+    }
+
+    [Fact]
+    public async Task The_trajectory_strategy_asked_for_by_name_learns_from_a_teacher_run_of_the_configured_size()
+    {
+        var settings = Small(24);
+        settings["Hso:Validation:StrategySamples"] = "16";
+        settings["Hso:Validation:TeacherSamples"] = "8";
+        using var factory = new ServiceFactory(settings: settings);
+        var client = factory.CreateClient();
+        var body = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 3, mode = "validated", strategy = "trajectory" })).JsonAsync();
+        var job = await client.WaitForJobAsync(body.GetProperty("location").GetString()!, 120);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal("trajectory", job.GetProperty("strategy").GetString());
+        Assert.Equal("/schedules/digits16-ddpm/3?solver=unipc&mode=validated&strategy=trajectory", job.GetProperty("result").GetString());
+
+        var validation = (await (await client.GetAsync(job.GetProperty("result").GetString())).JsonAsync()).GetProperty("validation");
+        Assert.Equal("trajectory", validation.GetProperty("strategy").GetString());
+        var grid = HsoService.Inference.Validation.TeacherRun.FineGrid(factory.Service<ModelCatalog>().Noise("digits16-ddpm")).Length;
+        var cost = validation.GetProperty("strategy_cost");
+        Assert.Equal(8L * grid, cost.GetProperty("teacher").GetInt64());
+        Assert.False(cost.GetProperty("teacher_reused").GetBoolean());
+        Assert.Equal(0, cost.GetProperty("search").GetInt64());
+        Assert.Equal(4, validation.GetProperty("confirmation_seeds").GetArrayLength());
     }
 
     [Theory]

@@ -74,6 +74,7 @@ public class BenchScriptTests
     [InlineData("oracle-table.py", "docs/evaluation/validated/oracle/dpmpp2m-6", "| dpmpp2m | 6 |")]
     [InlineData("rule-replay.py", "docs/evaluation/validated/gpu-confirmed/dpmpp2m-6", "-6 | mean | ")]
     [InlineData("confirmation-replay.py", null, "| unipc | 10 |")]
+    [InlineData("strategy-table.py", "docs/evaluation/strategies", "| unipc | 10 | refine |")]
     public void Table_scripts_rebuild_their_tables_from_the_committed_reports(string script, string? argument, string row)
     {
         // Their normal run is the smoke: seconds over the reports in docs/evaluation.
@@ -127,6 +128,22 @@ public class BenchScriptTests
         var fd = lines.Except(heldOut).ToArray();
         Assert.Equal(2, fd.Length);
         Assert.All(fd, row => Assert.Equal(14, row.Split('|').Length));
+    }
+
+    [Fact]
+    public void Strategies_smoke_runs_the_trajectory_strategy_and_draws_its_row_beside_the_search()
+    {
+        var result = RunScript("strategies.sh", "--smoke");
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.Contains("check: uniform_lambda dpmpp2m nfe 3 held-out FD on seed 1234:", result.Stdout, StringComparison.Ordinal);
+        var row = result.Stdout.Split('\n').Single(l => l.StartsWith("| dpmpp2m | 3 | trajectory |", StringComparison.Ordinal)).Split('|').Select(c => c.Trim()).ToArray();
+        // Teacher run (128 samples over the grid) and four draws of 256 samples for each family and the proposal.
+        var evaluations = long.Parse(row[5].Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(evaluations, (128 * 50) + (4 * 4 * 256 * 3), (128 * 100) + (5 * 4 * 256 * 3));
+        Assert.Matches(@"^1/[0-9]+$", row[6]);
+        Assert.True(int.Parse(row[6][2..], System.Globalization.CultureInfo.InvariantCulture) >= 20, row[6]);
+        Assert.Contains("| dpmpp2m | 3 | search | not measured | 983,040 |", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

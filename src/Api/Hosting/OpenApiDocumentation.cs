@@ -144,7 +144,7 @@ public static class OpenApiDocumentation
                     "solver" => "The sampler the schedule is for; the model's default solver when absent.",
                     "mode" => "How the schedule was made; selected (the measured choice) when absent.",
                     "seed" => "The optimizer's seed (HSO modes); 66 when absent.",
-                    "strategy" => "Mode validated only: the strategy the schedule was searched with; the default (trajectory) when absent.",
+                    "strategy" => "Mode validated only: the strategy the schedule was searched with; the default (refine) when absent.",
                     "id" => "The job id from the 202 answer of POST /schedules.",
                     _ => null,
                 };

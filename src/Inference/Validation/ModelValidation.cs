@@ -95,6 +95,9 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
         return ValidatedSearch.Optimize(pipeline.Noise, scorer, ConfirmationScorers(cancellationToken), options, progress, cancellationToken);
     }
 
+    /// <summary>Share of the refine strategy's measurements (after the families) its upper level (EDM's rho, eps, T_max) may spend.</summary>
+    public const double RefineUpperShare = 0.5;
+
     /// <summary>Confirmation draws of the model-aware strategies: this many draws of <see cref="ValidationSettings.StrategySamples"/> samples.</summary>
     public const int StrategyDraws = 4;
 
@@ -113,27 +116,39 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
         }
 
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        // The draws first: building them checks the settings before the teacher run spends anything.
+        var draws = StrategyScorers(cancellationToken);
         // refine learns from FD alone and needs no teacher.
         var (teacher, reused) = strategy == ValidatedStrategy.Refine ? (null, false) : Teacher(cancellationToken);
         progress?.Invoke(0.2);
-        var draws = StrategyScorers(cancellationToken);
         NamedTimes proposed;
         long searched = 0;
         if (strategy == ValidatedStrategy.Trajectory)
         {
             proposed = new NamedTimes("trajectory (dynamic program)", TrajectoryProgram.Times(pipeline.Noise, teacher!, solver, nfe));
         }
+        else if (strategy == ValidatedStrategy.Teacher)
+        {
+            var distance = TeacherScorer(teacher!);
+            proposed = FamilyRefinement.Refine(pipeline.Noise, distance, "teacher-matched", solver, nfe, cancellationToken: cancellationToken);
+            // Charged in full even where scores were remembered from an earlier search: the cost on a fresh model.
+            searched = (long)FamilyRefinement.DefaultMeasurements * distance.Cost(nfe);
+        }
         else
         {
-            // refine fits FD on the first draw, so it is confirmed on the others only.
-            IScheduleScorer scorer = strategy == ValidatedStrategy.Teacher ? TeacherScorer(teacher!) : draws[0];
-            proposed = FamilyRefinement.Refine(pipeline.Noise, scorer, strategy == ValidatedStrategy.Teacher ? "teacher-matched" : "refined", solver, nfe, cancellationToken: cancellationToken);
-            // Charged in full even where scores were remembered from an earlier search: the cost on a fresh model.
-            searched = (long)FamilyRefinement.DefaultMeasurements * scorer.Cost(nfe);
-            if (strategy == ValidatedStrategy.Refine)
+            // The FD search's two levels on the first draw, a twentieth of its measurements; confirmed on the other draws.
+            var options = new ValidatedOptions
             {
-                draws = [.. draws.Skip(1)];
-            }
+                Solver = solver,
+                Nfe = nfe,
+                Budget = (long)FamilyRefinement.DefaultMeasurements * draws[0].Cost(nfe),
+                Candidates = ProposalConfirmation.FamilyNames(solver),
+                UpperShare = RefineUpperShare,
+            };
+            var found = ValidatedSearch.Optimize(pipeline.Noise, draws[0], options, cancellationToken: cancellationToken);
+            proposed = new NamedTimes(found.Validation!.ChosenBy, found.T);
+            searched = options.Budget.Value;
+            draws = [.. draws.Skip(1)];
         }
 
         progress?.Invoke(0.5);

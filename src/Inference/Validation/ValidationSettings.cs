@@ -42,7 +42,7 @@ public sealed record ValidationSettings
     /// <summary>How the finalists are chosen among on the confirmation draws (lowest mean by default).</summary>
     public HsoService.Optimization.Validated.ConfirmationRule ConfirmationRule { get; init; }
 
-    /// <summary>The strategy of a validated search that names none; null: trajectory where the model has a feature score, else search.</summary>
+    /// <summary>The strategy of a validated search that names none; null: refine where the model has a feature score, else search.</summary>
     public HsoService.Optimization.Validated.ValidatedStrategy? Strategy { get; init; }
 
     /// <summary>Samples per confirmation draw of the model-aware strategies (on every provider: a statistical need, not a hardware one).</summary>

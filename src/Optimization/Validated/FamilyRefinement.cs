@@ -5,11 +5,11 @@ using HsoService.Optimization.Search;
 namespace HsoService.Optimization.Validated;
 
 /// <summary>
-/// The search of the teacher and refine strategies: every family is measured by a scorer, then Nelder-Mead moves the
-/// best one's interior points (lambda gaps, both ends fixed, the spacing rule kept) until the measurements are spent.
-/// The teacher strategy's scorer is the distance to the teacher's samples from the same noise (after LD3); the refine
-/// strategy's is FD on one small calibration draw. Both compare schedules on the same noise, so a few dozen
-/// measurements of a few hundred samples separate them.
+/// The teacher strategy's search: every family is measured by a scorer (the distance of the student's samples to the
+/// teacher's from the same noise, after LD3), then Nelder-Mead moves the best one's interior points (lambda gaps, both
+/// ends fixed, the spacing rule kept) until the measurements are spent. The ends stay where the teacher's are: moving
+/// T_max or the last time only takes a sample further from its teacher. Each sample is compared with its own teacher,
+/// so a few dozen measurements of a hundred samples separate schedules.
 /// </summary>
 public static class FamilyRefinement
 {

@@ -17,8 +17,9 @@ public enum ValidatedStrategy
     Teacher,
 
     /// <summary>
-    /// The best family on one small FD draw, its interior points moved by Nelder-Mead on that draw for a few dozen
-    /// measurements: the search's lower level at a twentieth of the cost, with the confirmation on other draws.
+    /// The FD search's two levels (the initialisation rho, eps, T_max of the better parametric family, then the interior
+    /// points) on one small draw for a few dozen measurements: about a twentieth of the search's cost, confirmed on the
+    /// other draws.
     /// </summary>
     Refine,
 
@@ -33,7 +34,7 @@ public static class ValidatedStrategies
     private static readonly string[] All = ["trajectory", "teacher", "refine", "search"];
 
     /// <summary>The strategy a validated search runs when none is asked for (docs/evaluation/strategies).</summary>
-    public const ValidatedStrategy Default = ValidatedStrategy.Trajectory;
+    public const ValidatedStrategy Default = ValidatedStrategy.Refine;
 
     /// <summary>Every strategy's name.</summary>
     public static IReadOnlyList<string> Names => All;

@@ -171,7 +171,7 @@ public sealed class StrategyTests
         Assert.Equal(["trajectory", "teacher", "refine", "search"], ValidatedStrategies.Names);
         Assert.Equal(ValidatedStrategy.Refine, ValidatedStrategies.Parse(" Refine "));
         Assert.Equal("search", ValidatedStrategy.Search.Name());
-        Assert.Equal(ValidatedStrategy.Trajectory, ValidatedStrategies.Default);
+        Assert.Equal(ValidatedStrategy.Refine, ValidatedStrategies.Default);
         var error = Assert.Throws<HsoArgumentException>(() => ValidatedStrategies.Parse("gits"));
         Assert.Equal("strategy must be one of trajectory, teacher, refine, search, got 'gits'", error.Message);
     }
