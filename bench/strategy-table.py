@@ -145,6 +145,23 @@ def markdown(table):
                   f"{verdict(name, nfe, ratio, evaluations, search_mean) if name in STRATEGIES else ''} |")
 
 
+def proposals(folder):
+    """Each strategy's proposal on its confirmation draws (samples its search never saw) against the best family there:
+    how far each way of searching got before the confirmation chose."""
+    runs = json.load(open(f"{folder}/runs/runs.json"))
+    print("\n| solver | NFE | strategy | proposal | its mean / best family's mean on the confirmation draws | draws it won |")
+    print("|---|---|---|---|---|---|")
+    for run in sorted(runs, key=lambda r: (r["solver"], r["nfe"], STRATEGIES.index(r["strategy"]))):
+        finalists = json.load(open(f"{folder}/runs/{run['strategy']}-{run['solver']}-{run['nfe']}.json"))["validation"]["finalists"]
+        family = min((f for f in finalists if f["origin"] in FAMILIES), key=lambda f: statistics.mean(f["confirmation_scores"]))
+        for proposal in (f for f in finalists if f["origin"] not in FAMILIES):
+            won = sum(a < b for a, b in zip(proposal["confirmation_scores"], family["confirmation_scores"]))
+            ratio = statistics.mean(proposal["confirmation_scores"]) / statistics.mean(family["confirmation_scores"])
+            print(f"| {run['solver']} | {run['nfe']} | {run['strategy']} | {proposal['origin']} | {ratio:.3f} | {won} of {len(family['confirmation_scores'])} |")
+        if not any(f["origin"] not in FAMILIES for f in finalists):
+            print(f"| {run['solver']} | {run['nfe']} | {run['strategy']} | a family's own times | 1.000 | |")
+
+
 def svg(table, path):
     """Four-seed mean ratio by NFE, one panel per solver, one line per strategy; whiskers span the four seeds."""
     colours = {"trajectory": "#1f77b4", "teacher": "#2ca02c", "refine": "#d62728", "search": "#7f7f7f"}
@@ -199,6 +216,7 @@ def main():
     folder = args[0] if args else "docs/evaluation/strategies"
     table = collect(folder, rule)
     markdown(table)
+    proposals(folder)
     if len(args) > 1:
         svg(table, args[1])
         print(f"\nwrote {args[1]}")

@@ -52,6 +52,11 @@ internal static class OptimizeCommand
         command.SetAction(result =>
         {
             var modeName = result.GetValue(mode) ?? (result.GetValue(model) is null ? "robust" : ScheduleModes.DefaultRequestMode);
+            if (modeName != ValidationOptions.Name && validation.StrategyGiven(result))
+            {
+                throw new HsoArgumentException($"--strategy applies to --mode validated only, not {modeName}; leave it out or give --mode validated", "strategy");
+            }
+
             if (modeName is ScheduleModes.DefaultRequestMode or ValidationOptions.Name)
             {
                 // Both measure schedules on the model: the selection once per candidate, the validated search far more.

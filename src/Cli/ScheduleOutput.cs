@@ -62,6 +62,15 @@ internal static class ScheduleOutput
             var spearman = validation.SpearmanMepScore is { } correlation ? correlation.ToString("F2", c) : "undefined";
             output.WriteLine(string.Create(c, $"{validation.SchedulesMeasured} schedules measured, Spearman(MEP, {validation.Metric}) {spearman}"));
             output.WriteLine(string.Create(c, $"cost: {validation.Cost.ModelEvaluations} of {validation.Cost.Budget} model evaluations, {validation.Cost.Seconds:F1} s on {validation.Cost.Provider}"));
+            if (validation.StrategyCost is { } stages)
+            {
+                var teacher = stages.TeacherReused ? " (reused: made by an earlier search)" : "";
+                output.WriteLine(string.Create(c, $"strategy {validation.Strategy}: {stages.Total} model evaluations on a fresh model = teacher run {stages.Teacher}{teacher} + search {stages.Search} + confirmation {stages.Confirmation}"));
+            }
+            else if (schedule.Mode == ScheduleMode.Validated)
+            {
+                output.WriteLine($"strategy {validation.Strategy}");
+            }
         }
         else if (schedule.Evaluations is { } evaluations)
         {

@@ -154,6 +154,8 @@ public sealed class InferenceCommandTests : IDisposable
     [InlineData("samples 1200..1391 that the validated search calibrates on) overlaps the evaluation's seeds", "evaluate", "--schedules", "validated", "--calibration-seed", "1200", "--calibration-samples", "16", "--out", "unused")]
     [InlineData("confirmation-rule must be one of mean, every-draw, got 'median'", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--confirmation-rule", "median")]
     [InlineData("--budget and --measurements apply to --strategy search only, not teacher", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--strategy", "teacher", "--budget", "100000")]
+    [InlineData("--strategy applies to --mode validated only, not selected", "optimize", "--model", "digits16-ddpm", "--nfe", "4", "--strategy", "trajectory")]
+    [InlineData("--strategy applies to --mode validated only, not robust", "optimize", "--scheduler-config", "sd", "--nfe", "4", "--strategy", "teacher")]
     [InlineData("strategy must be one of trajectory, teacher, refine, search, got 'gits'", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--strategy", "gits")]
     [InlineData("--batch must be in 1..65536, got 0", "optimize", "--mode", "validated", "--model", "digits16-ddpm", "--nfe", "4", "--batch", "0")]
     [InlineData("--batch must be in 1..65536, got 70000", "evaluate", "--schedules", "validated", "--batch", "70000", "--out", "unused")]

@@ -118,11 +118,25 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         // The draws first: building them checks the settings before the teacher run spends anything.
         var draws = StrategyScorers(cancellationToken);
+        // Progress in proportion to each stage's model evaluations: teacher run, the strategy's search, confirmation.
+        var perSchedule = draws[0].Cost(nfe);
+        var gridPoints = TeacherRun.FineGrid(pipeline.Noise).Length;
+        double teacherShare = strategy == ValidatedStrategy.Refine || _teacher is not null ? 0 : (double)settings.TeacherSamples * gridPoints;
+        double searchShare = strategy switch
+        {
+            ValidatedStrategy.Teacher => (double)FamilyRefinement.DefaultMeasurements * settings.TeacherSamples * nfe,
+            ValidatedStrategy.Refine => (double)FamilyRefinement.DefaultMeasurements * perSchedule,
+            _ => 0,
+        };
+        var total = teacherShare + searchShare + (5.0 * StrategyDraws * perSchedule);
+        void Stage(double done, double share, double fraction) => progress?.Invoke(Math.Clamp((done + (share * fraction)) / total, 0, 1));
+
         // refine learns from FD alone and needs no teacher.
-        var (teacher, reused) = strategy == ValidatedStrategy.Refine ? (null, false) : Teacher(cancellationToken);
-        progress?.Invoke(0.2);
+        var (teacher, reused) = strategy == ValidatedStrategy.Refine ? (null, false) : Teacher(f => Stage(0, teacherShare, f), cancellationToken);
+        Stage(teacherShare, 0, 0);
         NamedTimes proposed;
         long searched = 0;
+        var (seed, samples, measured) = (TeacherSeed, settings.TeacherSamples, 0);
         if (strategy == ValidatedStrategy.Trajectory)
         {
             proposed = new NamedTimes("trajectory (dynamic program)", TrajectoryProgram.Times(pipeline.Noise, teacher!, solver, nfe));
@@ -130,9 +144,10 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
         else if (strategy == ValidatedStrategy.Teacher)
         {
             var distance = TeacherScorer(teacher!);
-            proposed = FamilyRefinement.Refine(pipeline.Noise, distance, "teacher-matched", solver, nfe, cancellationToken: cancellationToken);
+            proposed = FamilyRefinement.Refine(pipeline.Noise, distance, "teacher-matched", solver, nfe, progress: f => Stage(teacherShare, searchShare, f), cancellationToken: cancellationToken);
             // Charged in full even where scores were remembered from an earlier search: the cost on a fresh model.
             searched = (long)FamilyRefinement.DefaultMeasurements * distance.Cost(nfe);
+            measured = FamilyRefinement.DefaultMeasurements;
         }
         else
         {
@@ -141,23 +156,23 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
             {
                 Solver = solver,
                 Nfe = nfe,
-                Budget = (long)FamilyRefinement.DefaultMeasurements * draws[0].Cost(nfe),
+                Budget = (long)FamilyRefinement.DefaultMeasurements * perSchedule,
                 Candidates = ProposalConfirmation.FamilyNames(solver),
                 UpperShare = RefineUpperShare,
             };
-            var found = ValidatedSearch.Optimize(pipeline.Noise, draws[0], options, cancellationToken: cancellationToken);
+            var found = ValidatedSearch.Optimize(pipeline.Noise, draws[0], options, f => Stage(teacherShare, searchShare, f), cancellationToken);
             proposed = new NamedTimes(found.Validation!.ChosenBy, found.T);
             searched = options.Budget.Value;
+            (seed, samples, measured) = (draws[0].Seed, draws[0].Samples, found.Validation.SchedulesMeasured);
             draws = [.. draws.Skip(1)];
         }
 
-        progress?.Invoke(0.5);
-        var proposal = new Proposal(strategy, [proposed], teacher?.ModelEvaluations ?? 0, reused, searched, stopwatch.Elapsed.TotalSeconds);
-        return ProposalConfirmation.Choose(pipeline.Noise, proposal, draws, solver, nfe, settings.ConfirmationRule, p => progress?.Invoke(0.5 + (0.5 * p)), cancellationToken);
+        var proposal = new Proposal(strategy, [proposed], teacher?.ModelEvaluations ?? 0, reused, searched, stopwatch.Elapsed.TotalSeconds, seed, samples, measured);
+        return ProposalConfirmation.Choose(pipeline.Noise, proposal, draws, solver, nfe, settings.ConfirmationRule, f => Stage(teacherShare + searchShare, total - teacherShare - searchShare, f), cancellationToken);
     }
 
     // The teacher run, made once per model and kept; true when an earlier search made it.
-    private (TeacherRun? Run, bool Reused) Teacher(CancellationToken cancellationToken)
+    private (TeacherRun? Run, bool Reused) Teacher(Action<double> progress, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -167,7 +182,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
             }
 
             var set = new PixelCalibrationSet((PixelDiffusionPipeline)pipeline, settings.TeacherSamples, TeacherSeed);
-            _teacher = TeacherRun.Record(set, pipeline.Noise, cancellationToken: cancellationToken);
+            _teacher = TeacherRun.Record(set, pipeline.Noise, progress: progress, cancellationToken: cancellationToken);
             return (_teacher, false);
         }
     }

@@ -67,7 +67,8 @@ public sealed class TeacherRun : IJumpCosts
     }
 
     /// <summary>Runs the teacher on the calibration set (all its samples) over the fine grid.</summary>
-    public static TeacherRun Record(PixelCalibrationSet set, NoiseSchedule noise, int gridPoints = DefaultGridPoints, CancellationToken cancellationToken = default)
+    public static TeacherRun Record(
+        PixelCalibrationSet set, NoiseSchedule noise, int gridPoints = DefaultGridPoints, Action<double>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(set);
         var grid = FineGrid(noise, gridPoints);
@@ -78,6 +79,7 @@ public sealed class TeacherRun : IJumpCosts
         {
             x.AsSpan().CopyTo(states[point].AsSpan(first * rowSize));
             x0.AsSpan().CopyTo(data[point].AsSpan(first * rowSize));
+            progress?.Invoke(((double)first + (x.Length / rowSize * (point + 1.0) / grid.Length)) / set.Count);
         }, cancellationToken);
         if (used.Length != grid.Length)
         {

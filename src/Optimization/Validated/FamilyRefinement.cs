@@ -25,12 +25,21 @@ public static class FamilyRefinement
         int nfe,
         int measurements = DefaultMeasurements,
         double minimumGapFraction = 0.2,
+        Action<double>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(noise);
         ArgumentNullException.ThrowIfNull(scorer);
+        var done = 0;
+        double Measure(IReadOnlyList<double> times)
+        {
+            var score = scorer.Score(solver, times, long.MaxValue, cancellationToken)!.Value;
+            progress?.Invoke(Math.Min(1.0, ++done / (double)measurements));
+            return score;
+        }
+
         var families = ProposalConfirmation.Families(noise, solver, nfe);
-        var scored = families.Select(f => (f.Name, f.T, Score: scorer.Score(solver, f.T, long.MaxValue, cancellationToken)!.Value)).ToList();
+        var scored = families.Select(f => (f.Name, f.T, Score: Measure(f.T))).ToList();
         var (name, start, startScore) = scored.MinBy(s => s.Score);
         var best = (Times: start.ToArray(), Score: startScore);
         var gaps = new LambdaGaps(noise, start);
@@ -46,7 +55,7 @@ public static class FamilyRefinement
                         return double.PositiveInfinity;
                     }
 
-                    var score = scorer.Score(solver, times, long.MaxValue, cancellationToken)!.Value;
+                    var score = Measure(times);
                     if (score < best.Score)
                     {
                         best = (times, score);

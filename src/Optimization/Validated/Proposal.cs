@@ -7,10 +7,16 @@ namespace HsoService.Optimization.Validated;
 /// <param name="TeacherReused">True when the teacher run was computed by an earlier search on the model and cost nothing now.</param>
 /// <param name="SearchEvaluations">Model evaluations the strategy spent beyond the teacher run.</param>
 /// <param name="Seconds">Wall time of the proposal stage.</param>
+/// <param name="Seed">Seed of sample 0 of the samples the strategy learned from: the teacher run's, or refine's search draw.</param>
+/// <param name="SamplesUsed">How many samples those were.</param>
+/// <param name="Measured">Schedules the strategy measured to find its proposal (none for the dynamic program).</param>
 public sealed record Proposal(
     ValidatedStrategy Strategy,
     IReadOnlyList<NamedTimes> Schedules,
     long TeacherEvaluations,
     bool TeacherReused,
     long SearchEvaluations,
-    double Seconds);
+    double Seconds,
+    long Seed = 0,
+    int SamplesUsed = 0,
+    int Measured = 0);

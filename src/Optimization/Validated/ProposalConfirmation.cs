@@ -49,7 +49,8 @@ public static class ProposalConfirmation
         for (var i = 0; i < all.Length; i++)
         {
             var scores = draws.Select(d => d.Score(solver, all[i].T, long.MaxValue, cancellationToken)!.Value).ToArray();
-            finalists.Add(new FinalistScore(all[i].Name, all[i].T, scores[0], scores));
+            // No search draw scored the families: a finalist's score is its mean over the confirmation draws.
+            finalists.Add(new FinalistScore(all[i].Name, all[i].T, scores.Average(), scores));
             progress?.Invoke((i + 1.0) / all.Length);
         }
 
@@ -78,8 +79,8 @@ public static class ProposalConfirmation
         {
             Metric = draws[0].Metric,
             MetricDescription = draws[0].Description,
-            Samples = draws[0].Samples,
-            Seed = draws[0].Seed,
+            Samples = proposal.SamplesUsed > 0 ? proposal.SamplesUsed : draws[0].Samples,
+            Seed = proposal.SamplesUsed > 0 ? proposal.Seed : draws[0].Seed,
             Score = winner.ConfirmationMean!.Value,
             ConfirmationSeeds = [.. draws.Select(d => d.Seed)],
             ConfirmationScore = winner.ConfirmationMean,
@@ -89,7 +90,7 @@ public static class ProposalConfirmation
             BestCandidateScore = family.ConfirmationMean!.Value,
             ChosenBy = winner.Origin,
             Candidates = candidates,
-            SchedulesMeasured = finalists.Count,
+            SchedulesMeasured = proposal.Measured + finalists.Count,
             SpearmanMepScore = candidates.Length < 3 ? null : Finite(Statistics.SpearmanCorrelation.Compute([.. candidates.Select(c => c.Mep)], [.. candidates.Select(c => c.Score!.Value)])),
             Cost = new ValidationCost(
                 draws.Sum(d => d.ModelEvaluations) - spent + (proposal.TeacherReused ? 0 : proposal.TeacherEvaluations) + proposal.SearchEvaluations,
@@ -108,7 +109,7 @@ public static class ProposalConfirmation
             new ScheduleParameters(null, winner.T[^1], winner.T[0]),
             winner.Origin,
             warnings: warnings);
-        return schedule with { Validation = report, Evaluations = finalists.Count, ElapsedMs = (proposal.Seconds + stopwatch.Elapsed.TotalSeconds) * 1000 };
+        return schedule with { Validation = report, Evaluations = report.SchedulesMeasured, ElapsedMs = (proposal.Seconds + stopwatch.Elapsed.TotalSeconds) * 1000 };
     }
 
     private static double MidpointErrorProxyOf(NoiseSchedule noise, IReadOnlyList<double> times) =>

@@ -12,10 +12,13 @@ public sealed record ValidationReport
     /// <summary>What is measured against what, in words.</summary>
     public required string MetricDescription { get; init; }
 
-    /// <summary>Calibration samples per measured schedule (K).</summary>
+    /// <summary>Calibration samples per measured schedule (K); for trajectory and teacher, the teacher run's samples.</summary>
     public required int Samples { get; init; }
 
-    /// <summary>Seed of calibration sample 0 of the search's draw; held-out checks must use other seeds (and other than the confirmation seeds).</summary>
+    /// <summary>
+    /// Seed of calibration sample 0 of the search's draw (trajectory and teacher: of the teacher run); held-out checks
+    /// must use other seeds (and other than the confirmation seeds).
+    /// </summary>
     public required long Seed { get; init; }
 
     /// <summary>The chosen schedule's calibration score (on the search's draw).</summary>
@@ -57,7 +60,7 @@ public sealed record ValidationReport
     /// <summary>What the measurement cost: model evaluations spent now (scores already known cost nothing) and allowed.</summary>
     public required ValidationCost Cost { get; init; }
 
-    /// <summary>The strategy that found the schedule: trajectory, teacher or search (a selection: selection).</summary>
+    /// <summary>The strategy that found the schedule: refine, trajectory, teacher or search (a selection: selection).</summary>
     public string Strategy { get; init; } = "search";
 
     /// <summary>A cheap strategy's cost on a fresh model, stage by stage; null for the search and a selection.</summary>
@@ -78,7 +81,7 @@ public sealed record CandidateScore(string Name, IReadOnlyList<double> T, double
 /// </summary>
 /// <param name="Origin">Where it came from: a candidate's name, upper_level or lower_level.</param>
 /// <param name="T">Its times, descending.</param>
-/// <param name="Score">Its score on the search's draw.</param>
+/// <param name="Score">Its score on the search's draw (refine, trajectory, teacher: its mean over the confirmation draws).</param>
 /// <param name="ConfirmationScores">Its score on each confirmation draw, in seed order.</param>
 public sealed record FinalistScore(string Origin, IReadOnlyList<double> T, double Score, IReadOnlyList<double> ConfirmationScores)
 {

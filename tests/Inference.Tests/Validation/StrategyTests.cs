@@ -48,10 +48,28 @@ public sealed class StrategyTests
     public void Each_strategy_proposes_a_schedule_and_serves_it_only_where_it_beats_the_best_family_on_the_confirmation_draws(ValidatedStrategy strategy)
     {
         using var validation = new ModelValidation(Repository.DigitsPipeline, Sessions, Small);
-        var schedule = validation.Optimize(SolverKind.DpmPp2M, 4, strategy);
+        var progress = new List<double>();
+        var schedule = validation.Optimize(SolverKind.DpmPp2M, 4, strategy, progress: progress.Add);
 
         var report = schedule.Validation!;
         Assert.Equal(ScheduleMode.Validated, schedule.Mode);
+        // Progress rises through every stage to the end; refine and teacher report it during their own search too.
+        Assert.True(progress.Zip(progress.Skip(1)).All(p => p.Second >= p.First - 1e-12), string.Join(", ", progress));
+        Assert.Equal(1.0, progress[^1], 6);
+        Assert.True(progress.Count(p => p is > 0.05 and < 0.95) >= 5, string.Join(", ", progress));
+        // The samples it learned from: refine's search draw, or the teacher run.
+        Assert.Equal(strategy == ValidatedStrategy.Refine ? ValidationSettings.DefaultSeed : validation.TeacherSeed, report.Seed);
+        Assert.Equal(strategy == ValidatedStrategy.Refine ? 16 : 6, report.Samples);
+        Assert.Equal(report.SchedulesMeasured, schedule.Evaluations);
+        if (strategy == ValidatedStrategy.Trajectory)
+        {
+            Assert.Equal(report.Finalists.Count, report.SchedulesMeasured);
+        }
+        else
+        {
+            Assert.InRange(report.SchedulesMeasured, report.Finalists.Count + 5, report.Finalists.Count + 40);
+        }
+
         Assert.Equal(strategy.Name(), report.Strategy);
         Assert.Equal("fd", report.Metric);
         // refine fits the first draw and is confirmed on the other three; the others on all four.
