@@ -126,6 +126,7 @@ public sealed partial class OpenApiContractTests
             ["confirmation_scores"] = "validated mode only",
             ["confirmation_mean"] = "validated mode only",
             ["origin"] = "validated mode's finalists only",
+            ["strategy_cost"] = "validated mode's refine, trajectory and teacher strategies only (ValidatedScheduleTests reads it)",
             ["note"] = "a candidate that could not be measured",
             ["next_cursor"] = "only when a model has more schedules than one page (ScheduleEndpointTests pages through them)",
         };

@@ -96,7 +96,11 @@ public sealed class ValidatedScheduleTests : IDisposable
         Assert.Equal(cost.GetProperty("search").GetInt64() + cost.GetProperty("confirmation").GetInt64(), cost.GetProperty("total").GetInt64());
         var finalists = validation.GetProperty("finalists").EnumerateArray().ToArray();
         Assert.All(finalists, f => Assert.Equal(3, f.GetProperty("confirmation_scores").GetArrayLength()));
-        var winner = finalists.MinBy(f => f.GetProperty("confirmation_mean").GetDouble());
+        // The proposal is served only where it beats the best family on every draw.
+        Assert.Equal("every-draw", validation.GetProperty("confirmation_rule").GetString());
+        double[] Scores(System.Text.Json.JsonElement f) => [.. f.GetProperty("confirmation_scores").EnumerateArray().Select(e => e.GetDouble())];
+        var family = finalists.Take(4).MinBy(f => f.GetProperty("confirmation_mean").GetDouble());
+        var winner = finalists.Skip(4).Where(p => Scores(p).Zip(Scores(family)).All(s => s.First < s.Second)).Append(family).MinBy(f => f.GetProperty("confirmation_mean").GetDouble());
         Assert.Equal(winner.GetProperty("origin").GetString(), validation.GetProperty("chosen_by").GetString());
         Assert.Equal(winner.GetProperty("t").ToString(), schedule.GetProperty("t").ToString());
 

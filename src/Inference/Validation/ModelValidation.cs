@@ -98,6 +98,14 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
     /// <summary>Share of the refine strategy's measurements (after the families) its upper level (EDM's rho, eps, T_max) may spend.</summary>
     public const double RefineUpperShare = 0.5;
 
+    /// <summary>
+    /// How the cheap strategies confirm: a proposal is served only where it beats the best family on every draw. With
+    /// three or four draws of 256 samples, winning most of them is weak evidence; in the comparison run the lowest-mean
+    /// rule served two proposals that held-out seeds found worse than a family (docs/evaluation/strategies).
+    /// <see cref="ValidationSettings.ConfirmationRule"/> stays the FD search's.
+    /// </summary>
+    public const ConfirmationRule StrategyRule = ConfirmationRule.EveryDraw;
+
     /// <summary>Confirmation draws of the model-aware strategies: this many draws of <see cref="ValidationSettings.StrategySamples"/> samples.</summary>
     public const int StrategyDraws = 4;
 
@@ -168,7 +176,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
         }
 
         var proposal = new Proposal(strategy, [proposed], teacher?.ModelEvaluations ?? 0, reused, searched, stopwatch.Elapsed.TotalSeconds, seed, samples, measured);
-        return ProposalConfirmation.Choose(pipeline.Noise, proposal, draws, solver, nfe, settings.ConfirmationRule, f => Stage(teacherShare + searchShare, total - teacherShare - searchShare, f), cancellationToken);
+        return ProposalConfirmation.Choose(pipeline.Noise, proposal, draws, solver, nfe, StrategyRule, f => Stage(teacherShare + searchShare, total - teacherShare - searchShare, f), cancellationToken);
     }
 
     // The teacher run, made once per model and kept; true when an earlier search made it.

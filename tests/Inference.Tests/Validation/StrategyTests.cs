@@ -79,7 +79,9 @@ public sealed class StrategyTests
         Assert.Equal(["uniform_lambda", "uniform_t:trailing", "edm:7", "ays"], families);
         var best = report.Finalists.Take(4).MinBy(f => f.ConfirmationMean!.Value)!;
         Assert.Equal(best.Origin, report.BestCandidate);
-        var winner = report.Finalists.MinBy(f => f.ConfirmationMean!.Value)!;
+        // Every-draw: the proposal only where it beats the best family on every draw.
+        Assert.Equal("every-draw", report.ConfirmationRule);
+        var winner = report.Finalists.Skip(4).Where(p => p.ConfirmationScores.Zip(best.ConfirmationScores).All(s => s.First < s.Second)).Append(best).MinBy(f => f.ConfirmationMean!.Value)!;
         Assert.Equal(winner.Origin, report.ChosenBy);
         Assert.Equal(winner.T, schedule.T);
         Assert.True(report.Score <= report.BestCandidateScore);
