@@ -21,9 +21,6 @@ namespace HsoService.Bench;
 /// </summary>
 public static class HeldOutOracle
 {
-    private const string ModelPath = "models/digits16-ddpm";
-    private const string DataPath = "data/digits16.csv.gz";
-    private const int HeldOutSamples = 1797;
     private const long FitSeed = 1234;
     private static readonly long[] OtherSeeds = [5000, 20000, 40000];
 
@@ -42,12 +39,9 @@ public static class HeldOutOracle
         var extra = args[4..].Select(ParseNamed).ToArray();
 
         var sessions = new OnnxSessionFactory(new OnnxOptions { MaxBatch = 1024 });
-        using var pipeline = new PixelDiffusionPipeline(ModelFolder.Open(ModelPath), sessions);
-        var classifierPath = pipeline.Folder.ClassifierPath ?? throw new InvalidOperationException($"{ModelPath} has no classifier");
-        using var encoder = new FeatureEncoder(sessions.Open(classifierPath, "classifier/model.onnx"));
-        var dataset = DigitsDataset.Load(DataPath);
-        var real = FeatureStatistics.From(encoder.Encode(dataset.Images, dataset.Count, [1, DigitsDataset.Side, DigitsDataset.Side]), dataset.Count, encoder.FeatureCount);
-        FeatureDistanceScorer Scorer(long seed) => new(new HeldOutSet(pipeline, dataset, HeldOutSamples, seed), encoder, real, "the 1797 real images");
+        using var pipeline = new PixelDiffusionPipeline(ModelFolder.Open(HeldOutScorers.ModelPath), sessions);
+        using var heldOut = new HeldOutScorers(pipeline, sessions);
+        FeatureDistanceScorer Scorer(long seed) => heldOut.For(seed);
 
         var fit = Scorer(FitSeed);
         var options = new ValidatedOptions
@@ -84,7 +78,7 @@ public static class HeldOutOracle
         {
             solver = solver.Name(),
             nfe,
-            samples = HeldOutSamples,
+            samples = HeldOutScorers.Samples,
             fit_seed = FitSeed,
             oracle = best.T,
             chosen_by = report.ChosenBy,

@@ -22,8 +22,6 @@ namespace HsoService.Bench;
 /// </summary>
 public static class StrategyComparison
 {
-    private const string ModelPath = "models/digits16-ddpm";
-    private const string DataPath = "data/digits16.csv.gz";
     private static readonly long[] Seeds = [1234, 5000, 20000, 40000];
 
     public static int Run(string[] args)
@@ -41,13 +39,10 @@ public static class StrategyComparison
         var heldOut = int.Parse(args[4], CultureInfo.InvariantCulture);
 
         var sessions = new OnnxSessionFactory(new OnnxOptions { MaxBatch = 64 });
-        using var pipeline = new PixelDiffusionPipeline(ModelFolder.Open(ModelPath), sessions);
+        using var pipeline = new PixelDiffusionPipeline(ModelFolder.Open(HeldOutScorers.ModelPath), sessions);
         using var validation = new ModelValidation(pipeline, sessions, new ValidationSettings { CacheDirectory = Path.Combine(output, "cache") });
-        var classifierPath = pipeline.Folder.ClassifierPath ?? throw new InvalidOperationException($"{ModelPath} has no classifier");
-        using var encoder = new FeatureEncoder(sessions.Open(classifierPath, "classifier/model.onnx"));
-        var dataset = DigitsDataset.Load(DataPath);
-        var real = FeatureStatistics.From(encoder.Encode(dataset.Images, dataset.Count, [1, DigitsDataset.Side, DigitsDataset.Side]), dataset.Count, encoder.FeatureCount);
-        var scorers = Seeds.ToDictionary(seed => seed, seed => new FeatureDistanceScorer(new HeldOutSet(pipeline, dataset, heldOut, seed), encoder, real, "the 1797 real images"));
+        using var heldOutScorers = new HeldOutScorers(pipeline, sessions);
+        var scorers = Seeds.ToDictionary(seed => seed, seed => heldOutScorers.For(seed, heldOut));
 
         // The table takes the families' held-out FD from docs/evaluation/auto: one of them measured here shows they agree.
         var check = ScheduleFamilies.Build(pipeline.Noise, "uniform_lambda", solvers[0], nfes[0]).T;

@@ -46,15 +46,20 @@ public sealed class PixelDiffusionPipeline : DiffusionPipeline
     /// request's images as <see cref="Generate"/> would. A row's noise, label and arithmetic do not depend on its
     /// neighbours, so each request's images are the ones it gets alone.
     /// </summary>
-    public float[][] GenerateBatch(IReadOnlyList<PixelGenerationRequest> requests, Action<int>? onStep = null, CancellationToken cancellationToken = default)
+    public float[][] GenerateBatch(IReadOnlyList<PixelGenerationRequest> requests, Action<int>? onStep = null, CancellationToken cancellationToken = default) =>
+        Sample(requests, onStep, cancellationToken);
+
+    // wrap: what the sampler sees instead of a chunk's denoiser, given the chunk's first row (a teacher run's recorder).
+    private float[][] Sample(IReadOnlyList<PixelGenerationRequest> requests, Action<int>? onStep, CancellationToken cancellationToken, Func<int, IDenoiser, IDenoiser>? wrap = null)
     {
         var first = SharedShape(requests, Validate, r => r.Shape, "solver, schedule, guidance scale and final step");
         var labels = requests.SelectMany(r => r.Labels.Select(label => label ?? Folder.NullClassLabel)).ToArray();
         var seeds = requests.SelectMany(r => Enumerable.Range(0, r.Labels.Count).Select(i => r.Seed + i)).ToArray();
-        return Split(SampleRows(first, labels, seeds, onStep, cancellationToken), requests.Select(r => r.Labels.Count), ImageSize);
+        return Split(SampleRows(first, labels, seeds, onStep, cancellationToken, wrap), requests.Select(r => r.Labels.Count), ImageSize);
     }
 
-    private float[] SampleRows(PixelGenerationRequest shared, int[] labels, long[] seeds, Action<int>? onStep, CancellationToken cancellationToken)
+    private float[] SampleRows(
+        PixelGenerationRequest shared, int[] labels, long[] seeds, Action<int>? onStep, CancellationToken cancellationToken, Func<int, IDenoiser, IDenoiser>? wrap)
     {
         var count = labels.Length;
         var images = new float[count * ImageSize];
@@ -69,7 +74,7 @@ public sealed class PixelDiffusionPipeline : DiffusionPipeline
             }
 
             using var denoiser = UNetDenoiser.ForClassLabels(Unet, Noise, PredictionType, labels[start..(start + batch)], Folder.NullClassLabel, shared.GuidanceScale, [Folder.Channels, Folder.SampleSize, Folder.SampleSize]);
-            SamplingRun.Run(shared.Solver, denoiser, Noise, shared.Times, x, _ => onStep?.Invoke(++evaluations), cancellationToken, shared.FinalStep);
+            SamplingRun.Run(shared.Solver, wrap?.Invoke(start, denoiser) ?? denoiser, Noise, shared.Times, x, _ => onStep?.Invoke(++evaluations), cancellationToken, shared.FinalStep);
             System.Numerics.Tensors.TensorPrimitives.Clamp(x, -1f, 1f, x);
             x.CopyTo(images, start * ImageSize);
         }
@@ -81,30 +86,14 @@ public sealed class PixelDiffusionPipeline : DiffusionPipeline
     /// Samples the request with DDIM over its times (snapped to the trained steps for an integer-timestep network) and
     /// finishes at sigma = 0, handing every evaluated point to <paramref name="onPoint"/>: the point's index, the first
     /// row of the chunk, the chunk's states and its data predictions there (row-major, valid during the call only). The
-    /// teacher trajectories of the model-aware strategies are made this way. Returns the times used.
+    /// teacher trajectories of the model-aware strategies are made this way. Returns the images, as <see cref="Generate"/> would.
     /// </summary>
-    public double[] Trace(PixelGenerationRequest request, Action<int, int, float[], float[]> onPoint, CancellationToken cancellationToken = default)
+    public float[] Trace(PixelGenerationRequest request, Action<int, int, float[], float[]> onPoint, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(onPoint);
-        Validate(request);
-        var labels = request.Labels.Select(label => label ?? Folder.NullClassLabel).ToArray();
-        double[] used = [];
-        for (var start = 0; start < labels.Length; start += MaxBatch)
-        {
-            var batch = Math.Min(MaxBatch, labels.Length - start);
-            var x = new float[batch * ImageSize];
-            for (var i = 0; i < batch; i++)
-            {
-                GaussianNoise.Fill(request.Seed + start + i, x.AsSpan(i * ImageSize, ImageSize));
-            }
-
-            using var denoiser = UNetDenoiser.ForClassLabels(Unet, Noise, PredictionType, labels[start..(start + batch)], Folder.NullClassLabel, request.GuidanceScale, [Folder.Channels, Folder.SampleSize, Folder.SampleSize]);
-            var first = start;
-            var recorder = new RecordingDenoiser(denoiser, Noise, (point, states, data) => onPoint(point, first, states, data));
-            used = SamplingRun.Run(SolverKind.Ddim, recorder, Noise, request.Times, x, null, cancellationToken, FinalStep.ToZero);
-        }
-
-        return used;
+        var ddim = request with { Solver = SolverKind.Ddim, FinalStep = FinalStep.ToZero };
+        return Sample([ddim], null, cancellationToken, (first, denoiser) => new RecordingDenoiser(denoiser, Noise, (point, states, data) => onPoint(point, first, states, data)))[0];
     }
 
     /// <summary>Throws naming the field unless the request can be sampled.</summary>

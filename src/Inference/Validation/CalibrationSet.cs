@@ -57,7 +57,7 @@ public sealed class PixelCalibrationSet(PixelDiffusionPipeline pipeline, int cou
         pipeline.Generate(new PixelGenerationRequest(solver, times, _labels, 1.0, Seed), onStep, cancellationToken);
 
     /// <summary>The set's samples by DDIM over the times, every evaluated point handed on (<see cref="PixelDiffusionPipeline.Trace"/>).</summary>
-    public double[] Trace(IReadOnlyList<double> times, Action<int, int, float[], float[]> onPoint, CancellationToken cancellationToken) =>
+    public float[] Trace(IReadOnlyList<double> times, Action<int, int, float[], float[]> onPoint, CancellationToken cancellationToken) =>
         pipeline.Trace(new PixelGenerationRequest(SolverKind.Ddim, times, _labels, 1.0, Seed), onPoint, cancellationToken);
 }
 

@@ -128,8 +128,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
         var draws = StrategyScorers(cancellationToken);
         // Progress in proportion to each stage's model evaluations: teacher run, the strategy's search, confirmation.
         var perSchedule = draws[0].Cost(nfe);
-        var gridPoints = TeacherRun.FineGrid(pipeline.Noise).Length;
-        double teacherShare = strategy == ValidatedStrategy.Refine || _teacher is not null ? 0 : (double)settings.TeacherSamples * gridPoints;
+        double teacherShare = strategy == ValidatedStrategy.Refine || _teacher is not null ? 0 : (double)settings.TeacherSamples * TeacherRun.FineGrid(pipeline.Noise).Length;
         double searchShare = strategy switch
         {
             ValidatedStrategy.Teacher => (double)FamilyRefinement.DefaultMeasurements * settings.TeacherSamples * nfe,
@@ -199,8 +198,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
     {
         lock (_gate)
         {
-            var set = new PixelCalibrationSet((PixelDiffusionPipeline)pipeline, teacher.Samples, TeacherSeed);
-            return _teacherScorer ??= new TeacherDistanceScorer(set, teacher, Encoder());
+            return _teacherScorer ??= new TeacherDistanceScorer(new PixelCalibrationSet((PixelDiffusionPipeline)pipeline, teacher.Samples, TeacherSeed), teacher, Encoder());
         }
     }
 
