@@ -1,3 +1,4 @@
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using System.Globalization;
 using System.Text.Json;
 using HsoService.Inference.Models;

@@ -1,3 +1,4 @@
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using BenchmarkDotNet.Attributes;
 using HsoService.Inference.Images;
 using HsoService.Inference.Models;
@@ -20,7 +21,7 @@ public class GenerationBenchmarks
     private const int Batch = 16;
     private const int Nfe = 10;
     private PixelDiffusionPipeline _pipeline = null!;
-    private PixelGenerationRequest _request = null!;
+    private IReadOnlyList<GenerationRequest> _requests = null!;
     private OrtValue[] _inputs = null!;
     private OrtValue[] _outputs = null!;
 
@@ -30,7 +31,7 @@ public class GenerationBenchmarks
         var models = ModelRegistry.FindModelsDirectory() ?? throw new InvalidOperationException("models/ not found; run from the repository");
         _pipeline = new PixelDiffusionPipeline(ModelFolder.Open(Path.Combine(models, "digits16-ddpm")), new OnnxSessionFactory(new OnnxOptions()));
         var times = ScheduleFamilies.Build(_pipeline.Noise, "uniform_lambda", SolverKind.DpmPp2M, Nfe).T;
-        _request = new PixelGenerationRequest(SolverKind.DpmPp2M, times, Enumerable.Range(0, Batch).Select(i => (int?)(i % 10)).ToArray(), 1.0, 7);
+        _requests = _pipeline.Requests(SolverKind.DpmPp2M, times, [.. Enumerable.Range(0, Batch).Select(i => (int?)(i % 10))], 1.0, 7);
         var sample = new float[Batch * 256];
         Inference.Noise.GaussianNoise.Fill(1, sample);
         _inputs =
@@ -65,7 +66,7 @@ public class GenerationBenchmarks
     [Benchmark(Description = "NFE-10 generation + grid PNG, batch 16")]
     public int Generate()
     {
-        var images = _pipeline.Generate(_request);
+        float[] images = [.. _pipeline.GenerateBatch(_requests).SelectMany(image => image)];
         var (grid, height, width) = ImageGrid.Tile(images, Batch, 1, 16, 16);
         return PngEncoder.Encode(grid, 0, 1, height, width).Length;
     }

@@ -1,3 +1,4 @@
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;

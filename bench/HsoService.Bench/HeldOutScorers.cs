@@ -1,3 +1,4 @@
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using HsoService.Inference.Evaluation;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
@@ -34,7 +35,7 @@ public sealed class HeldOutScorers : IDisposable
 
     /// <summary>The held-out FD of <paramref name="samples"/> samples from <paramref name="seed"/>.</summary>
     public FeatureDistanceScorer For(long seed, int samples = Samples) =>
-        new(new HeldOutSet(_pipeline, _dataset, samples, seed), _encoder, _real, "the 1797 real images");
+        new(HeldOutSet.Create(_pipeline, _dataset, samples, seed), _encoder, _real, "the 1797 real images");
 
     public void Dispose() => _encoder.Dispose();
 }

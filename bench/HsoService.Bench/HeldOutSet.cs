@@ -1,7 +1,7 @@
 using HsoService.Inference.Evaluation;
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using HsoService.Inference.Pipelines;
 using HsoService.Inference.Validation;
-using HsoService.Optimization.Schedules;
 
 namespace HsoService.Bench;
 
@@ -10,14 +10,13 @@ namespace HsoService.Bench;
 /// i mod 1797 and seed <c>seed + i</c>, guidance 1. Scoring a schedule on it gives the held-out FD itself, which is
 /// what the oracle search fits (and what no honest search may see).
 /// </summary>
-public sealed class HeldOutSet(PixelDiffusionPipeline pipeline, DigitsDataset dataset, int count, long seed) : CalibrationSet(pipeline, count, seed)
+public static class HeldOutSet
 {
-    private readonly int?[] _labels = [.. Enumerable.Range(0, count).Select(i => (int?)dataset.Labels[i % dataset.Count])];
-
-    public override int[] SampleShape => [pipeline.Folder.Channels, pipeline.Folder.SampleSize, pipeline.Folder.SampleSize];
-
-    public override string Conditioning => "the real labels in order";
-
-    public override float[] Generate(SolverKind solver, IReadOnlyList<double> times, Action<int>? onStep, CancellationToken cancellationToken) =>
-        pipeline.Generate(new PixelGenerationRequest(solver, times, _labels, 1.0, Seed), onStep, cancellationToken);
+    public static CalibrationSet Create(PixelDiffusionPipeline pipeline, DigitsDataset dataset, int count, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(dataset);
+        IReadOnlyList<ImageConditioning> labels = [.. Enumerable.Range(0, count).Select(i => new ClassLabelConditioning(dataset.Labels[i % dataset.Count], pipeline.SampleSize))];
+        return new CalibrationSet(pipeline, labels, seed, 1.0, "the real labels in order");
+    }
 }

@@ -1,3 +1,4 @@
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -102,15 +103,17 @@ public static class LoadTest
     private static double RawImagesPerSecond(PixelDiffusionPipeline pipeline, int batch, double seconds)
     {
         var times = ScheduleFamilies.Build(pipeline.Noise, "uniform_lambda", SolverKind.DpmPp2M, Nfe).T;
-        using var denoiser = UNetDenoiser.ForClassLabels(pipeline.Unet, pipeline.Noise, pipeline.PredictionType, [.. Enumerable.Range(0, batch).Select(i => i % 10)], pipeline.Folder.NullClassLabel, 1.0, [pipeline.Folder.Channels, pipeline.Folder.SampleSize, pipeline.Folder.SampleSize]);
+        using var denoiser = new UNetDenoiser(
+            pipeline.Unet, pipeline.Noise, pipeline.PredictionType, batch, [pipeline.Channels, pipeline.SampleSize, pipeline.SampleSize], 1.0,
+            [ConditioningInput.Labels("class_labels", [.. Enumerable.Range(0, batch).Select(i => (long)(i % 10))], pipeline.NullClassLabel)]);
         var x = new float[batch * pipeline.ImageSize];
         var output = new float[x.Length];
-        denoiser.Predict(x, times[0], output);
+        denoiser.Predict(x, times[0], output, []);
         var runs = 0;
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed.TotalSeconds < seconds)
         {
-            denoiser.Predict(x, times[runs % Nfe], output);
+            denoiser.Predict(x, times[runs % Nfe], output, []);
             runs++;
         }
 

@@ -1,3 +1,4 @@
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using System.CommandLine;
 using System.Globalization;
 using HsoService.Inference.Evaluation;
@@ -61,7 +62,7 @@ internal static class EvaluateCommand
             var modelId = result.GetRequiredValue(model);
             var sessions = ModelSource.Sessions(result.GetRequiredValue(provider), result.GetValue(device), calibration.Batch(result));
             using var opened = ModelSource.Open(modelId, sessions);
-            var pipeline = opened as PixelDiffusionPipeline ?? throw new HsoArgumentException($"--model '{modelId}' is a {opened.Kind} model; evaluate measures class-conditional pixel models with a classifier", "model");
+            var pipeline = opened as PixelDiffusionPipeline ?? throw new HsoArgumentException($"--model '{modelId}' is a {opened.ClassName} model; evaluate measures class-conditional pixel models with a classifier", "model");
             foreach (var nfe in nfeList)
             {
                 Solvers.ValidateNfe(nfe, pipeline.Noise.TrainSteps);

@@ -18,10 +18,13 @@ internal static class GenerateCommand
     {
         var model = new Option<string>("--model") { Description = "a model id under models/ (digits16-ddpm) or a model folder", DefaultValueFactory = _ => "digits16-ddpm" };
         var label = new Option<int?>("--label") { Description = "class label (pixel models); omit for unconditional" };
-        var prompt = new Option<string>("--prompt") { Description = "text prompt (Stable Diffusion models)", DefaultValueFactory = _ => "" };
-        var negative = new Option<string>("--negative-prompt") { Description = "negative prompt (Stable Diffusion models)", DefaultValueFactory = _ => "" };
-        var width = new Option<int?>("--width") { Description = "image width in pixels, a multiple of 8 (Stable Diffusion models)" };
-        var height = new Option<int?>("--height") { Description = "image height in pixels, a multiple of 8 (Stable Diffusion models)" };
+        var prompt = new Option<string?>("--prompt") { Description = "text prompt (Stable Diffusion and SDXL models)" };
+        var negative = new Option<string?>("--negative-prompt") { Description = "negative prompt (Stable Diffusion and SDXL models)" };
+        var prompt2 = new Option<string?>("--prompt-2") { Description = "SDXL: the second text encoder's prompt (default: --prompt)" };
+        var negative2 = new Option<string?>("--negative-prompt-2") { Description = "SDXL: the second text encoder's negative prompt (default: --negative-prompt)" };
+        var width = new Option<int?>("--width") { Description = "image width in pixels, a multiple of 8 (Stable Diffusion and SDXL models; default: the model's)" };
+        var height = new Option<int?>("--height") { Description = "image height in pixels, a multiple of 8 (Stable Diffusion and SDXL models; default: the model's)" };
+        var latents = new Option<string?>("--latents") { Description = "a file of the initial noise as raw little-endian float32, n x C x h x w (numpy's tofile of diffusers' latents=); replaces the seed's noise" };
         var solver = CommonOptions.Solver();
         var nfe = CommonOptions.Nfe();
         var schedule = new Option<string>("--schedule")
@@ -31,14 +34,14 @@ internal static class GenerateCommand
         };
         var seed = new Option<long>("--seed") { Description = "seed of image 0 (image i uses seed + i)", DefaultValueFactory = _ => 0 };
         var count = new Option<int>("--n") { Description = "number of images (1..256)", DefaultValueFactory = _ => 1 };
-        var guidance = new Option<double>("--guidance") { Description = "classifier-free guidance scale (1 = conditional only)", DefaultValueFactory = _ => 1.0 };
+        var guidance = new Option<double?>("--guidance") { Description = "classifier-free guidance scale (1 = conditional only; default: the model's, as GET /models lists it)" };
         var output = new Option<string>("--out") { Description = "PNG file to write", Required = true };
         var provider = ModelSource.ProviderOption();
         var device = ModelSource.DeviceOption();
 
         var command = new Command("generate", "Generate images with a schedule and write them as a PNG")
         {
-            model, label, prompt, negative, width, height, solver, nfe, schedule, seed, count, guidance, output, provider, device,
+            model, label, prompt, negative, prompt2, negative2, width, height, latents, solver, nfe, schedule, seed, count, guidance, output, provider, device,
         };
         command.SetAction(result =>
         {
@@ -52,20 +55,21 @@ internal static class GenerateCommand
             using var pipeline = ModelSource.Open(result.GetRequiredValue(model), sessions);
             Solvers.ValidateNfe(steps, pipeline.Noise.TrainSteps);
             // Checked before auto spends its seconds measuring schedules.
-            ClassifierFreeGuidance.Validate(result.GetValue(guidance));
-            (pipeline as PixelDiffusionPipeline)?.ValidateLabel(result.GetValue(label));
+            var guidanceScale = result.GetValue(guidance) ?? pipeline.Defaults.GuidanceScale;
+            ClassifierFreeGuidance.Validate(guidanceScale);
+            var conditioning = pipeline.ParseConditioning(new ConditioningFields(
+                result.GetValue(label), result.GetValue(prompt), result.GetValue(negative), result.GetValue(prompt2), result.GetValue(negative2), result.GetValue(width), result.GetValue(height)));
+            var initial = result.GetValue(latents) is { } file ? ReadLatents(file) : null;
             var times = ResolveTimes(pipeline, sessions, result.GetRequiredValue(schedule), solverKind, steps);
-            var evaluations = (double)steps * (pipeline is PixelDiffusionPipeline pixel ? Math.Ceiling(n / (double)pixel.MaxBatch) : 1);
-            var (images, channels, imageHeight, imageWidth) = ConsoleProgress.Run($"generating {n} image(s)", evaluations, report => pipeline switch
+            var request = new GenerationRequest(solverKind, times, conditioning, n, guidanceScale, result.GetValue(seed), Latents: initial);
+            pipeline.Validate(request);
+            var evaluations = (double)steps * Math.Ceiling(n / (double)pipeline.MaxBatch);
+            var images = ConsoleProgress.Run($"generating {n} image(s)", evaluations, report => pipeline.Generate(request, done => report(done)));
+            var (channels, imageHeight, imageWidth) = pipeline.ImageShape(conditioning) switch
             {
-                PixelDiffusionPipeline pixel => (
-                    pixel.Generate(new PixelGenerationRequest(solverKind, times, Enumerable.Repeat(result.GetValue(label), n).ToArray(), result.GetValue(guidance), result.GetValue(seed)), done => report(done)),
-                    pixel.Folder.Channels, pixel.Folder.SampleSize, pixel.Folder.SampleSize),
-                StableDiffusionPipeline sd => (
-                    sd.Generate(new TextGenerationRequest(solverKind, times, result.GetRequiredValue(prompt), result.GetRequiredValue(negative), result.GetValue(width) ?? sd.Folder.SampleSize, result.GetValue(height) ?? sd.Folder.SampleSize, n, result.GetValue(guidance), result.GetValue(seed)), done => report(done)),
-                    3, result.GetValue(height) ?? sd.Folder.SampleSize, result.GetValue(width) ?? sd.Folder.SampleSize),
-                _ => throw new InvalidOperationException($"unsupported pipeline {pipeline.Kind}"),
-            });
+                [var c, var h, var w] => (c, h, w),
+                var other => throw new InvalidOperationException($"an image has three dimensions, not {other.Length}"),
+            };
 
             var (grid, gridHeight, gridWidth) = n == 1 ? (images, imageHeight, imageWidth) : ImageGrid.Tile(images, n, channels, imageHeight, imageWidth);
             var path = result.GetRequiredValue(output);
@@ -74,6 +78,29 @@ internal static class GenerateCommand
             return 0;
         });
         return command;
+    }
+
+    // Raw little-endian float32, as numpy's tofile writes it on every common machine.
+    private static float[] ReadLatents(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new HsoArgumentException($"--latents: file '{path}' does not exist", "latents");
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length % 4 != 0)
+        {
+            throw new HsoArgumentException($"--latents: '{path}' holds {bytes.Length} bytes, not a whole number of float32 values", "latents");
+        }
+
+        var values = new float[bytes.Length / 4];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4, 4));
+        }
+
+        return values;
     }
 
     private static IReadOnlyList<double> ResolveTimes(DiffusionPipeline pipeline, OnnxSessionFactory sessions, string schedule, SolverKind solver, int nfe)

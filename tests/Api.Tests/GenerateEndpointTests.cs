@@ -143,9 +143,9 @@ public sealed class GenerateEndpointTests : IClassFixture<GenerateEndpointTests.
     [InlineData("""{"model": "nope", "nfe": 4}""", 404, "model", "not served")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": 4, "prompt": "a cat"}""", 400, "prompt", "does not apply to 'digits16-ddpm', a class-conditional pixel model")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": 4, "negative_prompt": "blur"}""", 400, "negative_prompt", "does not apply")]
-    [InlineData("""{"model": "digits16-ddpm", "nfe": 4, "width": 100000}""", 400, "width", "a pixel model of fixed size 16")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 4, "width": 100000}""", 400, "width", "a class-conditional pixel model of fixed size 16; it takes class_label")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": 4, "height": 16}""", 400, "height", "does not apply")]
-    [InlineData("""{"model": "tiny-sd", "nfe": 4, "prompt": "cat", "class_label": 3}""", 400, "class_label", "a text-to-image model: it takes prompt")]
+    [InlineData("""{"model": "tiny-sd", "nfe": 4, "prompt": "cat", "class_label": 3}""", 400, "class_label", "a Stable Diffusion text-to-image model; it takes prompt")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": 4, "seed": -1}""", 400, "seed", "0..")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": 4, "schedule": "validated", "solver": "ddim"}""", 404, "schedule", "no validated schedule cached")]
     public async Task Bad_generation_requests_are_problems_naming_the_field(string body, int status, string field, string detail)

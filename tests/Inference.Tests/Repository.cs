@@ -1,3 +1,4 @@
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using HsoService.Inference.Models;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;

@@ -29,7 +29,7 @@ public static class GenerateEndpoints
         GenerateRequest request, GenerationService generation, ModelCatalog models, HttpContext context, CancellationToken cancellationToken)
     {
         var result = await generation.GenerateAsync(GenerateCommand.Parse(request, models, WantsJson(context.Request)), cancellationToken);
-        context.Response.Headers[ScheduleSourceHeader] = result.ScheduleSource;
+        context.Response.Headers[ScheduleSourceHeader] = result.ScheduleSource.Wire();
         context.Response.Headers["X-Hso-Seed"] = result.Seeds[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.Response.Headers["X-Hso-Batch-Images"] = result.BatchImages.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (result.Stale)

@@ -1,5 +1,4 @@
 using HsoService.Api.Hosting;
-using HsoService.Inference.Models;
 using HsoService.Optimization.Schedules;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -22,10 +21,16 @@ public static class ModelEndpoints
             var pipeline = models.Pipeline(id);
             var noise = pipeline.Noise;
             var config = noise.Config;
+            var defaults = pipeline.Defaults;
+            var solver = models.DefaultSolver(id).Name();
+            var conditioning = pipeline.CalibrationConditioning(0);
             return new ModelInfo(
                 id,
-                pipeline.Kind,
-                models.DefaultSolver(id).Name(),
+                pipeline.ClassName,
+                defaults.Fields,
+                new ModelDefaults(defaults.Width, defaults.Height, defaults.GuidanceScale, solver),
+                pipeline.LatentShape(conditioning),
+                solver,
                 new NoiseScheduleInfo(config.BetaScheduleName, config.BetaStart, config.BetaEnd, noise.TrainSteps, config.PredictionType, noise.Hash),
                 pipeline.Provider.ToString().ToLowerInvariant(),
                 pipeline.DiscreteTime);
@@ -43,11 +48,21 @@ public static class ModelEndpoints
 /// <param name="Hash">Hash of the noise schedule; every schedule made for it carries the same noise_schedule_hash.</param>
 public sealed record NoiseScheduleInfo(string BetaSchedule, double BetaStart, double BetaEnd, int TrainSteps, string PredictionType, string Hash);
 
+/// <summary>What a model assumes when a request leaves a field out.</summary>
+/// <param name="Width">Image width in pixels.</param>
+/// <param name="Height">Image height in pixels.</param>
+/// <param name="GuidanceScale">Classifier-free guidance scale (1: none).</param>
+/// <param name="Solver">The solver.</param>
+public sealed record ModelDefaults(int Width, int Height, double GuidanceScale, string Solver);
+
 /// <summary>A served model.</summary>
 /// <param name="Id">The model id used in every request.</param>
-/// <param name="Pipeline">class_conditional_pixel (takes class_label) or stable_diffusion (takes prompt).</param>
-/// <param name="DefaultSolver">The solver a request without one gets.</param>
+/// <param name="Pipeline">The model class: class_conditional_pixel, stable_diffusion or stable_diffusion_xl.</param>
+/// <param name="Conditioning">The conditioning fields of POST /generate it takes (any other is refused by name).</param>
+/// <param name="Defaults">Its default size, guidance scale and solver.</param>
+/// <param name="LatentShape">One sample's latent layout [C, h, w] at the default size: what latents holds per image (a pixel model's image).</param>
+/// <param name="DefaultSolver">The solver a request without one gets (the same as defaults.solver).</param>
 /// <param name="NoiseSchedule">The model's noise schedule.</param>
 /// <param name="ExecutionProvider">Where the model runs: cpu or cuda.</param>
 /// <param name="DiscreteTimesteps">Whether the network takes integer timesteps (sampled times are rounded to trained steps).</param>
-public sealed record ModelInfo(string Id, PipelineKind Pipeline, string DefaultSolver, NoiseScheduleInfo NoiseSchedule, string ExecutionProvider, bool DiscreteTimesteps);
+public sealed record ModelInfo(string Id, string Pipeline, IReadOnlyList<string> Conditioning, ModelDefaults Defaults, IReadOnlyList<int> LatentShape, string DefaultSolver, NoiseScheduleInfo NoiseSchedule, string ExecutionProvider, bool DiscreteTimesteps);

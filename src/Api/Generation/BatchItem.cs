@@ -16,18 +16,17 @@ public sealed class BatchItem
     private volatile bool _started;
     private volatile bool _cancelled;
 
-    private BatchItem(DiffusionPipeline pipeline, object request, string shape, int images)
+    private BatchItem(DiffusionPipeline pipeline, GenerationRequest request)
     {
         Pipeline = pipeline;
         Request = request;
-        Key = new BatchKey(pipeline, shape);
-        Images = images;
+        Key = new BatchKey(pipeline, request.Shape);
+        Images = request.Count;
     }
 
     public DiffusionPipeline Pipeline { get; }
 
-    /// <summary>The <see cref="PixelGenerationRequest"/> or <see cref="TextGenerationRequest"/>.</summary>
-    public object Request { get; }
+    public GenerationRequest Request { get; }
 
     public BatchKey Key { get; }
 
@@ -43,18 +42,11 @@ public sealed class BatchItem
 
     internal bool IsCancelled => _cancelled;
 
-    public static BatchItem For(PixelDiffusionPipeline pipeline, PixelGenerationRequest request)
+    public static BatchItem For(DiffusionPipeline pipeline, GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         pipeline.Validate(request);
-        return new BatchItem(pipeline, request, $"pixel|{request.Shape}", request.Labels.Count);
-    }
-
-    public static BatchItem For(StableDiffusionPipeline pipeline, TextGenerationRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(pipeline);
-        pipeline.Validate(request);
-        return new BatchItem(pipeline, request, $"text|{request.Shape}", request.Count);
+        return new BatchItem(pipeline, request);
     }
 
     /// <summary>Waiting to running; false when it was cancelled first.</summary>

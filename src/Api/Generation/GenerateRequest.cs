@@ -5,20 +5,26 @@ namespace HsoService.Api.Generation;
 /// <summary>
 /// The body of <c>POST /generate</c>. <c>schedule</c> is "auto" (default: the cached validated or selected schedule,
 /// else the solver's default family while the selection is queued), "selected" or "validated" (cached only), a family
-/// name (<c>uniform_lambda</c>, <c>edm:5</c>, ...), "hso-paper", "hso-robust", or explicit descending times. Pixel models take <c>class_label</c> (absent: unconditional); Stable Diffusion models take <c>prompt</c>.
+/// name (<c>uniform_lambda</c>, <c>edm:5</c>, ...), "hso-paper", "hso-robust", or explicit descending times. Each model
+/// class takes its own conditioning fields (GET /models lists them): pixel models <c>class_label</c> (absent:
+/// unconditional); Stable Diffusion <c>prompt</c>, <c>negative_prompt</c>, <c>width</c>, <c>height</c>; SDXL also
+/// <c>prompt_2</c> and <c>negative_prompt_2</c>. A field the model does not take is refused by name.
 /// </summary>
 /// <param name="Model">A served model id (GET /models).</param>
 /// <param name="Nfe">Network evaluations of the sampler, 2..1000 (a cached or selected schedule needs 2..50).</param>
 /// <param name="Solver">ddim (euler is read as ddim), unipc or dpmpp2m; the model's default solver when absent.</param>
 /// <param name="Schedule">auto (default), selected, validated, a family (uniform_t, uniform_t:leading, uniform_t:linspace, uniform_lambda, edm, edm:RHO, quadratic_t, ays), hso-paper, hso-robust, explicit times: an array of descending numbers in [0.001, 1], NFE + 1 of them for unipc and dpmpp2m, NFE for ddim; or diffusers' integer timesteps as {"timesteps": [...]}, NFE of them, noisiest first (a schedule's diffusers.timesteps).</param>
 /// <param name="ClassLabel">The digit to draw (class-conditional pixel models); absent: unconditional.</param>
-/// <param name="Prompt">The text to draw (Stable Diffusion models).</param>
-/// <param name="NegativePrompt">Text to steer away from (Stable Diffusion models).</param>
-/// <param name="GuidanceScale">Classifier-free guidance scale; 7.5 for Stable Diffusion and 1 (none) for pixel models when absent.</param>
+/// <param name="Prompt">The text to draw (Stable Diffusion and SDXL models).</param>
+/// <param name="NegativePrompt">Text to steer away from (Stable Diffusion and SDXL models). Absent on SDXL: zero negative embeddings where the model says force_zeros_for_empty_prompt, as diffusers does.</param>
+/// <param name="Prompt2">SDXL: the prompt for the second text encoder; the prompt when absent or empty.</param>
+/// <param name="NegativePrompt2">SDXL: the negative prompt for the second text encoder; the negative prompt when absent or empty.</param>
+/// <param name="GuidanceScale">Classifier-free guidance scale; the model's default when absent (GET /models: 1, none, for pixel models; 7.5 for Stable Diffusion; 5 for SDXL).</param>
 /// <param name="Seed">Seed of the first image, a non-negative integer; image i uses seed + i. Random when absent.</param>
 /// <param name="N">Images to make, 1..16.</param>
-/// <param name="Width">Image width in pixels (Stable Diffusion models).</param>
-/// <param name="Height">Image height in pixels (Stable Diffusion models).</param>
+/// <param name="Width">Image width in pixels, a multiple of 8 (Stable Diffusion and SDXL models; the model's default size when absent).</param>
+/// <param name="Height">Image height in pixels, a multiple of 8 (Stable Diffusion and SDXL models; the model's default size when absent).</param>
+/// <param name="Latents">The initial noise itself, as diffusers' latents= takes it: unscaled N(0, 1) values in the model's latent layout [n, C, h, w] (GET /models' latent_shape at the default size; a pixel model's image layout), little-endian float32, base64. Replaces the seed's noise, so a result can be reproduced against another implementation.</param>
 /// <param name="ResponseFormat">png (the default for n = 1: the body is the PNG) or b64_json (the default for n > 1, and for a client whose Accept header takes application/json but not image/png: JSON with base64 PNGs).</param>
 public sealed record GenerateRequest(
     string? Model,
@@ -28,9 +34,12 @@ public sealed record GenerateRequest(
     int? ClassLabel,
     string? Prompt,
     string? NegativePrompt,
+    string? Prompt2,
+    string? NegativePrompt2,
     double? GuidanceScale,
     long? Seed,
     int? N,
     int? Width,
     int? Height,
-    string? ResponseFormat);
+    string? ResponseFormat,
+    string? Latents = null);

@@ -230,12 +230,8 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
         GC.KeepAlive(models);
     }
 
-    private static float[][] Run(List<BatchItem> items, CancellationToken cancellationToken) => items[0].Pipeline switch
-    {
-        PixelDiffusionPipeline pixel => pixel.GenerateBatch([.. items.Select(item => (PixelGenerationRequest)item.Request)], null, cancellationToken),
-        StableDiffusionPipeline text => text.GenerateBatch([.. items.Select(item => (TextGenerationRequest)item.Request)], null, cancellationToken),
-        var other => throw new InvalidOperationException($"no sampler for pipeline {other.Kind}"),
-    };
+    private static float[][] Run(List<BatchItem> items, CancellationToken cancellationToken) =>
+        items[0].Pipeline.GenerateBatch([.. items.Select(item => item.Request)], null, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A generation batch failed outside its run")]
     private static partial void LogDispatchFailure(ILogger logger, Exception error);

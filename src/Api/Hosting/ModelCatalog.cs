@@ -1,4 +1,5 @@
 using HsoService.Api.Configuration;
+using HsoService.Inference.ModelClasses;
 using HsoService.Inference.Models;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
@@ -20,6 +21,7 @@ public sealed class ModelCatalog : IDisposable
     private readonly ModelRegistry _registry;
     private readonly Dictionary<string, SolverKind> _defaultSolvers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NoiseSchedule> _noise = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IModelClass> _classes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ModelValidation> _validations = new(StringComparer.Ordinal);
     private readonly HsoServiceOptions _settings;
 
@@ -70,6 +72,7 @@ public sealed class ModelCatalog : IDisposable
             try
             {
                 folder = ModelFolder.Open(_registry.PathOf(id));
+                _classes[id] = ModelClassRegistry.Recognise(folder);
             }
             catch (ModelLoadException e) when (settings.Models.ContainsKey(id))
             {
@@ -121,7 +124,11 @@ public sealed class ModelCatalog : IDisposable
 
     public NoiseSchedule Noise(string id) => _noise[id];
 
-    public SolverKind DefaultSolver(string id) => _defaultSolvers.TryGetValue(id, out var solver) ? solver : SolverKind.UniPc;
+    /// <summary>The model's class, recognised at start-up without loading its graphs.</summary>
+    public IModelClass ModelClass(string id) => _classes[id];
+
+    /// <summary>The configured default solver (Hso:Models:{id}:DefaultSolver), else the model class's.</summary>
+    public SolverKind DefaultSolver(string id) => _defaultSolvers.TryGetValue(id, out var solver) ? solver : _classes[id].DefaultSolver;
 
     /// <summary>The model's pipeline, loaded on first use.</summary>
     public DiffusionPipeline Pipeline(string id) => _registry.Get(id);

@@ -16,7 +16,7 @@ public sealed class ModelWarmup(ModelCatalog models, ILogger<ModelWarmup> logger
             foreach (var id in models.Ids)
             {
                 var pipeline = models.Pipeline(id);
-                logger.LogInformation("Loaded model {Model} ({Kind}) on {Provider}", id, pipeline.Kind, pipeline.Provider);
+                logger.LogInformation("Loaded model {Model} ({Class}) on {Provider}", id, pipeline.ClassName, pipeline.Provider);
             }
 
             _ready = true;

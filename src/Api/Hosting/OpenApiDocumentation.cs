@@ -31,7 +31,7 @@ public static class OpenApiDocumentation
                 Version = "v1",
                 Description = "Few-step diffusion sampling schedules (HSO, measured selection, families) and image generation through ONNX Runtime. Every error is application/problem+json.",
             });
-            foreach (var assembly in new[] { typeof(Program), typeof(Schedule), typeof(Inference.Models.PipelineKind) }.Select(t => t.Assembly.GetName().Name))
+            foreach (var assembly in new[] { typeof(Program), typeof(Schedule), typeof(Inference.Pipelines.DiffusionPipeline) }.Select(t => t.Assembly.GetName().Name))
             {
                 var xml = Path.Combine(AppContext.BaseDirectory, $"{assembly}.xml");
                 if (File.Exists(xml))

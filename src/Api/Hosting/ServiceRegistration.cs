@@ -36,6 +36,7 @@ public static class ServiceRegistration
         });
         services.AddSingleton<ScheduleService>();
         services.AddSingleton<GenerationBatcher>();
+        services.AddSingleton<HsoSearches>();
         services.AddSingleton<GenerationService>();
         services.AddSingleton<ModelWarmup>();
         services.AddHostedService(provider => provider.GetRequiredService<ModelWarmup>());

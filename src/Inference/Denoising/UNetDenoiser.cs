@@ -1,15 +1,15 @@
 using HsoService.Inference.Onnx;
 using HsoService.Optimization.NoiseSchedules;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace HsoService.Inference.Denoising;
 
 /// <summary>
-/// A unet graph (inputs <c>sample</c>, <c>timestep</c> and one conditioning input) bound to one batch's conditioning:
-/// class labels for pixel models (<see cref="ForClassLabels"/>), text embeddings for Stable Diffusion
-/// (<see cref="ForTextEmbeddings"/>). With classifier-free guidance the unconditional and conditional halves run as
-/// one batch of 2B (unconditional first) and are combined by <see cref="ClassifierFreeGuidance"/>. Buffers and
+/// A unet graph (<c>sample</c>, <c>timestep</c> and the model class's conditioning inputs) bound to one batch's
+/// conditioning. With classifier-free guidance the unconditional and conditional halves run as one batch of 2B
+/// (unconditional first) and are combined by <see cref="ClassifierFreeGuidance"/>; the combined output, of the
+/// network's <see cref="PredictionType"/>, is converted to x0 (and eps when asked) here and nowhere else. Inputs and
+/// outputs take the element type the graph declares (float32, or float16 converted at the boundary). Buffers and
 /// OrtValues are made once per instance, so <see cref="Predict"/> allocates nothing.
 /// </summary>
 public sealed class UNetDenoiser : IDenoiser, IDisposable
@@ -18,26 +18,36 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
     private readonly NoiseSchedule _noise;
     private readonly double _guidanceScale;
     private readonly bool _guided;
-    private readonly float[] _sample;
-    private readonly float[] _output;
+    private readonly FloatTensor _sample;
+    private readonly FloatTensor _output;
+    private readonly float[] _combined;
     private readonly TimestepInput _timestep;
+    private readonly IDisposable[] _bound;
     private readonly OrtValue[] _inputs;
     private readonly OrtValue[] _outputs;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
-    private UNetDenoiser(
+    /// <param name="unet">The unet graph.</param>
+    /// <param name="noise">The model's noise schedule (for the timestep and the conversion to x0).</param>
+    /// <param name="predictionType">What the network outputs.</param>
+    /// <param name="batch">Rows B of the batch.</param>
+    /// <param name="sampleShape">One sample's shape (C, H, W).</param>
+    /// <param name="guidanceScale">Classifier-free guidance scale; 1 runs the conditional half alone.</param>
+    /// <param name="conditioning">The class's conditioning inputs, B rows each.</param>
+    public UNetDenoiser(
         OnnxGraph unet,
         NoiseSchedule noise,
         PredictionType predictionType,
         int batch,
         int[] sampleShape,
         double guidanceScale,
-        string conditioningName,
-        Func<int, OrtValue> conditioning)
+        IReadOnlyList<ConditioningInput> conditioning)
     {
+        ArgumentNullException.ThrowIfNull(unet);
+        ArgumentNullException.ThrowIfNull(sampleShape);
+        ArgumentNullException.ThrowIfNull(conditioning);
         ClassifierFreeGuidance.Validate(guidanceScale);
-        unet.RequireType("sample", TensorElementType.Float);
         _unet = unet;
         _noise = noise;
         _guidanceScale = guidanceScale;
@@ -47,74 +57,25 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
         SampleSize = sampleShape.Aggregate(1, (a, b) => a * b);
 
         var rows = _guided ? 2 * batch : batch;
-        _sample = new float[rows * SampleSize];
-        _output = new float[rows * SampleSize];
-        _timestep = new TimestepInput(unet, rows);
         long[] shape = [rows, .. sampleShape.Select(d => (long)d)];
-        _inputs = [OrtValue.CreateTensorValueFromMemory(_sample, shape), _timestep.Value, conditioning(rows)];
-        _inputNames = ["sample", _timestep.Name, conditioningName];
+        _sample = FloatTensor.Input(unet, "sample", shape);
+        _output = FloatTensor.Output(unet, unet.FirstOutput, shape);
+        _combined = _guided ? new float[batch * SampleSize] : [];
+        _timestep = new TimestepInput(unet, rows);
+        _bound = new IDisposable[conditioning.Count];
+        var values = new OrtValue[conditioning.Count];
+        for (var i = 0; i < conditioning.Count; i++)
+        {
+            _bound[i] = conditioning[i].Bind(unet, batch, _guided, out values[i]);
+        }
+
+        _inputs = [_sample.Value, _timestep.Value, .. values];
+        _inputNames = ["sample", _timestep.Name, .. conditioning.Select(c => c.Name)];
         _outputNames = [unet.FirstOutput];
-        _outputs = [OrtValue.CreateTensorValueFromMemory(_output, shape)];
+        _outputs = [_output.Value];
     }
 
-    /// <summary>A class-conditional unet (<c>class_labels</c> int64 [B]); <paramref name="nullLabel"/> is the unconditional label.</summary>
-    public static UNetDenoiser ForClassLabels(
-        OnnxGraph unet, NoiseSchedule noise, PredictionType predictionType, IReadOnlyList<int> labels, int nullLabel, double guidanceScale, int[] sampleShape)
-    {
-        unet.RequireType("class_labels", TensorElementType.Int64);
-        return new UNetDenoiser(unet, noise, predictionType, labels.Count, sampleShape, guidanceScale, "class_labels", rows =>
-        {
-            var values = new long[rows];
-            var offset = rows - labels.Count;
-            for (var i = 0; i < labels.Count; i++)
-            {
-                values[offset + i] = labels[i];
-                if (offset > 0)
-                {
-                    values[i] = nullLabel;
-                }
-            }
-
-            return OrtValue.CreateTensorValueFromMemory(values, [rows]);
-        });
-    }
-
-    /// <summary>
-    /// A text-conditional unet (<c>encoder_hidden_states</c> [B, tokens, width]) with per-image embeddings; the
-    /// unconditional embeddings (the negative prompt) are used only when guidance is active.
-    /// </summary>
-    public static UNetDenoiser ForTextEmbeddings(
-        OnnxGraph unet,
-        NoiseSchedule noise,
-        PredictionType predictionType,
-        IReadOnlyList<float[]> conditional,
-        IReadOnlyList<float[]> unconditional,
-        int tokens,
-        int width,
-        double guidanceScale,
-        int[] sampleShape)
-    {
-        unet.RequireType("encoder_hidden_states", TensorElementType.Float);
-        var batch = conditional.Count;
-        return new UNetDenoiser(unet, noise, predictionType, batch, sampleShape, guidanceScale, "encoder_hidden_states", rows =>
-        {
-            // One embedding per image: the unconditional ones first when guided, as the sample rows are laid out.
-            var perImage = tokens * width;
-            var values = new float[rows * perImage];
-            var offset = (rows - batch) * perImage;
-            for (var i = 0; i < batch; i++)
-            {
-                conditional[i].CopyTo(values, offset + i * perImage);
-                if (offset > 0)
-                {
-                    unconditional[i].CopyTo(values, i * perImage);
-                }
-            }
-
-            return OrtValue.CreateTensorValueFromMemory(values, [rows, tokens, width]);
-        });
-    }
-
+    /// <summary>What the network outputs (converted to x0 inside <see cref="Predict"/>).</summary>
     public PredictionType PredictionType { get; }
 
     public int BatchSize { get; }
@@ -123,31 +84,41 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
 
     public bool DiscreteTime => _timestep.IsDiscrete;
 
-    public void Predict(ReadOnlySpan<float> x, double t, Span<float> output)
+    public void Predict(ReadOnlySpan<float> x, double t, Span<float> data, Span<float> noise)
     {
-        x.CopyTo(_sample);
+        x.CopyTo(_sample.Values);
         if (_guided)
         {
-            x.CopyTo(_sample.AsSpan(x.Length));
+            x.CopyTo(_sample.Values.AsSpan(x.Length));
         }
 
+        _sample.ToGraph();
         _timestep.Set(_noise, t);
         _unet.Run(_inputNames, _inputs, _outputNames, _outputs);
+        _output.FromGraph();
+        ReadOnlySpan<float> output = _output.Values.AsSpan(0, x.Length);
         if (_guided)
         {
-            ClassifierFreeGuidance.Combine(_output.AsSpan(0, x.Length), _output.AsSpan(x.Length, x.Length), _guidanceScale, output);
+            ClassifierFreeGuidance.Combine(output, _output.Values.AsSpan(x.Length, x.Length), _guidanceScale, _combined);
+            output = _combined;
         }
-        else
+
+        var (alpha, sigma) = (_noise.Alpha(t), _noise.Sigma(t));
+        PredictionConversion.ToData(PredictionType, output, x, alpha, sigma, data);
+        if (!noise.IsEmpty)
         {
-            _output.AsSpan(0, x.Length).CopyTo(output);
+            PredictionConversion.ToNoise(PredictionType, output, x, alpha, sigma, noise);
         }
     }
 
     public void Dispose()
     {
-        _inputs[0].Dispose();
-        _inputs[2].Dispose();
-        _outputs[0].Dispose();
+        _sample.Dispose();
+        _output.Dispose();
         _timestep.Dispose();
+        foreach (var bound in _bound)
+        {
+            bound.Dispose();
+        }
     }
 }

@@ -1,3 +1,4 @@
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using HsoService.Optimization;
 using System.Diagnostics;
 using HsoService.Inference.Pipelines;
@@ -58,7 +59,7 @@ public sealed class DigitsEvaluator
     {
         EnsureReference(null, cancellationToken);
         var stopwatch = Stopwatch.StartNew();
-        var images = _pipeline.Generate(new PixelGenerationRequest(solver, times, _labels, _options.GuidanceScale, _options.Seed, _options.FinalStep), onStep, cancellationToken);
+        var images = _pipeline.Generate(solver, times, _labels, _options.GuidanceScale, _options.Seed, _options.FinalStep, onStep, cancellationToken);
         var (features, predicted) = _classifier.Classify(images, _labels.Length);
         var fd = FrechetDistance.Compute(FeatureStatistics.From(features, _labels.Length, _classifier.FeatureCount), _real.Value);
 

@@ -1,3 +1,4 @@
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using System.Security.Cryptography;
 using HsoService.Inference.Pipelines;
 using HsoService.Optimization.Schedules;
@@ -24,9 +25,9 @@ public static class ReferenceTrajectoryCache
     {
         var n = pipeline.Noise.TrainSteps;
         return GetOrCompute(
-            Key(pipeline.Folder.UnetPath, $"{pipeline.Noise.Hash}|{seed}|{steps}|{string.Join(',', labels)}"),
+            Key(pipeline.UnetPath, $"{pipeline.Noise.Hash}|{seed}|{steps}|{string.Join(',', labels)}"),
             labels.Count * pipeline.ImageSize,
-            () => pipeline.Generate(new PixelGenerationRequest(SolverKind.Ddim, ReferenceTimes(n, steps), labels, 1.0, seed), onStep, cancellationToken),
+            () => pipeline.Generate(SolverKind.Ddim, ReferenceTimes(n, steps), labels, 1.0, seed, onStep: onStep, cancellationToken: cancellationToken),
             directory,
             out computed);
     }

@@ -1,46 +1,38 @@
 using System.Text.Json;
+using HsoService.Inference.ModelClasses;
 using HsoService.Optimization.NoiseSchedules;
 
 namespace HsoService.Inference.Models;
 
 /// <summary>
-/// A model folder in the diffusers / optimum ONNX layout: <c>model_index.json</c>, <c>scheduler/scheduler_config.json</c>,
-/// <c>unet/model.onnx</c>, and per pipeline <c>classifier/</c> (pixel models, optional) or <c>text_encoder/</c>,
-/// <c>tokenizer/</c> (vocab.json, merges.txt) and <c>vae_decoder/</c> (Stable Diffusion). <see cref="Open"/> checks that
-/// every file the pipeline needs exists and names the first one missing.
+/// A model folder in the diffusers / optimum ONNX layout: <c>model_index.json</c> (its <c>_class_name</c> and
+/// components), <c>scheduler/scheduler_config.json</c>, and one folder per component. <see cref="Open"/> reads the
+/// index and the scheduler; <see cref="ModelClassRegistry.Recognise"/> says which model class it is, and the class reads
+/// the components it needs when it loads, naming the first file missing. A folder may ship a feature extractor
+/// (<c>classifier/model.onnx</c>) with the feature statistics of real images (<c>classifier/reference_statistics.json</c>).
 /// </summary>
 public sealed record ModelFolder
 {
     public required string Root { get; init; }
-    public required PipelineKind Kind { get; init; }
-    public required SchedulerConfig Scheduler { get; init; }
-    public required string UnetPath { get; init; }
 
-    /// <summary>Feature extractor / classifier graph (pixel models), or null.</summary>
+    /// <summary>model_index.json's <c>_class_name</c> (empty when it has none).</summary>
+    public required string ClassName { get; init; }
+
+    /// <summary>model_index.json itself.</summary>
+    public required JsonElement Index { get; init; }
+
+    public required SchedulerConfig Scheduler { get; init; }
+
+    /// <summary>Feature extractor / classifier graph, or null.</summary>
     public string? ClassifierPath { get; init; }
 
     /// <summary>
-    /// Feature statistics of real images for the classifier's <c>features</c> (<c>classifier/reference_statistics.json</c>),
-    /// what a validated search measures FD against; null when the folder has none.
+    /// Feature statistics of real images for the classifier's <c>features</c>, what a validated search measures FD
+    /// against; null when the folder has none.
     /// </summary>
     public string? ReferenceStatisticsPath { get; init; }
-    public string? TextEncoderPath { get; init; }
-    public string? VaeDecoderPath { get; init; }
-    public string? VocabPath { get; init; }
-    public string? MergesPath { get; init; }
 
-    /// <summary>Pixel models: image side; Stable Diffusion: default image side in pixels.</summary>
-    public int SampleSize { get; init; }
-    public int Channels { get; init; }
-
-    /// <summary>Pixel models: number of classes (labels 0..NumClasses-1) and the label meaning "no class".</summary>
-    public int NumClasses { get; init; }
-    public int NullClassLabel { get; init; }
-
-    /// <summary>Stable Diffusion: latents are divided by this before decoding (0.18215 unless the vae config says otherwise).</summary>
-    public double VaeScalingFactor { get; init; } = 0.18215;
-
-    /// <summary>Reads and checks a model folder.</summary>
+    /// <summary>Reads a model folder's index and scheduler.</summary>
     public static ModelFolder Open(string root)
     {
         if (!Directory.Exists(root))
@@ -60,56 +52,51 @@ public sealed record ModelFolder
             throw new ModelLoadException($"{schedulerPath}: {e.Message}", e);
         }
 
-        var className = index.TryGetProperty("_class_name", out var name) ? name.GetString() ?? "" : "";
-        var isStableDiffusion = className.Contains("StableDiffusion", StringComparison.Ordinal) || index.TryGetProperty("text_encoder", out _);
-        var unet = Require(root, "unet", "model.onnx");
-        if (isStableDiffusion)
-        {
-            var vaeConfig = Path.Combine(root, "vae_decoder", "config.json");
-            var scaling = File.Exists(vaeConfig) && ReadJson(vaeConfig).TryGetProperty("scaling_factor", out var factor) ? factor.GetDouble() : 0.18215;
-            return new ModelFolder
-            {
-                Root = root,
-                Kind = PipelineKind.StableDiffusion,
-                Scheduler = scheduler,
-                UnetPath = unet,
-                TextEncoderPath = Require(root, "text_encoder", "model.onnx"),
-                VaeDecoderPath = Require(root, "vae_decoder", "model.onnx"),
-                VocabPath = Require(root, "tokenizer", "vocab.json"),
-                MergesPath = Require(root, "tokenizer", "merges.txt"),
-                SampleSize = index.TryGetProperty("sample_size", out var size) ? size.GetInt32() : 512,
-                Channels = 4,
-                VaeScalingFactor = scaling,
-            };
-        }
-
+        var className = index.ValueKind == JsonValueKind.Object && index.TryGetProperty("_class_name", out var name) && name.ValueKind == JsonValueKind.String
+            ? name.GetString()!
+            : "";
         var classifier = Path.Combine(root, "classifier", "model.onnx");
         var statistics = Path.Combine(root, "classifier", "reference_statistics.json");
         return new ModelFolder
         {
             Root = root,
-            Kind = PipelineKind.ClassConditionalPixel,
+            ClassName = className,
+            Index = index,
             Scheduler = scheduler,
-            UnetPath = unet,
             ClassifierPath = File.Exists(classifier) ? classifier : null,
             ReferenceStatisticsPath = File.Exists(statistics) ? statistics : null,
-            SampleSize = RequireInt(index, "sample_size", root),
-            Channels = RequireInt(index, "in_channels", root),
-            NumClasses = RequireInt(index, "num_class_embeds", root) - 1,
-            NullClassLabel = RequireInt(index, "null_class_label", root),
         };
     }
+
+    /// <summary>True when model_index.json lists the component (or its folder exists).</summary>
+    public bool Has(string component) =>
+        (Index.ValueKind == JsonValueKind.Object && Index.TryGetProperty(component, out _)) || Directory.Exists(Path.Combine(Root, component));
+
+    /// <summary>The path of a component's file; throws naming it when it is missing.</summary>
+    public string Require(string component, string file) => Require(Root, component, file);
+
+    /// <summary>The path of a component's file, or null when it is missing.</summary>
+    public string? Optional(string component, string file)
+    {
+        var path = Path.Combine(Root, component, file);
+        return File.Exists(path) ? path : null;
+    }
+
+    /// <summary>A component's JSON file (a <c>config.json</c>), or null when it is missing.</summary>
+    public JsonElement? OptionalJson(string component, string file) =>
+        Optional(component, file) is { } path ? ReadJson(path) : null;
+
+    /// <summary>An integer field of model_index.json; throws naming it when it is missing.</summary>
+    public int RequireInt(string field) =>
+        Index.ValueKind == JsonValueKind.Object && Index.TryGetProperty(field, out var value) && value.TryGetInt32(out var number)
+            ? number
+            : throw new ModelLoadException($"{Path.Combine(Root, "model_index.json")}: field '{field}' (an integer) is missing");
 
     private static string Require(string root, string folder, string file)
     {
         var path = Path.Combine(root, folder, file);
         return File.Exists(path) ? path : throw new ModelLoadException($"model folder '{root}' is missing {folder}/{file}");
     }
-
-    private static int RequireInt(JsonElement index, string field, string root) =>
-        index.TryGetProperty(field, out var value) && value.TryGetInt32(out var number)
-            ? number
-            : throw new ModelLoadException($"{Path.Combine(root, "model_index.json")}: field '{field}' (an integer) is missing");
 
     private static JsonElement ReadJson(string path)
     {

@@ -97,13 +97,7 @@ public sealed class ModelRegistry(OnnxSessionFactory sessions) : IDisposable
         }
     }
 
-    private DiffusionPipeline Load(string path)
-    {
-        var folder = ModelFolder.Open(path);
-        return folder.Kind == PipelineKind.StableDiffusion
-            ? new StableDiffusionPipeline(folder, sessions)
-            : new PixelDiffusionPipeline(folder, sessions);
-    }
+    private DiffusionPipeline Load(string path) => ModelClasses.ModelClassRegistry.Load(ModelFolder.Open(path), sessions);
 
     public void Dispose()
     {

@@ -45,6 +45,15 @@ public sealed class OnnxGraph(InferenceSession session, string displayName, Exec
             : throw new ModelLoadException($"{displayName}: input '{name}' has element type {type}; expected {string.Join(" or ", allowed)}");
     }
 
+    /// <summary>Throws unless output <paramref name="name"/> has one of the element types.</summary>
+    public TensorElementType OutputType(string name, params TensorElementType[] allowed)
+    {
+        var type = Output(name).ElementDataType;
+        return allowed.Contains(type)
+            ? type
+            : throw new ModelLoadException($"{displayName}: output '{name}' has element type {type}; expected {string.Join(" or ", allowed)}");
+    }
+
     /// <summary>Runs the graph into preallocated outputs.</summary>
     public void Run(IReadOnlyCollection<string> inputNames, IReadOnlyCollection<OrtValue> inputs, IReadOnlyCollection<string> outputNames, IReadOnlyCollection<OrtValue> outputs)
     {

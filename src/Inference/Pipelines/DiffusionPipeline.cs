@@ -1,42 +1,55 @@
+using System.Numerics.Tensors;
 using HsoService.Inference.Denoising;
 using HsoService.Inference.Models;
+using HsoService.Inference.Noise;
 using HsoService.Inference.Onnx;
+using HsoService.Optimization;
 using HsoService.Optimization.NoiseSchedules;
-using Microsoft.ML.OnnxRuntime.Tensors;
+using HsoService.Optimization.Schedules;
 
 namespace HsoService.Inference.Pipelines;
 
 /// <summary>
-/// What every loaded model shares, whatever its pipeline: its folder, noise schedule and prediction type, and the unet
-/// graph, opened once and checked at load time for a float <c>sample</c>, the pipeline's conditioning input and a
-/// usable <c>timestep</c>.
+/// The model-class contract: what every loaded model offers, whatever its class. A class says what conditioning it
+/// takes (<see cref="Defaults"/>, <see cref="ParseConditioning"/>), encodes it into the unet's inputs
+/// (<see cref="Encode"/>), names its latent layout (<see cref="LatentShape"/>) and decodes latents into images
+/// (<see cref="Decode"/>), and draws its calibration samples (<see cref="CalibrationConditioning"/>). The recipe
+/// itself is shared: noise from the seeds (or the request's latents), a solver over the schedule with the class's
+/// denoiser, in chunks of at most <see cref="MaxBatch"/> images, then the decoder. The graphs are opened once and
+/// shared; each call binds its own buffers, so calls may run concurrently.
 /// </summary>
 public abstract class DiffusionPipeline : IDisposable
 {
-    protected DiffusionPipeline(ModelFolder folder, PipelineKind kind, OnnxSessionFactory sessions, string conditioning, TensorElementType conditioningType)
+    protected DiffusionPipeline(ModelFolder folder, string className, OnnxSessionFactory sessions)
     {
-        if (folder.Kind != kind)
-        {
-            throw new ModelLoadException($"model folder '{folder.Root}' is a {folder.Kind} model, not {kind}");
-        }
-
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(sessions);
         Folder = folder;
+        ClassName = className;
         Noise = NoiseSchedule.FromConfig(folder.Scheduler);
         PredictionType = PredictionTypes.Parse(folder.Scheduler.PredictionType);
-        Unet = sessions.Open(folder.UnetPath, "unet/model.onnx");
-        Unet.RequireType("sample", TensorElementType.Float);
-        Unet.RequireType(conditioning, conditioningType);
+        MaxBatch = sessions.Options.MaxBatch >= 1
+            ? sessions.Options.MaxBatch
+            : throw new HsoArgumentException($"Onnx:MaxBatch must be at least 1, got {sessions.Options.MaxBatch}", "Onnx:MaxBatch");
+        UnetPath = folder.Require("unet", "model.onnx");
+        Unet = sessions.Open(UnetPath, "unet/model.onnx");
+        Unet.RequireType("sample", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16);
         using var probe = new TimestepInput(Unet, 1);
         DiscreteTime = probe.IsDiscrete;
     }
 
     public ModelFolder Folder { get; }
 
-    public PipelineKind Kind => Folder.Kind;
+    /// <summary>The model class's wire name (<c>class_conditional_pixel</c>, <c>stable_diffusion</c>, ...).</summary>
+    public string ClassName { get; }
 
     public NoiseSchedule Noise { get; }
 
+    /// <summary>What the unet outputs; converted to x0 once, in the denoiser.</summary>
     public PredictionType PredictionType { get; }
+
+    /// <summary>The unet graph's file.</summary>
+    public string UnetPath { get; }
 
     /// <summary>The shared unet graph, for callers that build their own denoisers or time raw runs.</summary>
     public OnnxGraph Unet { get; }
@@ -47,34 +60,185 @@ public abstract class DiffusionPipeline : IDisposable
     /// <summary>True when the unet takes only trained integer timesteps.</summary>
     public bool DiscreteTime { get; }
 
-    /// <summary>The first of a batch's requests, after checking each is valid and samples like it.</summary>
-    protected static T SharedShape<T>(IReadOnlyList<T> requests, Action<T> validate, Func<T, string> shape, string shared)
+    /// <summary>Largest batch sent to the unet at once (<see cref="OnnxOptions.MaxBatch"/>); larger requests run in chunks.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>The conditioning fields this class takes and its defaults.</summary>
+    public abstract ModelClassDefaults Defaults { get; }
+
+    /// <summary>The folder's feature extractor when the pipeline has it open already (pixel models), or null.</summary>
+    public virtual ImageClassifier? Classifier => null;
+
+    /// <summary>
+    /// The request's fields as this class takes them; throws naming the field for one it does not take or a value it
+    /// cannot use, and fills in its defaults (size).
+    /// </summary>
+    public ImageConditioning ParseConditioning(ConditioningFields fields, string? model = null)
     {
-        ArgumentNullException.ThrowIfNull(requests);
-        var first = requests.Count > 0 ? requests[0] : throw new ArgumentException("at least one request is needed", nameof(requests));
-        var firstShape = shape(first);
-        foreach (var request in requests)
+        ArgumentNullException.ThrowIfNull(fields);
+        foreach (var field in fields.Present())
         {
-            validate(request);
-            if (shape(request) != firstShape)
+            if (!Defaults.Fields.Contains(field))
             {
-                throw new ArgumentException($"a batch's requests must share {shared}", nameof(requests));
+                throw new HsoArgumentException($"{field} does not apply to {(model is null ? "this model" : $"'{model}'")}, {Defaults.Description}; it takes {Defaults.Takes}", field);
             }
         }
 
-        return first;
+        return Parse(fields);
     }
 
-    /// <summary>A batch's images cut back into each request's: <paramref name="counts"/> images of <paramref name="imageSize"/> values each.</summary>
-    protected static float[][] Split(float[] images, IEnumerable<int> counts, int imageSize)
+    /// <summary>The class's own parse of fields it takes (every other field is already refused).</summary>
+    protected abstract ImageConditioning Parse(ConditioningFields fields);
+
+    /// <summary>The latent layout of one sample (C, h, w) at the conditioning's size: what the sampler integrates.</summary>
+    public abstract int[] LatentShape(ImageConditioning conditioning);
+
+    /// <summary>The decoded image of one sample (C, H, W) at the conditioning's size.</summary>
+    public abstract int[] ImageShape(ImageConditioning conditioning);
+
+    /// <summary>The unet's conditioning inputs for these rows (one conditioning per row, neighbours often the same object).</summary>
+    protected abstract IReadOnlyList<ConditioningInput> Encode(IReadOnlyList<ImageConditioning> rows, bool guided);
+
+    /// <summary>Decodes <paramref name="count"/> final latents into images in [-1, 1] (count x ImageShape values).</summary>
+    public abstract float[] Decode(float[] latents, int count, ImageConditioning conditioning);
+
+    /// <summary>Calibration sample <paramref name="index"/>'s conditioning, at the model's default size.</summary>
+    public abstract ImageConditioning CalibrationConditioning(int index);
+
+    /// <summary>Text that identifies the calibration conditioning, for cache keys.</summary>
+    public abstract string CalibrationDescription { get; }
+
+    /// <summary>The guidance scale of calibration samples.</summary>
+    public virtual double CalibrationGuidance => 1.0;
+
+    /// <summary>Throws naming the field unless the request can be sampled by this model.</summary>
+    public void Validate(GenerationRequest request)
     {
-        var offset = 0;
-        return [.. counts.Select(count =>
+        ArgumentNullException.ThrowIfNull(request);
+        ClassifierFreeGuidance.Validate(request.GuidanceScale);
+        if (request.Count < 1)
         {
-            var part = images.AsSpan(offset, count * imageSize).ToArray();
+            throw new HsoArgumentException("at least one image must be requested", "n");
+        }
+
+        ValidateConditioning(request.Conditioning);
+        if (request.Latents is { } latents)
+        {
+            var shape = LatentShape(request.Conditioning);
+            var expected = (long)request.Count * shape.Aggregate(1, (a, b) => a * b);
+            if (latents.Length != expected)
+            {
+                throw new HsoArgumentException(
+                    $"latents must hold n x {string.Join(" x ", shape)} = {expected} float32 values ([{request.Count}, {string.Join(", ", shape)}]), got {latents.Length}", "latents");
+            }
+
+            if (latents.Any(v => !float.IsFinite(v)))
+            {
+                throw new HsoArgumentException("latents must be finite numbers", "latents");
+            }
+        }
+
+        SamplingRun.Validate(Noise, request.Solver, request.Times);
+    }
+
+    /// <summary>Throws unless the conditioning is this class's and within its limits.</summary>
+    protected abstract void ValidateConditioning(ImageConditioning conditioning);
+
+    /// <summary>Generates the request's images (Count x ImageShape values in [-1, 1]).</summary>
+    public float[] Generate(GenerationRequest request, Action<int>? onStep = null, CancellationToken cancellationToken = default) =>
+        GenerateBatch([request], onStep, cancellationToken)[0];
+
+    /// <summary>
+    /// Samples several requests that share a <see cref="GenerationRequest.Shape"/> as one batch (rows concatenated, up
+    /// to <see cref="MaxBatch"/> per unet run), each keeping its conditioning and seeds; returns each request's images
+    /// as <see cref="Generate"/> would. A row's noise, conditioning and arithmetic do not depend on its neighbours, so
+    /// each request's images are the ones it gets alone. <paramref name="onStep"/> receives the number of model
+    /// evaluations done so far in this call.
+    /// </summary>
+    public float[][] GenerateBatch(IReadOnlyList<GenerationRequest> requests, Action<int>? onStep = null, CancellationToken cancellationToken = default) =>
+        Sample(requests, decode: true, onStep, cancellationToken, null);
+
+    /// <summary>The final latents of each request, before decoding (what diffusers' <c>output_type="latent"</c> returns).</summary>
+    public float[][] SampleLatents(IReadOnlyList<GenerationRequest> requests, Action<int>? onStep = null, CancellationToken cancellationToken = default) =>
+        Sample(requests, decode: false, onStep, cancellationToken, null);
+
+    /// <summary>
+    /// Samples the requests with DDIM over their times (snapped to the trained steps for an integer-timestep network) to
+    /// sigma = 0, handing every evaluated point to <paramref name="onPoint"/>: the point's index, the first row of the
+    /// chunk, the chunk's states and its data predictions there (row-major, valid during the call only). The teacher
+    /// trajectories of the model-aware strategies are made this way. Returns the images, as <see cref="GenerateBatch"/> would.
+    /// </summary>
+    public float[][] Trace(IReadOnlyList<GenerationRequest> requests, Action<int, int, float[], float[]> onPoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        ArgumentNullException.ThrowIfNull(onPoint);
+        var ddim = requests.Select(r => r with { Solver = SolverKind.Ddim, FinalStep = FinalStep.ToZero }).ToList();
+        return Sample(ddim, decode: true, null, cancellationToken, (first, denoiser) => new RecordingDenoiser(denoiser, (point, states, data) => onPoint(point, first, states, data)));
+    }
+
+    // wrap: what the sampler sees instead of a chunk's denoiser, given the chunk's first row (a teacher run's recorder).
+    private float[][] Sample(IReadOnlyList<GenerationRequest> requests, bool decode, Action<int>? onStep, CancellationToken cancellationToken, Func<int, IDenoiser, IDenoiser>? wrap)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var first = requests.Count > 0 ? requests[0] : throw new ArgumentException("at least one request is needed", nameof(requests));
+        foreach (var request in requests)
+        {
+            Validate(request);
+            if (request.Shape != first.Shape)
+            {
+                throw new ArgumentException("a batch's requests must share solver, schedule, size, guidance scale and final step", nameof(requests));
+            }
+        }
+
+        var latentShape = LatentShape(first.Conditioning);
+        var latentSize = latentShape.Aggregate(1, (a, b) => a * b);
+        var outputSize = decode ? ImageShape(first.Conditioning).Aggregate(1, (a, b) => a * b) : latentSize;
+        var rows = requests.SelectMany(r => Enumerable.Range(0, r.Count).Select(i => (Request: r, Index: i))).ToArray();
+        var outputs = new float[rows.Length * outputSize];
+        var guided = ClassifierFreeGuidance.IsActive(first.GuidanceScale);
+        var evaluations = 0;
+        for (var start = 0; start < rows.Length; start += MaxBatch)
+        {
+            var batch = Math.Min(MaxBatch, rows.Length - start);
+            var x = new float[batch * latentSize];
+            for (var i = 0; i < batch; i++)
+            {
+                var (request, index) = rows[start + i];
+                var row = x.AsSpan(i * latentSize, latentSize);
+                if (request.Latents is { } given)
+                {
+                    given.AsSpan(index * latentSize, latentSize).CopyTo(row);
+                }
+                else
+                {
+                    GaussianNoise.Fill(request.Seed + index, row);
+                }
+            }
+
+            var conditioning = rows[start..(start + batch)].Select(r => r.Request.Conditioning).ToArray();
+            using (var denoiser = new UNetDenoiser(Unet, Noise, PredictionType, batch, latentShape, first.GuidanceScale, Encode(conditioning, guided)))
+            {
+                SamplingRun.Run(first.Solver, wrap?.Invoke(start, denoiser) ?? denoiser, Noise, first.Times, x, _ => onStep?.Invoke(++evaluations), cancellationToken, first.FinalStep);
+            }
+
+            var output = decode ? Decode(x, batch, first.Conditioning) : x;
+            output.CopyTo(outputs, start * outputSize);
+        }
+
+        var offset = 0;
+        return [.. requests.Select(request =>
+        {
+            var part = outputs.AsSpan(offset, request.Count * outputSize).ToArray();
             offset += part.Length;
             return part;
         })];
+    }
+
+    /// <summary>Images clipped to [-1, 1] in place, as every class returns them.</summary>
+    protected static float[] Clip(float[] images)
+    {
+        TensorPrimitives.Clamp(images, -1f, 1f, images);
+        return images;
     }
 
     public void Dispose()

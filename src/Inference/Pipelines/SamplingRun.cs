@@ -43,11 +43,10 @@ public static class SamplingRun
         {
             cancellationToken.ThrowIfCancellationRequested();
             var last = path[^1];
-            var output = new float[x.Length];
-            denoiser.Predict(x, last, output);
+            var data = new float[x.Length];
+            denoiser.Predict(x, last, data, []);
             onStep?.Invoke(path.Length - 1);
-            PredictionConversion.ToData(denoiser.PredictionType, output, x, noise.Alpha(last), noise.Sigma(last), output);
-            output.CopyTo(x, 0);
+            data.CopyTo(x, 0);
         }
 
         return used;

@@ -21,12 +21,8 @@ public sealed class DdimSampler : ISampler
         for (var i = 0; i + 1 < times.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var alpha = noise.Alpha(times[i]);
-            var sigma = noise.Sigma(times[i]);
-            denoiser.Predict(x, times[i], output);
+            denoiser.Predict(x, times[i], data, output);
             onStep?.Invoke(i);
-            PredictionConversion.ToData(denoiser.PredictionType, output, x, alpha, sigma, data);
-            PredictionConversion.ToNoise(denoiser.PredictionType, output, x, alpha, sigma, output);
             // x <- alpha_next x0 + sigma_next eps
             var next = times[i + 1];
             var (alphaNext, sigmaNext) = next > 0 ? (noise.Alpha(next), noise.Sigma(next)) : (1.0, 0.0);

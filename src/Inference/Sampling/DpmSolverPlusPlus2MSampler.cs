@@ -22,7 +22,6 @@ public sealed class DpmSolverPlusPlus2MSampler(bool lowerOrderFinal = true) : IS
     public void Sample(IDenoiser denoiser, NoiseSchedule noise, IReadOnlyList<double> times, float[] x, Action<int>? onStep = null, CancellationToken cancellationToken = default)
     {
         var steps = times.Count - 1;
-        var output = new float[x.Length];
         var data = new float[x.Length];
         var previousData = new float[x.Length];
         var blend = new float[x.Length];
@@ -31,11 +30,9 @@ public sealed class DpmSolverPlusPlus2MSampler(bool lowerOrderFinal = true) : IS
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (t, next) = (times[i], times[i + 1]);
-            var alpha = noise.Alpha(t);
             var sigma = noise.Sigma(t);
-            denoiser.Predict(x, t, output);
+            denoiser.Predict(x, t, data, []);
             onStep?.Invoke(i);
-            PredictionConversion.ToData(denoiser.PredictionType, output, x, alpha, sigma, data);
 
             if (next <= 0)
             {

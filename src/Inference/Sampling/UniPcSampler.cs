@@ -75,9 +75,8 @@ public sealed class UniPcSampler : ISampler
             var alpha = noise.Alpha(t);
             var sigma = noise.Sigma(t);
             var lambda = noise.Lambda(t);
-            denoiser.Predict(x, t, data);
+            denoiser.Predict(x, t, data, []);
             onStep?.Invoke(i);
-            PredictionConversion.ToData(denoiser.PredictionType, data, x, alpha, sigma, data);
 
             if (i > 0 && _corrector)
             {

@@ -4,95 +4,62 @@ using HsoService.Optimization.Schedules;
 namespace HsoService.Inference.Validation;
 
 /// <summary>
-/// The fixed set of samples a validated search measures every schedule on: K noises from one seed and the same
-/// conditioning each time (class labels cycling through the classes, or prompts from a fixed list), so scores of
-/// different schedules differ only by the schedule.
+/// The fixed set of samples a validated search measures every schedule on: K noises from one seed (sample i has seed
+/// Seed + i) and the same conditioning each time, the model class's calibration draw (class labels cycling through
+/// the classes, or prompts from a fixed list, at the class's calibration guidance), so scores of different schedules
+/// differ only by the schedule.
 /// </summary>
-public abstract class CalibrationSet(DiffusionPipeline pipeline, int count, long seed)
+public sealed class CalibrationSet
 {
-    public DiffusionPipeline Pipeline => pipeline;
+    private readonly IReadOnlyList<ImageConditioning> _conditioning;
+    private readonly double _guidance;
 
-    /// <summary>Samples per measurement (K).</summary>
-    public int Count => count;
+    /// <summary>The model class's calibration draw of <paramref name="count"/> samples.</summary>
+    public CalibrationSet(DiffusionPipeline pipeline, int count, long seed)
+        : this(pipeline, [.. Enumerable.Range(0, Math.Max(count, 0)).Select(i => pipeline?.CalibrationConditioning(i)!)], seed, pipeline?.CalibrationGuidance ?? 1, pipeline?.CalibrationDescription ?? "")
+    {
+    }
 
-    public long Seed => seed;
-
-    /// <summary>Channels, height and width of one output sample.</summary>
-    public abstract int[] SampleShape { get; }
-
-    /// <summary>Text that identifies the conditioning, for cache keys.</summary>
-    public abstract string Conditioning { get; }
-
-    /// <summary>All K samples (K x C x H x W in [-1, 1]) from the solver over the times.</summary>
-    public abstract float[] Generate(SolverKind solver, IReadOnlyList<double> times, Action<int>? onStep, CancellationToken cancellationToken);
-
-    /// <summary>The calibration set of a pipeline: labels for class-conditional pixel models, prompts for Stable Diffusion.</summary>
-    public static CalibrationSet For(DiffusionPipeline pipeline, int count, long seed)
+    /// <summary>A set with its own conditioning per sample (a held-out measurement's real labels, say).</summary>
+    public CalibrationSet(DiffusionPipeline pipeline, IReadOnlyList<ImageConditioning> conditioning, long seed, double guidance, string description)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
-        if (count < 2)
+        ArgumentNullException.ThrowIfNull(conditioning);
+        if (conditioning.Count < 2)
         {
-            throw new HsoService.Optimization.HsoArgumentException($"calibration needs at least 2 samples, got {count}", "samples");
+            throw new HsoService.Optimization.HsoArgumentException($"calibration needs at least 2 samples, got {conditioning.Count}", "samples");
         }
 
-        return pipeline switch
-        {
-            PixelDiffusionPipeline pixel => new PixelCalibrationSet(pixel, count, seed),
-            StableDiffusionPipeline text => new TextCalibrationSet(text, count, seed),
-            _ => throw new InvalidOperationException($"no calibration set for pipeline {pipeline.Kind}"),
-        };
+        Pipeline = pipeline;
+        Count = conditioning.Count;
+        Seed = seed;
+        _conditioning = conditioning;
+        _guidance = guidance;
+        Conditioning = description;
+        SampleShape = pipeline.ImageShape(_conditioning[0]);
     }
-}
 
-/// <summary>Class-conditional calibration samples: sample i has label i mod classes (guidance 1).</summary>
-public sealed class PixelCalibrationSet(PixelDiffusionPipeline pipeline, int count, long seed) : CalibrationSet(pipeline, count, seed)
-{
-    private readonly int?[] _labels = [.. Enumerable.Range(0, count).Select(i => (int?)(i % Math.Max(pipeline.Folder.NumClasses, 1)))];
+    public DiffusionPipeline Pipeline { get; }
 
-    public override int[] SampleShape => [pipeline.Folder.Channels, pipeline.Folder.SampleSize, pipeline.Folder.SampleSize];
+    /// <summary>Samples per measurement (K).</summary>
+    public int Count { get; }
 
-    public override string Conditioning => $"labels mod {pipeline.Folder.NumClasses}";
+    public long Seed { get; }
 
-    public override float[] Generate(SolverKind solver, IReadOnlyList<double> times, Action<int>? onStep, CancellationToken cancellationToken) =>
-        pipeline.Generate(new PixelGenerationRequest(solver, times, _labels, 1.0, Seed), onStep, cancellationToken);
+    /// <summary>Channels, height and width of one output sample.</summary>
+    public int[] SampleShape { get; }
 
-    /// <summary>The set's samples by DDIM over the times, every evaluated point handed on (<see cref="PixelDiffusionPipeline.Trace"/>).</summary>
+    /// <summary>Text that identifies the conditioning, for cache keys.</summary>
+    public string Conditioning { get; }
+
+    private IReadOnlyList<GenerationRequest> Requests(SolverKind solver, IReadOnlyList<double> times) =>
+        [.. _conditioning.Select((conditioning, i) => new GenerationRequest(solver, times, conditioning, 1, _guidance, Seed + i))];
+
+    /// <summary>All K samples (K x C x H x W in [-1, 1]) from the solver over the times.</summary>
+    public float[] Generate(SolverKind solver, IReadOnlyList<double> times, Action<int>? onStep, CancellationToken cancellationToken) =>
+        [.. Pipeline.GenerateBatch(Requests(solver, times), onStep, cancellationToken).SelectMany(image => image)];
+
+    /// <summary>The set's samples by DDIM over the times, every evaluated point handed on (<see cref="DiffusionPipeline.Trace"/>).</summary>
     public float[] Trace(IReadOnlyList<double> times, Action<int, int, float[], float[]> onPoint, CancellationToken cancellationToken) =>
-        pipeline.Trace(new PixelGenerationRequest(SolverKind.Ddim, times, _labels, 1.0, Seed), onPoint, cancellationToken);
-}
-
-/// <summary>Text-to-image calibration samples: prompts from a fixed list in turn, guidance 7.5, the model's sample size.</summary>
-public sealed class TextCalibrationSet(StableDiffusionPipeline pipeline, int count, long seed) : CalibrationSet(pipeline, count, seed)
-{
-    /// <summary>The prompts, used in turn.</summary>
-    public static readonly IReadOnlyList<string> Prompts =
-    [
-        "a photograph of a cat sitting on a windowsill",
-        "a watercolor painting of a mountain lake at dawn",
-        "a red bicycle leaning against a brick wall",
-        "a bowl of fruit on a wooden table, studio lighting",
-    ];
-
-    private const double Guidance = 7.5;
-
-    private int Side => pipeline.Folder.SampleSize;
-
-    public override int[] SampleShape => [3, Side, Side];
-
-    public override string Conditioning => $"prompts {string.Join('|', Prompts)} guidance {Guidance}";
-
-    public override float[] Generate(SolverKind solver, IReadOnlyList<double> times, Action<int>? onStep, CancellationToken cancellationToken)
-    {
-        var size = 3 * Side * Side;
-        var samples = new float[Count * size];
-        for (var i = 0; i < Count; i++)
-        {
-            // One at a time: sample i takes prompt i mod P and seed Seed + i, so no two prompts share a batch's seeds.
-            var one = pipeline.Generate(new TextGenerationRequest(solver, times, Prompts[i % Prompts.Count], "", Side, Side, 1, Guidance, Seed + i), null, cancellationToken);
-            one.CopyTo(samples, i * size);
-            onStep?.Invoke((i + 1) * times.Count);
-        }
-
-        return samples;
-    }
+        [.. Pipeline.Trace(Requests(SolverKind.Ddim, times), onPoint, cancellationToken).SelectMany(image => image)];
 }

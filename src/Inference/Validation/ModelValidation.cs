@@ -77,7 +77,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
         CancellationToken cancellationToken = default)
     {
         Solvers.ValidateNfe(nfe, pipeline.Noise.TrainSteps);
-        var chosen = strategy ?? settings.Strategy ?? (HasFeatureScore && pipeline is PixelDiffusionPipeline ? ValidatedStrategies.Default : ValidatedStrategy.Search);
+        var chosen = strategy ?? settings.Strategy ?? (HasFeatureScore ? ValidatedStrategies.Default : ValidatedStrategy.Search);
         if (chosen != ValidatedStrategy.Search)
         {
             return Confirmed(solver, nfe, chosen, progress, cancellationToken);
@@ -116,11 +116,6 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
         if (!HasFeatureScore)
         {
             throw new HsoArgumentException($"strategy {name} confirms by FD and needs a feature extractor with reference statistics, which this model lacks: use strategy search", "strategy");
-        }
-
-        if (pipeline is not PixelDiffusionPipeline)
-        {
-            throw new HsoArgumentException($"strategy {name} records teacher trajectories of class-conditional pixel models only; this is a {pipeline.Kind} model: use strategy search", "strategy");
         }
 
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
@@ -188,7 +183,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
                 return (_teacher, true);
             }
 
-            var set = new PixelCalibrationSet((PixelDiffusionPipeline)pipeline, settings.TeacherSamples, TeacherSeed);
+            var set = new CalibrationSet(pipeline, settings.TeacherSamples, TeacherSeed);
             _teacher = TeacherRun.Record(set, pipeline.Noise, progress: progress, cancellationToken: cancellationToken);
             return (_teacher, false);
         }
@@ -198,7 +193,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
     {
         lock (_gate)
         {
-            return _teacherScorer ??= new TeacherDistanceScorer(new PixelCalibrationSet((PixelDiffusionPipeline)pipeline, teacher.Samples, TeacherSeed), teacher, Encoder());
+            return _teacherScorer ??= new TeacherDistanceScorer(new CalibrationSet(pipeline, teacher.Samples, TeacherSeed), teacher, Encoder());
         }
     }
 
@@ -254,7 +249,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
 
     private CalibrationScorer[] Build(long[] seeds, int k, CancellationToken cancellationToken)
     {
-        var sets = seeds.Select(seed => CalibrationSet.For(pipeline, k, seed)).ToArray();
+        var sets = seeds.Select(seed => new CalibrationSet(pipeline, k, seed)).ToArray();
         var extractor = settings.FeatureExtractor ?? pipeline.Folder.ClassifierPath;
         var statistics = settings.ReferenceStatistics ?? pipeline.Folder.ReferenceStatisticsPath;
         if (settings.FeatureExtractor is not null && !File.Exists(settings.FeatureExtractor))
@@ -288,7 +283,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
     private float[] ReferenceRun(CalibrationSet set, int steps, CancellationToken cancellationToken)
     {
         var size = set.Count * set.SampleShape.Aggregate(1, (a, b) => a * b);
-        var key = ReferenceTrajectoryCache.Key(pipeline.Folder.UnetPath, $"{pipeline.Noise.Hash}|{set.Conditioning}|{set.Seed}|{set.Count}|{steps}|{string.Join('x', set.SampleShape)}");
+        var key = ReferenceTrajectoryCache.Key(pipeline.UnetPath, $"{pipeline.Noise.Hash}|{set.Conditioning}|{set.Seed}|{set.Count}|{steps}|{string.Join('x', set.SampleShape)}");
         var run = ReferenceTrajectoryCache.GetOrCompute(
             key,
             size,
@@ -304,7 +299,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
     {
         var extractor = settings.FeatureExtractor ?? pipeline.Folder.ClassifierPath
             ?? throw new InvalidOperationException("the model has no feature extractor");
-        return _encoder ??= settings.FeatureExtractor is null && pipeline is PixelDiffusionPipeline { Classifier: { } classifier }
+        return _encoder ??= settings.FeatureExtractor is null && pipeline.Classifier is { } classifier
             ? new FeatureEncoder(classifier.Graph, settings.FeatureOutput, ownsGraph: false)
             : new FeatureEncoder(sessions.Open(extractor, Path.GetRelativePath(pipeline.Folder.Root, extractor)), settings.FeatureOutput);
     }

@@ -10,7 +10,7 @@ public sealed class TeacherDistanceScorer : CalibrationScorer
     private readonly FeatureEncoder _encoder;
     private readonly float[] _teacher;
 
-    public TeacherDistanceScorer(PixelCalibrationSet samples, TeacherRun teacher, FeatureEncoder encoder)
+    public TeacherDistanceScorer(CalibrationSet samples, TeacherRun teacher, FeatureEncoder encoder)
         : base(samples)
     {
         ArgumentNullException.ThrowIfNull(teacher);

@@ -68,7 +68,7 @@ public sealed class TeacherRun : IJumpCosts
 
     /// <summary>Runs the teacher on the calibration set (all its samples) over the fine grid.</summary>
     public static TeacherRun Record(
-        PixelCalibrationSet set, NoiseSchedule noise, int gridPoints = DefaultGridPoints, Action<double>? progress = null, CancellationToken cancellationToken = default)
+        CalibrationSet set, NoiseSchedule noise, int gridPoints = DefaultGridPoints, Action<double>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(set);
         var grid = FineGrid(noise, gridPoints);

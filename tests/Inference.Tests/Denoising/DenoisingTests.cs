@@ -43,16 +43,16 @@ public class DenoisingTests
     public void Guidance_scale_1_is_the_conditional_prediction_and_others_extrapolate()
     {
         var pipeline = Repository.DigitsPipeline;
-        var folder = ModelFolder.Open(Repository.Digits);
         var x = new float[256];
         HsoService.Inference.Noise.GaussianNoise.Fill(5, x);
         float[] Run(int label, double scale)
         {
-            using var denoiser = UNetDenoiser.ForClassLabels(
-                pipeline.Unet, pipeline.Noise, PredictionType.Epsilon, [label], folder.NullClassLabel, scale, [1, 16, 16]);
-            var output = new float[256];
-            denoiser.Predict(x, 0.5, output);
-            return output;
+            using var denoiser = new UNetDenoiser(
+                pipeline.Unet, pipeline.Noise, PredictionType.Epsilon, 1, [1, 16, 16], scale, [ConditioningInput.Labels("class_labels", [label], pipeline.NullClassLabel)]);
+            var data = new float[256];
+            var noise = new float[256];
+            denoiser.Predict(x, 0.5, data, noise);
+            return noise;
         }
 
         var conditional = Run(4, 1.0);
@@ -90,7 +90,7 @@ public class DenoisingTests
         var noise = NoiseSchedule.FromConfig(NoiseSchedulePresets.StableDiffusion);
         var denoiser = new GaussianDataDenoiser(noise, 0.4, 0.5, 1, 1, PredictionType.Sample);
         var output = new float[1];
-        denoiser.Predict([0f], 1.0, output);
+        denoiser.Predict([0f], 1.0, output, []);
         // At t = 1, alpha = 0.068: the posterior mean of x0 given x = 0 is mu - alpha s^2 alpha mu / (alpha^2 s^2 + sigma^2)
         var alpha = noise.Alpha(1.0);
         var expected = 0.4 - alpha * 0.25 * alpha * 0.4 / (alpha * alpha * 0.25 + 1 - alpha * alpha);

@@ -1,3 +1,5 @@
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
+using HsoService.Inference.ModelClasses;
 using HsoService.Inference.Models;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
@@ -27,29 +29,45 @@ public sealed class ModelFolderTests : IDisposable
     public void Reads_the_digits_folder()
     {
         var folder = ModelFolder.Open(Repository.Digits);
-        Assert.Equal(PipelineKind.ClassConditionalPixel, folder.Kind);
-        Assert.Equal(16, folder.SampleSize);
-        Assert.Equal(1, folder.Channels);
-        Assert.Equal(10, folder.NullClassLabel);
+        Assert.Equal("class_conditional_pixel", ModelClassRegistry.Recognise(folder).Name);
+        using var pipeline = (PixelDiffusionPipeline)ModelClassRegistry.Load(folder, new OnnxSessionFactory(new OnnxOptions()));
+        Assert.Equal(16, pipeline.SampleSize);
+        Assert.Equal(1, pipeline.Channels);
+        Assert.Equal(10, pipeline.NullClassLabel);
         Assert.NotNull(folder.ClassifierPath);
         Assert.Equal("scaled_linear", folder.Scheduler.BetaSchedule.ToString() switch { "ScaledLinear" => "scaled_linear", var other => other });
     }
 
-    [Fact]
-    public void Reads_the_optimum_stable_diffusion_layout()
+    [Theory]
+    [InlineData("tiny-sd", "stable_diffusion", 0.18215, 512, 7.5)]
+    [InlineData("tiny-sdxl", "stable_diffusion_xl", 0.13025, 128, 5.0)]
+    [InlineData("tiny-sdxl-fp16", "stable_diffusion_xl", 0.13025, 128, 5.0)]
+    public void Recognises_the_optimum_text_to_image_layouts(string fixture, string className, double scaling, int side, double guidance)
     {
-        var folder = ModelFolder.Open(Repository.TinySd);
-        Assert.Equal(PipelineKind.StableDiffusion, folder.Kind);
-        Assert.Equal(0.18215, folder.VaeScalingFactor);
-        Assert.EndsWith(Path.Combine("tokenizer", "merges.txt"), folder.MergesPath);
+        var folder = ModelFolder.Open(Path.Combine(Repository.Root, "tests", "fixtures", fixture));
+        Assert.Equal(className, ModelClassRegistry.Recognise(folder).Name);
+        using var pipeline = (TextConditionedPipeline)ModelClassRegistry.Load(folder, new OnnxSessionFactory(new OnnxOptions()));
+        Assert.Equal(className, pipeline.ClassName);
+        Assert.Equal(scaling, pipeline.VaeScalingFactor);
+        Assert.Equal((side, side, guidance), (pipeline.Defaults.Width, pipeline.Defaults.Height, pipeline.Defaults.GuidanceScale));
+        Assert.Equal([4, side / 8, side / 8], pipeline.LatentShape(pipeline.CalibrationConditioning(0)));
         Assert.Equal(1, folder.Scheduler.StepsOffset);
     }
 
+    [Fact]
+    public void A_class_it_does_not_serve_is_refused_naming_it_and_the_served_ones()
+    {
+        var copy = CopyOf(Repository.TinySd);
+        File.WriteAllText(Path.Combine(copy, "model_index.json"), """{"_class_name": "StableDiffusion3Pipeline", "transformer": ["diffusers", "SD3Transformer2DModel"]}""");
+        var error = Assert.Throws<ModelLoadException>(() => ModelClassRegistry.Recognise(ModelFolder.Open(copy)));
+        Assert.Contains("_class_name 'StableDiffusion3Pipeline' is not a model class this service serves", error.Message);
+        Assert.Contains("stable_diffusion_xl (StableDiffusionXLPipeline", error.Message);
+    }
+
     [Theory]
-    [InlineData("unet/model.onnx")]
     [InlineData("scheduler/scheduler_config.json")]
     [InlineData("model_index.json")]
-    public void A_missing_file_is_named(string file)
+    public void A_missing_index_or_scheduler_is_named(string file)
     {
         var copy = CopyOf(Repository.Digits);
         File.Delete(Path.Combine(copy, file));
@@ -57,13 +75,16 @@ public sealed class ModelFolderTests : IDisposable
         Assert.Contains(Path.GetFileName(file), error.Message);
     }
 
-    [Fact]
-    public void A_missing_tokenizer_file_is_named()
+    [Theory]
+    [InlineData("digits", "unet/model.onnx")]
+    [InlineData("tiny-sd", "tokenizer/vocab.json")]
+    [InlineData("tiny-sd", "vae_decoder/model.onnx")]
+    public void A_missing_component_file_is_named_when_the_class_loads(string model, string file)
     {
-        var copy = CopyOf(Repository.TinySd);
-        File.Delete(Path.Combine(copy, "tokenizer", "vocab.json"));
-        var error = Assert.Throws<ModelLoadException>(() => ModelFolder.Open(copy));
-        Assert.Contains("tokenizer/vocab.json", error.Message);
+        var copy = CopyOf(model == "digits" ? Repository.Digits : Repository.TinySd);
+        File.Delete(Path.Combine(copy, file));
+        var error = Assert.Throws<ModelLoadException>(() => ModelClassRegistry.Load(ModelFolder.Open(copy), new OnnxSessionFactory(new OnnxOptions())));
+        Assert.Contains(file, error.Message);
     }
 
     [Fact]

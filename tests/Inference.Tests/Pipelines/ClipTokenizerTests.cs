@@ -1,3 +1,4 @@
+using HsoService.Inference.Text;
 using HsoService.Inference.Pipelines;
 
 namespace HsoService.Inference.Tests.Pipelines;

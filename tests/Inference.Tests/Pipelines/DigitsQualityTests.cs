@@ -21,7 +21,7 @@ public class DigitsQualityTests
         var real = FeatureStatistics.From(realFeatures, data.Count, classifier.FeatureCount);
 
         var labels = new int?[data.Count];
-        var images = pipeline.Generate(new PixelGenerationRequest(SolverKind.Ddim, DdimTrailing50, labels, 1.0, Seed: 20_000));
+        var images = pipeline.Generate(SolverKind.Ddim, DdimTrailing50, labels, 1.0, seed: 20_000);
         var (features, _) = classifier.Classify(images, data.Count);
         var fd = FrechetDistance.Compute(FeatureStatistics.From(features, data.Count, classifier.FeatureCount), real);
 
@@ -33,7 +33,7 @@ public class DigitsQualityTests
     {
         var pipeline = Repository.DigitsPipeline;
         var labels = Enumerable.Range(0, 500).Select(i => (int?)(i % 10)).ToArray();
-        var images = pipeline.Generate(new PixelGenerationRequest(SolverKind.Ddim, DdimTrailing50, labels, 1.0, Seed: 30_000));
+        var images = pipeline.Generate(SolverKind.Ddim, DdimTrailing50, labels, 1.0, seed: 30_000);
         var (_, predicted) = pipeline.Classifier!.Classify(images, labels.Length);
 
         var agreement = predicted.Where((label, i) => label == labels[i]).Count() / (double)labels.Length;

@@ -10,7 +10,7 @@ public class DigitsUNetGoldenTests
     public void Unet_output_matches_the_reference_sums()
     {
         var factory = new OnnxSessionFactory(new OnnxOptions());
-        using var unet = factory.Open(ModelFolder.Open(Repository.Digits).UnetPath, "unet/model.onnx");
+        using var unet = factory.Open(ModelFolder.Open(Repository.Digits).Require("unet", "model.onnx"), "unet/model.onnx");
         var sample = new float[512];
         for (var i = 0; i < 512; i++)
         {

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using HsoService.Inference.Images;
+using HsoService.Inference.ModelClasses;
 using HsoService.Inference.Models;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
@@ -33,22 +34,22 @@ public sealed class ImagePinTests
         ["tiny-sd unipc edm nfe 6 guidance 4 n 2"] = (SolverKind.UniPc, "edm", 6, "a photo of a dog", "a cat", 48, 32, 2, 4.0, 41),
     };
 
-    /// <summary>SHA-256 of each image's PNG, in order.</summary>
-    internal static string[] Hashes(string name)
+    /// <summary>SHA-256 of each image's PNG, in order, through the model-class contract.</summary>
+    private static string[] Hashes(string name)
     {
-        var sessions = new OnnxSessionFactory(new OnnxOptions());
         if (PixelCases.TryGetValue(name, out var pixel))
         {
             var pipeline = Repository.DigitsPipeline;
             var times = NamedSchedules.Build(pipeline.Noise, pixel.Schedule, pixel.Solver, pixel.Nfe).T;
-            var images = pipeline.Generate(new PixelGenerationRequest(pixel.Solver, times, pixel.Labels, pixel.Guidance, pixel.Seed));
+            var images = pipeline.Generate(pixel.Solver, times, pixel.Labels, pixel.Guidance, pixel.Seed);
             return [.. Enumerable.Range(0, pixel.Labels.Length).Select(i => Hash(PngEncoder.Encode(images, i, 1, 16, 16)))];
         }
 
         var text = TextCases[name];
-        using var sd = new StableDiffusionPipeline(ModelFolder.Open(Repository.TinySd), sessions);
+        using var sd = ModelClassRegistry.Load(ModelFolder.Open(Repository.TinySd), new OnnxSessionFactory(new OnnxOptions()));
         var textTimes = NamedSchedules.Build(sd.Noise, text.Schedule, text.Solver, text.Nfe).T;
-        var textImages = sd.Generate(new TextGenerationRequest(text.Solver, textTimes, text.Prompt, text.Negative, text.Width, text.Height, text.Count, text.Guidance, text.Seed));
+        var conditioning = sd.ParseConditioning(new ConditioningFields(Prompt: text.Prompt, NegativePrompt: text.Negative, Width: text.Width, Height: text.Height));
+        var textImages = sd.Generate(new GenerationRequest(text.Solver, textTimes, conditioning, text.Count, text.Guidance, text.Seed));
         return [.. Enumerable.Range(0, text.Count).Select(i => Hash(PngEncoder.Encode(textImages, i, 3, text.Height, text.Width)))];
     }
 
@@ -58,12 +59,6 @@ public sealed class ImagePinTests
     [MemberData(nameof(Cases))]
     public void Images_are_byte_identical_to_the_pinned_ones(string name)
     {
-        if (Environment.GetEnvironmentVariable("HSO_WRITE_IMAGE_PINS") == "1")
-        {
-            var all = PixelCases.Keys.Concat(TextCases.Keys).ToDictionary(n => n, Hashes);
-            File.WriteAllText(PinFile, JsonSerializer.Serialize(all, new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        }
-
         var pins = JsonSerializer.Deserialize<Dictionary<string, string[]>>(File.ReadAllText(PinFile))!;
         Assert.Equal(pins[name], Hashes(name));
     }

@@ -1,3 +1,4 @@
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using HsoService.Inference.Denoising;
 using HsoService.Inference.Models;
 using HsoService.Inference.Onnx;
@@ -12,18 +13,18 @@ public class PixelDiffusionPipelineTests
 {
     private static PixelDiffusionPipeline Pipeline => Repository.DigitsPipeline;
 
-    private static PixelGenerationRequest Request(SolverKind solver = SolverKind.UniPc, int nfe = 6, int? label = 3, double guidance = 1.0, long seed = 1, int count = 4) =>
-        new(solver, ScheduleFamilies.Build(Pipeline.Noise, "uniform_lambda", solver, nfe).T, Enumerable.Repeat(label, count).ToArray(), guidance, seed);
+    private static GenerationRequest Request(SolverKind solver = SolverKind.UniPc, int nfe = 6, int? label = 3, double guidance = 1.0, long seed = 1, int count = 4) =>
+        new(solver, ScheduleFamilies.Build(Pipeline.Noise, "uniform_lambda", solver, nfe).T, new ClassLabelConditioning(label, 16), count, guidance, seed);
 
     [Fact]
     public void Describes_the_digits_model()
     {
-        Assert.Equal(PipelineKind.ClassConditionalPixel, Pipeline.Kind);
+        Assert.Equal("class_conditional_pixel", Pipeline.ClassName);
         Assert.Equal(256, Pipeline.ImageSize);
         Assert.False(Pipeline.DiscreteTime);
         Assert.Equal(PredictionType.Epsilon, Pipeline.PredictionType);
         Assert.Equal(ExecutionProvider.Cpu, Pipeline.Provider);
-        Assert.Equal(10, Pipeline.Folder.NumClasses);
+        Assert.Equal(10, Pipeline.NumClasses);
     }
 
     [Theory]
@@ -54,7 +55,7 @@ public class PixelDiffusionPipelineTests
     public void Requests_sampled_together_get_the_images_each_gets_alone()
     {
         // Guided (so the unconditional rows double the batch), different labels, seeds and counts, one unconditional.
-        PixelGenerationRequest[] requests = [Request(label: 3, guidance: 2.0, seed: 5, count: 2), Request(label: 8, guidance: 2.0, seed: 900, count: 1), Request(label: null, guidance: 2.0, seed: 77, count: 3)];
+        GenerationRequest[] requests = [Request(label: 3, guidance: 2.0, seed: 5, count: 2), Request(label: 8, guidance: 2.0, seed: 900, count: 1), Request(label: null, guidance: 2.0, seed: 77, count: 3)];
         var together = Pipeline.GenerateBatch(requests);
 
         Assert.Equal(3, together.Length);
@@ -99,7 +100,7 @@ public class PixelDiffusionPipelineTests
     [Fact]
     public void A_schedule_with_too_few_points_is_a_clear_error()
     {
-        var request = new PixelGenerationRequest(SolverKind.UniPc, [1.0], [3], 1.0, 1);
+        var request = new GenerationRequest(SolverKind.UniPc, [1.0], new ClassLabelConditioning(3, 16), 1, 1.0, 1);
         var error = Assert.Throws<HsoArgumentException>(() => Pipeline.Generate(request));
         Assert.Equal("nfe", error.ParamName);
         Assert.Contains("got 0", error.Message);

@@ -1,3 +1,4 @@
+using HsoService.Inference.ModelClasses.StableDiffusion;
 using HsoService.Inference.Images;
 using HsoService.Inference.Models;
 using HsoService.Inference.Onnx;
@@ -14,8 +15,8 @@ public sealed class StableDiffusionPipelineTests : IDisposable
 
     public void Dispose() => _pipeline.Dispose();
 
-    private TextGenerationRequest Request(int width = 64, int height = 64, double guidance = 7.5, int count = 1, long seed = 3) =>
-        new(SolverKind.DpmPp2M, ScheduleFamilies.Build(_pipeline.Noise, "uniform_t:leading", SolverKind.DpmPp2M, 4).T, "a photo of a cat", "", width, height, count, guidance, seed);
+    private GenerationRequest Request(int width = 64, int height = 64, double guidance = 7.5, int count = 1, long seed = 3, string prompt = "a photo of a cat", string negative = "") =>
+        new(SolverKind.DpmPp2M, ScheduleFamilies.Build(_pipeline.Noise, "uniform_t:leading", SolverKind.DpmPp2M, 4).T, new PromptConditioning(prompt, negative, width, height), count, guidance, seed);
 
     [Fact]
     public void A_64_by_64_text_to_image_run_writes_a_64_by_64_rgb_png()
@@ -35,12 +36,12 @@ public sealed class StableDiffusionPipelineTests : IDisposable
     public void Prompts_sampled_together_get_the_images_each_gets_alone()
     {
         var cat = Request(seed: 3, count: 2);
-        var dog = Request(seed: 40) with { Prompt = "a dog on a beach", NegativePrompt = "blurry" };
+        var dog = Request(seed: 40, prompt: "a dog on a beach", negative: "blurry");
         var together = _pipeline.GenerateBatch([cat, dog]);
 
         Assert.Equal(_pipeline.Generate(cat), together[0]);
         Assert.Equal(_pipeline.Generate(dog), together[1]);
-        Assert.NotEqual(_pipeline.Generate(dog with { Prompt = "a photo of a cat", NegativePrompt = "" }), together[1]);
+        Assert.NotEqual(_pipeline.Generate(Request(seed: 40)), together[1]);
         Assert.Throws<ArgumentException>(() => _pipeline.GenerateBatch([cat, Request(width: 32)]));
     }
 
@@ -48,7 +49,7 @@ public sealed class StableDiffusionPipelineTests : IDisposable
     public void The_int64_timestep_unet_runs_on_the_trained_grid()
     {
         Assert.True(_pipeline.DiscreteTime);
-        Assert.Equal(PipelineKind.StableDiffusion, _pipeline.Kind);
+        Assert.Equal("stable_diffusion", _pipeline.ClassName);
     }
 
     [Fact]
@@ -76,7 +77,7 @@ public sealed class StableDiffusionScheduleValidationTests
     public void A_schedule_that_does_not_descend_is_a_clear_error()
     {
         using var pipeline = new StableDiffusionPipeline(ModelFolder.Open(Repository.TinySd), new OnnxSessionFactory(new OnnxOptions()));
-        var request = new TextGenerationRequest(SolverKind.UniPc, [0.2, 0.5, 0.9], "cat", "", 64, 64, 1, 7.5, 1);
+        var request = new GenerationRequest(SolverKind.UniPc, [0.2, 0.5, 0.9], new PromptConditioning("cat", "", 64, 64), 1, 7.5, 1);
         var error = Assert.Throws<HsoService.Optimization.HsoArgumentException>(() => pipeline.Generate(request));
         Assert.Equal("t", error.ParamName);
         Assert.Contains("must descend", error.Message);

@@ -19,18 +19,18 @@ public class DiffusersScheduleTests
     {
         public List<double> Times { get; } = [];
 
-        public PredictionType PredictionType => PredictionType.Epsilon;
-
         public int BatchSize => 1;
 
         public int SampleSize => 4;
 
         public bool DiscreteTime => true;
 
-        public void Predict(ReadOnlySpan<float> x, double t, Span<float> output)
+        // Zero noise: the data prediction is the state itself (x / alpha, alpha taken as 1 here).
+        public void Predict(ReadOnlySpan<float> x, double t, Span<float> data, Span<float> noise)
         {
             Times.Add(t);
-            output.Clear();
+            x.CopyTo(data);
+            noise.Clear();
         }
     }
 

@@ -1,3 +1,6 @@
+using HsoService.Inference.ModelClasses.StableDiffusion;
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
+using HsoService.Inference.ModelClasses;
 using HsoService.Inference.Evaluation;
 using HsoService.Inference.Models;
 using HsoService.Inference.Onnx;
@@ -132,7 +135,7 @@ public sealed class ModelValidationTests
         var schedule = validation.Optimize(SolverKind.DpmPp2M, 3);
 
         Assert.Equal("reference_rmse", schedule.Validation!.Metric);
-        Assert.Contains(TextCalibrationSet.Prompts[0], schedule.Validation.MetricDescription);
+        Assert.Contains(TextConditionedPipeline.CalibrationPrompts[0], schedule.Validation.MetricDescription);
         Assert.True(schedule.Validation.Cost.ModelEvaluations <= 4L * 3 * 7);
         Assert.True(schedule.Validation.Score <= schedule.Validation.BestCandidateScore);
     }

@@ -1,3 +1,5 @@
+using HsoService.Inference.ModelClasses.StableDiffusion;
+using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
 using HsoService.Inference.Validation;
@@ -18,7 +20,7 @@ public sealed class StrategyTests
     public void The_teacher_run_is_ddim_on_its_grid_so_its_own_next_step_costs_nothing_and_a_long_jump_costs_more()
     {
         var pipeline = Repository.DigitsPipeline;
-        var set = new PixelCalibrationSet(pipeline, 6, 77);
+        var set = new CalibrationSet(pipeline, 6, 77);
         var teacher = TeacherRun.Record(set, pipeline.Noise, gridPoints: 20);
 
         Assert.Equal(TeacherRun.FineGrid(pipeline.Noise, 20), teacher.Grid);
@@ -35,7 +37,7 @@ public sealed class StrategyTests
         Assert.True(teacher.Cost(0, teacher.Grid.Count) > 0.05, $"one step from pure noise to the data costs {teacher.Cost(0, teacher.Grid.Count)}");
         Assert.True(teacher.Cost(0, teacher.Grid.Count) > teacher.Cost(teacher.Grid.Count / 2, teacher.Grid.Count));
         // The teacher's outputs are its own samples: the same noise through DDIM over the grid.
-        var direct = pipeline.Generate(new PixelGenerationRequest(SolverKind.Ddim, teacher.Grid, [0, 1, 2, 3, 4, 5], 1.0, 77));
+        var direct = pipeline.Generate(SolverKind.Ddim, teacher.Grid, [0, 1, 2, 3, 4, 5], 1.0, 77);
         Assert.Equal(direct.Length, teacher.Outputs.Length);
         Assert.InRange(direct.Zip(teacher.Outputs).Max(p => Math.Abs(p.First - p.Second)), 0, 1e-4);
         Assert.Throws<ArgumentOutOfRangeException>(() => teacher.Cost(3, 3));

@@ -1,0 +1,106 @@
+using System.Numerics.Tensors;
+using System.Text.Json;
+using HsoService.Inference.Models;
+using HsoService.Inference.Onnx;
+using HsoService.Inference.Pipelines;
+using HsoService.Inference.Requests;
+using HsoService.Optimization;
+using Microsoft.ML.OnnxRuntime;
+
+namespace HsoService.Inference.ModelClasses;
+
+/// <summary>
+/// What the latent text-to-image classes share: latents [4, H/8, W/8] decoded by optimum's <c>vae_decoder</c> after
+/// division by its config's <c>scaling_factor</c>, image sizes as multiples of 8, the default size from
+/// <c>unet/config.json</c>'s <c>sample_size</c> times 8 (else model_index.json's <c>sample_size</c>, else 512), and
+/// calibration prompts in turn.
+/// </summary>
+public abstract class TextConditionedPipeline : DiffusionPipeline
+{
+    /// <summary>The prompts calibration samples use, in turn.</summary>
+    public static readonly IReadOnlyList<string> CalibrationPrompts =
+    [
+        "a photograph of a cat sitting on a windowsill",
+        "a watercolor painting of a mountain lake at dawn",
+        "a red bicycle leaning against a brick wall",
+        "a bowl of fruit on a wooden table, studio lighting",
+    ];
+
+    private readonly OnnxGraph _vaeDecoder;
+
+    protected TextConditionedPipeline(ModelFolder folder, string className, OnnxSessionFactory sessions)
+        : base(folder, className, sessions)
+    {
+        _vaeDecoder = sessions.Open(folder.Require("vae_decoder", "model.onnx"), "vae_decoder/model.onnx");
+        _vaeDecoder.RequireType("latent_sample", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16);
+        VaeScalingFactor = folder.OptionalJson("vae_decoder", "config.json") is { } vae && vae.TryGetProperty("scaling_factor", out var factor) ? factor.GetDouble() : 0.18215;
+        LatentChannels = Unet.Input("sample").Dimensions is [_, > 0 and var channels, ..] ? channels : 4;
+        DefaultSide = folder.OptionalJson("unet", "config.json") is { } unet && unet.TryGetProperty("sample_size", out var latentSide) && latentSide.ValueKind == JsonValueKind.Number
+            ? latentSide.GetInt32() * 8
+            : folder.Index.ValueKind == JsonValueKind.Object && folder.Index.TryGetProperty("sample_size", out var side) && side.ValueKind == JsonValueKind.Number ? side.GetInt32() : 512;
+    }
+
+    /// <summary>Latents are divided by this before decoding (vae_decoder/config.json's scaling_factor; 0.18215 when absent).</summary>
+    public double VaeScalingFactor { get; }
+
+    /// <summary>Channels of the latents (the unet's <c>sample</c>; 4 when the graph leaves it open).</summary>
+    public int LatentChannels { get; }
+
+    /// <summary>The default image side in pixels.</summary>
+    public int DefaultSide { get; }
+
+    /// <summary>A side in pixels from a request: a multiple of 8 within <see cref="RequestLimits.Side"/>, or the default.</summary>
+    protected int ParseSide(int? value, string field)
+    {
+        var side = value ?? DefaultSide;
+        return RequestLimits.Side.Check(side, field) % 8 == 0
+            ? side
+            : throw new HsoArgumentException($"{field} must be a multiple of 8 in {RequestLimits.Side}, got {side}", field);
+    }
+
+    /// <summary>Throws naming the field unless the conditioning's size can be sampled.</summary>
+    protected static void ValidateSize(ImageConditioning conditioning)
+    {
+        ArgumentNullException.ThrowIfNull(conditioning);
+        foreach (var (field, value) in new[] { ("width", conditioning.Width), ("height", conditioning.Height) })
+        {
+            if (value < 8 || value > 2048 || value % 8 != 0)
+            {
+                throw new HsoArgumentException($"{field} must be a multiple of 8 in 8..2048, got {value}", field);
+            }
+        }
+    }
+
+    public override int[] LatentShape(ImageConditioning conditioning) => [LatentChannels, conditioning.Height / 8, conditioning.Width / 8];
+
+    public override int[] ImageShape(ImageConditioning conditioning) => [3, conditioning.Height, conditioning.Width];
+
+    public override float[] Decode(float[] latents, int count, ImageConditioning conditioning)
+    {
+        ArgumentNullException.ThrowIfNull(latents);
+        ArgumentNullException.ThrowIfNull(conditioning);
+        var scaled = new float[latents.Length];
+        TensorPrimitives.Multiply(latents, (float)(1 / VaeScalingFactor), scaled);
+        var (height, width) = (conditioning.Height, conditioning.Width);
+        using var latentValue = FloatTensor.Input(_vaeDecoder, "latent_sample", [count, LatentChannels, height / 8, width / 8], scaled);
+        using var imageValue = FloatTensor.Output(_vaeDecoder, _vaeDecoder.FirstOutput, [count, 3, height, width]);
+        latentValue.ToGraph();
+        _vaeDecoder.Run(["latent_sample"], [latentValue.Value], [_vaeDecoder.FirstOutput], [imageValue.Value]);
+        imageValue.FromGraph();
+        return Clip(imageValue.Values);
+    }
+
+    public override string CalibrationDescription => $"prompts {string.Join('|', CalibrationPrompts)} guidance {CalibrationGuidance}";
+
+    public override double CalibrationGuidance => Defaults.GuidanceScale;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _vaeDecoder.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
