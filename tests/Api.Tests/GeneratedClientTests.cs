@@ -52,7 +52,7 @@ public sealed class GeneratedClientTests
 
         Assert.Equal("ready", ready!.Status);
         var models = await client.ListModelsAsync();
-        Assert.Contains(models, m => m.Id == "digits16-ddpm" && m.Pipeline == PipelineKind.Class_conditional_pixel);
+        Assert.Contains(models, m => m.Id == "digits16-ddpm" && m.Pipeline == "class_conditional_pixel" && m.Conditioning.SequenceEqual(["class_label"]));
 
         // 202 is the generator's "other success": it arrives as ApiException<JobAccepted>.
         var request = new ScheduleRequest { Model = "digits16-ddpm", Nfe = 3, Solver = ScheduleRequestSolver.Dpmpp2m, Mode = ScheduleRequestMode.Robust };
@@ -89,7 +89,7 @@ public sealed class GeneratedClientTests
             Response_format = GenerateRequestResponse_format.B64_json,
         });
         Assert.Equal([9L, 10L], images.Data.Select(d => d.Seed));
-        Assert.Equal("family", images.Schedule_source);
+        Assert.Equal(ScheduleSource.Family, images.Schedule_source);
 
         // Errors arrive as the documented problem type, with the field named.
         var missing = await Assert.ThrowsAsync<ApiException<ProblemDetails>>(() => client.GetJobAsync("no-such-job"));

@@ -13,7 +13,7 @@ public sealed class GenerationBatchingTests
     private static readonly Dictionary<string, string?> Batching = new() { ["Hso:GenerationBatchWindowMilliseconds"] = "2000", ["Hso:RateLimit:PermitsPerWindow"] = "100000" };
     private static readonly Dictionary<string, string?> Alone = new() { ["Hso:GenerationBatchWindowMilliseconds"] = "0", ["Hso:RateLimit:PermitsPerWindow"] = "100000" };
 
-    public static TheoryData<string> Models => ["digits16-ddpm", "tiny-sd"];
+    public static TheoryData<string> Models => ["digits16-ddpm", "tiny-sd", "tiny-sdxl"];
 
     [Theory]
     [MemberData(nameof(Models))]
@@ -117,9 +117,12 @@ public sealed class GenerationBatchingTests
     private static string[] Images(System.Text.Json.JsonElement body) =>
         [.. body.GetProperty("data").EnumerateArray().Select(image => $"{image.GetProperty("seed")}:{image.GetProperty("b64_json").GetString()}")];
 
-    private static object Request(string model, int i) => model == "tiny-sd"
-        ? new { model, nfe = 4, solver = "dpmpp2m", schedule = "uniform_t:leading", prompt = $"a photo of cat number {i}", negative_prompt = i % 2 == 0 ? "" : "blurry", width = 32, height = 32, seed = 10 + (i * 7), n = 2, response_format = "b64_json" }
-        : new { model, nfe = 5, solver = "dpmpp2m", schedule = "uniform_lambda", class_label = i % 10, guidance_scale = 2.0, seed = 100 + (i * 7), n = 2, response_format = "b64_json" };
+    private static object Request(string model, int i) => model switch
+    {
+        "tiny-sdxl" => new { model, nfe = 4, solver = "unipc", schedule = "uniform_t:trailing", prompt = $"a photo of cat number {i}", prompt_2 = i % 3 == 0 ? "a dog" : null, negative_prompt = i % 2 == 0 ? null : "blurry", width = 32, height = 32, seed = 10 + (i * 7), n = 2, response_format = "b64_json" },
+        "tiny-sd" => new { model, nfe = 4, solver = "dpmpp2m", schedule = "uniform_t:leading", prompt = $"a photo of cat number {i}", negative_prompt = i % 2 == 0 ? "" : "blurry", width = 32, height = 32, seed = 10 + (i * 7), n = 2, response_format = "b64_json" },
+        _ => new { model, nfe = 5, solver = "dpmpp2m", schedule = "uniform_lambda", class_label = i % 10, guidance_scale = 2.0, seed = 100 + (i * 7), n = 2, response_format = "b64_json" },
+    };
 
     /// <summary>The batch sizes this factory's batcher records (its own meter: tests in parallel do not mix in).</summary>
     private static Recorder BatchSizes(ServiceFactory factory) => new(factory.Service<HsoTelemetry>().Meter);

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Hosting;
 namespace HsoService.Api.Tests;
 
 /// <summary>
-/// The real service in-process (WebApplicationFactory) with the shipped digits model and the tiny-sd fixture, a
+/// The real service in-process (WebApplicationFactory) with the shipped digits model and the tiny-sd and tiny-sdxl fixtures, a
 /// private data directory, and optional Redis, API key and rate limits.
 /// </summary>
 public sealed class ServiceFactory : WebApplicationFactory<Program>
@@ -95,6 +95,7 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
             ["Hso:Models:digits16-ddpm:Path"] = Path.Combine(Repository.Root, "models", "digits16-ddpm"),
             ["Hso:Models:digits16-ddpm:DefaultSolver"] = "dpmpp2m",
             ["Hso:Models:tiny-sd:Path"] = Path.Combine(Repository.Root, "tests", "fixtures", "tiny-sd"),
+            ["Hso:Models:tiny-sdxl:Path"] = Path.Combine(Repository.Root, "tests", "fixtures", "tiny-sdxl"),
             ["ConnectionStrings:Redis"] = redis ?? "",
             ["Logging:LogLevel:Default"] = "Warning",
         };

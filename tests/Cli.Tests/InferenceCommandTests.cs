@@ -43,7 +43,22 @@ public sealed class InferenceCommandTests : IDisposable
         Assert.Equal((64, 64, (byte)2), PngHeader(output)); // 8-bit RGB
     }
 
+    [Fact]
+    public void Generate_runs_the_sdxl_fixture_and_refuses_what_it_does_not_take()
+    {
+        var output = Path.Combine(_scratch.FullName, "sdxl.png");
+        var folder = Path.Combine(Root(), "tests", "fixtures", "tiny-sdxl");
+        var result = HsoProcess.Run("generate", "--model", folder, "--prompt", "a photo of a cat", "--prompt-2", "a dog", "--nfe", "4", "--schedule", "uniform_t:trailing", "--width", "32", "--height", "48", "--out", output);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal((32, 48, (byte)2), PngHeader(output));
+
+        var refused = HsoProcess.Run("generate", "--model", folder, "--prompt", "cat", "--label", "3", "--nfe", "4", "--out", output);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("class_label does not apply to this model, an SDXL text-to-image model", refused.Stderr);
+    }
+
     [Theory]
+    [InlineData("prompt does not apply to this model, a class-conditional pixel model of fixed size 16", "--prompt", "cat", "--nfe", "5")]
     [InlineData("class_label must be in 0..9", "--label", "11", "--nfe", "5")]
     [InlineData("guidance_scale must be a finite number", "--guidance", "NaN", "--nfe", "5")]
     [InlineData("nfe must be an integer in 2..1000, got 0", "--nfe", "0")]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace HsoService.Api.Generation;
 
@@ -34,8 +35,8 @@ public sealed record GenerateRequest(
     int? ClassLabel,
     string? Prompt,
     string? NegativePrompt,
-    string? Prompt2,
-    string? NegativePrompt2,
+    [property: JsonPropertyName("prompt_2")] string? Prompt2,
+    [property: JsonPropertyName("negative_prompt_2")] string? NegativePrompt2,
     double? GuidanceScale,
     long? Seed,
     int? N,

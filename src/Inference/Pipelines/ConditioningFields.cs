@@ -26,41 +26,10 @@ public sealed record ConditioningFields(
     }
 
     /// <summary>The fields that are present, by wire name.</summary>
-    public IEnumerable<string> Present()
-    {
-        if (ClassLabel is not null)
+    public IEnumerable<string> Present() =>
+        new (string Name, object? Value)[]
         {
-            yield return Names.ClassLabel;
-        }
-
-        if (Prompt is not null)
-        {
-            yield return Names.Prompt;
-        }
-
-        if (NegativePrompt is not null)
-        {
-            yield return Names.NegativePrompt;
-        }
-
-        if (Prompt2 is not null)
-        {
-            yield return Names.Prompt2;
-        }
-
-        if (NegativePrompt2 is not null)
-        {
-            yield return Names.NegativePrompt2;
-        }
-
-        if (Width is not null)
-        {
-            yield return Names.Width;
-        }
-
-        if (Height is not null)
-        {
-            yield return Names.Height;
-        }
-    }
+            (Names.ClassLabel, ClassLabel), (Names.Prompt, Prompt), (Names.NegativePrompt, NegativePrompt), (Names.Prompt2, Prompt2),
+            (Names.NegativePrompt2, NegativePrompt2), (Names.Width, Width), (Names.Height, Height),
+        }.Where(field => field.Value is not null).Select(field => field.Name);
 }
