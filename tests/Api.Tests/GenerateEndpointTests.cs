@@ -39,6 +39,22 @@ public sealed class GenerateEndpointTests : IClassFixture<GenerateEndpointTests.
     }
 
     [Fact]
+    public async Task Concurrent_requests_for_an_unstored_hso_schedule_share_one_search()
+    {
+        using var factory = new ServiceFactory();
+        var client = factory.CreateClient();
+        var body = new { model = "digits16-ddpm", nfe = 7, solver = "unipc", class_label = 2, seed = 3, schedule = "hso-paper" };
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.PostJsonAsync("/generate", body)));
+
+        Assert.All(answers, answer => Assert.Equal(HttpStatusCode.OK, answer.StatusCode));
+        Assert.Contains(answers, answer => answer.Headers.GetValues("X-Hso-Schedule-Source").Single() == "computed");
+        Assert.All(answers, answer => Assert.Contains(answer.Headers.GetValues("X-Hso-Schedule-Source").Single(), new[] { "computed", "cached" }));
+        Assert.Equal(1, factory.Service<HsoService.Api.Generation.HsoSearches>().Started);
+        var images = await Task.WhenAll(answers.Select(answer => answer.Content.ReadAsByteArrayAsync()));
+        Assert.All(images, image => Assert.Equal(images[0], image));
+    }
+
+    [Fact]
     public async Task Json_responses_carry_every_image_with_its_seed_and_the_schedule()
     {
         var response = await _client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 5, schedule = "uniform_lambda", n = 4, seed = 100, response_format = "b64_json" });

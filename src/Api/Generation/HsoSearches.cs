@@ -15,6 +15,7 @@ namespace HsoService.Api.Generation;
 public sealed class HsoSearches(ScheduleService schedules)
 {
     private readonly ConcurrentDictionary<ScheduleKey, Lazy<Task<Schedule>>> _running = new();
+    private int _started;
 
     /// <summary>The key's schedule from the search running for it, or a new one.</summary>
     public Task<Schedule> SearchAsync(ScheduleKey key, NoiseSchedule noise, CancellationToken cancellationToken)
@@ -24,11 +25,12 @@ public sealed class HsoSearches(ScheduleService schedules)
         return search.Value.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Searches running now (for tests and telemetry).</summary>
-    public int Running => _running.Count;
+    /// <summary>Searches started since the service started.</summary>
+    public int Started => _started;
 
     private async Task<Schedule> RunAsync(ScheduleKey key, NoiseSchedule noise)
     {
+        Interlocked.Increment(ref _started);
         try
         {
             var options = new HsoOptions { Mode = key.Mode, Solver = key.Solver, Nfe = key.Nfe };
