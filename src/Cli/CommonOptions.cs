@@ -19,7 +19,7 @@ internal static class CommonOptions
     public static Option<string> Solver()
     {
         var option = new Option<string>("--solver") { Description = "sampler the schedule is for", DefaultValueFactory = _ => "unipc" };
-        option.AcceptOnlyFromAmong([.. Solvers.Names]);
+        option.AcceptOnlyFromAmong([.. Solvers.AcceptedNames]);
         return option;
     }
 

@@ -57,8 +57,18 @@ internal static class GenerateCommand
             // Checked before auto spends its seconds measuring schedules.
             var guidanceScale = result.GetValue(guidance) ?? pipeline.Defaults.GuidanceScale;
             ClassifierFreeGuidance.Validate(guidanceScale);
-            var conditioning = pipeline.ParseConditioning(new ConditioningFields(
-                result.GetValue(label), result.GetValue(prompt), result.GetValue(negative), result.GetValue(prompt2), result.GetValue(negative2), result.GetValue(width), result.GetValue(height)));
+            ImageConditioning conditioning;
+            try
+            {
+                conditioning = pipeline.ParseConditioning(new ConditioningFields(
+                    result.GetValue(label), result.GetValue(prompt), result.GetValue(negative), result.GetValue(prompt2), result.GetValue(negative2), result.GetValue(width), result.GetValue(height)));
+            }
+            catch (HsoArgumentException e) when (e.ParamName is { } field && Flags.TryGetValue(field, out var flag))
+            {
+                // The contract names the API's fields; say which flag carries it.
+                throw new HsoArgumentException($"{flag}: {e.Message}", field);
+            }
+
             var initial = result.GetValue(latents) is { } file ? ReadLatents(file) : null;
             var times = ResolveTimes(pipeline, sessions, result.GetRequiredValue(schedule), solverKind, steps);
             var request = new GenerationRequest(solverKind, times, conditioning, n, guidanceScale, result.GetValue(seed), Latents: initial);
@@ -79,6 +89,17 @@ internal static class GenerateCommand
         });
         return command;
     }
+
+    private static readonly Dictionary<string, string> Flags = new()
+    {
+        [ConditioningFields.Names.ClassLabel] = "--label",
+        [ConditioningFields.Names.Prompt] = "--prompt",
+        [ConditioningFields.Names.NegativePrompt] = "--negative-prompt",
+        [ConditioningFields.Names.Prompt2] = "--prompt-2",
+        [ConditioningFields.Names.NegativePrompt2] = "--negative-prompt-2",
+        [ConditioningFields.Names.Width] = "--width",
+        [ConditioningFields.Names.Height] = "--height",
+    };
 
     // Raw little-endian float32, as numpy's tofile writes it on every common machine.
     private static float[] ReadLatents(string path)

@@ -54,7 +54,7 @@ public sealed class InferenceCommandTests : IDisposable
 
         var refused = HsoProcess.Run("generate", "--model", folder, "--prompt", "cat", "--label", "3", "--nfe", "4", "--out", output);
         Assert.Equal(2, refused.ExitCode);
-        Assert.Contains("class_label does not apply to this model, an SDXL text-to-image model", refused.Stderr);
+        Assert.Contains("--label: class_label does not apply to this model, an SDXL text-to-image model", refused.Stderr);
     }
 
     [Theory]

@@ -16,16 +16,16 @@ namespace HsoService.Api.Generation;
 /// <param name="Solver">ddim (euler is read as ddim), unipc or dpmpp2m; the model's default solver when absent.</param>
 /// <param name="Schedule">auto (default), selected, validated, a family (uniform_t, uniform_t:leading, uniform_t:linspace, uniform_lambda, edm, edm:RHO, quadratic_t, ays), hso-paper, hso-robust, explicit times: an array of descending numbers in [0.001, 1], NFE + 1 of them for unipc and dpmpp2m, NFE for ddim; or diffusers' integer timesteps as {"timesteps": [...]}, NFE of them, noisiest first (a schedule's diffusers.timesteps).</param>
 /// <param name="ClassLabel">The digit to draw (class-conditional pixel models); absent: unconditional.</param>
-/// <param name="Prompt">The text to draw (Stable Diffusion and SDXL models).</param>
+/// <param name="Prompt">The text to draw (Stable Diffusion and SDXL models, which require it).</param>
 /// <param name="NegativePrompt">Text to steer away from (Stable Diffusion and SDXL models). Absent on SDXL: zero negative embeddings where the model says force_zeros_for_empty_prompt, as diffusers does.</param>
 /// <param name="Prompt2">SDXL: the prompt for the second text encoder; the prompt when absent or empty.</param>
-/// <param name="NegativePrompt2">SDXL: the negative prompt for the second text encoder; the negative prompt when absent or empty.</param>
+/// <param name="NegativePrompt2">SDXL: the negative prompt for the second text encoder; the negative prompt when absent or empty. Used only with a negative_prompt where the model forces zeros for an empty one (as diffusers does).</param>
 /// <param name="GuidanceScale">Classifier-free guidance scale; the model's default when absent (GET /models: 1, none, for pixel models; 7.5 for Stable Diffusion; 5 for SDXL).</param>
 /// <param name="Seed">Seed of the first image, a non-negative integer; image i uses seed + i. Random when absent.</param>
 /// <param name="N">Images to make, 1..16.</param>
 /// <param name="Width">Image width in pixels, a multiple of 8 (Stable Diffusion and SDXL models; the model's default size when absent).</param>
 /// <param name="Height">Image height in pixels, a multiple of 8 (Stable Diffusion and SDXL models; the model's default size when absent).</param>
-/// <param name="Latents">The initial noise itself, as diffusers' latents= takes it: unscaled N(0, 1) values in the model's latent layout [n, C, h, w] (GET /models' latent_shape at the default size; a pixel model's image layout), little-endian float32, base64. Replaces the seed's noise, so a result can be reproduced against another implementation.</param>
+/// <param name="Latents">The initial noise itself, as diffusers' latents= takes it: unscaled N(0, 1) values in the model's latent layout [n, C, h, w] (GET /models' latent_shape at the default size; a pixel model's image layout), little-endian float32, base64. Replaces the seed's noise (the seed is then unused), so a result can be reproduced against another implementation.</param>
 /// <param name="ResponseFormat">png (the default for n = 1: the body is the PNG) or b64_json (the default for n > 1, and for a client whose Accept header takes application/json but not image/png: JSON with base64 PNGs).</param>
 public sealed record GenerateRequest(
     string? Model,

@@ -75,19 +75,30 @@ public abstract class TextConditionedPipeline : DiffusionPipeline
 
     public override int[] ImageShape(ImageConditioning conditioning) => [3, conditioning.Height, conditioning.Width];
 
+    /// <summary>
+    /// Decodes image by image: the VAE decoder's activations at full resolution are the largest tensors of a run (at
+    /// 1024 x 1024 several hundred MB per image), and images do not depend on each other, so one at a time bounds them.
+    /// </summary>
     public override float[] Decode(float[] latents, int count, ImageConditioning conditioning)
     {
         ArgumentNullException.ThrowIfNull(latents);
         ArgumentNullException.ThrowIfNull(conditioning);
-        var scaled = new float[latents.Length];
-        TensorPrimitives.Multiply(latents, (float)(1 / VaeScalingFactor), scaled);
         var (height, width) = (conditioning.Height, conditioning.Width);
-        using var latentValue = FloatTensor.Input(_vaeDecoder, "latent_sample", [count, LatentChannels, height / 8, width / 8], scaled);
-        using var imageValue = FloatTensor.Output(_vaeDecoder, _vaeDecoder.FirstOutput, [count, 3, height, width]);
-        latentValue.ToGraph();
-        _vaeDecoder.Run(["latent_sample"], [latentValue.Value], [_vaeDecoder.FirstOutput], [imageValue.Value]);
-        imageValue.FromGraph();
-        return Clip(imageValue.Values);
+        var latentSize = LatentChannels * (height / 8) * (width / 8);
+        var imageSize = 3 * height * width;
+        var images = new float[count * imageSize];
+        using var latentValue = FloatTensor.Input(_vaeDecoder, "latent_sample", [1, LatentChannels, height / 8, width / 8]);
+        using var imageValue = FloatTensor.Output(_vaeDecoder, _vaeDecoder.FirstOutput, [1, 3, height, width]);
+        for (var i = 0; i < count; i++)
+        {
+            TensorPrimitives.Multiply(latents.AsSpan(i * latentSize, latentSize), (float)(1 / VaeScalingFactor), latentValue.Values);
+            latentValue.ToGraph();
+            _vaeDecoder.Run(["latent_sample"], [latentValue.Value], [_vaeDecoder.FirstOutput], [imageValue.Value]);
+            imageValue.FromGraph();
+            imageValue.Values.CopyTo(images, i * imageSize);
+        }
+
+        return Clip(images);
     }
 
     public override string CalibrationDescription => $"prompts {string.Join('|', CalibrationPrompts)} guidance {CalibrationGuidance}";
