@@ -79,6 +79,14 @@ public sealed class HsoServiceOptions
     /// </summary>
     [Range(0, 10000)]
     public int GenerationBatchWindowMilliseconds { get; set; } = 2;
+
+    /// <summary>
+    /// Memory the tensors of running generations may take at once, in MB (<see cref="Inference.Pipelines.DiffusionPipeline.WorkingBytes"/>:
+    /// latents and images at each request's size). A batch takes requests only while their bytes fit, batches wait for
+    /// room before they run, and a request larger than the budget alone is refused (400 naming n) before it waits.
+    /// </summary>
+    [Range(16, 1_048_576)]
+    public int GenerationMemoryBudgetMegabytes { get; set; } = 2048;
 }
 
 /// <summary>The parts of the service an instance runs.</summary>

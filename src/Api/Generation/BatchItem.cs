@@ -22,6 +22,8 @@ public sealed class BatchItem
         Request = request;
         Key = new BatchKey(pipeline, request.Shape);
         Images = request.Count;
+        Bytes = pipeline.WorkingBytes(request);
+        Evaluations = request.Times.Count;
     }
 
     public DiffusionPipeline Pipeline { get; }
@@ -31,6 +33,12 @@ public sealed class BatchItem
     public BatchKey Key { get; }
 
     public int Images { get; }
+
+    /// <summary>What its tensors take while it runs (<see cref="DiffusionPipeline.WorkingBytes"/>).</summary>
+    public long Bytes { get; }
+
+    /// <summary>Network evaluations of its schedule (one more for a final denoise is not counted: an estimate).</summary>
+    public int Evaluations { get; }
 
     /// <summary>True once its batch began sampling (so a cancellation after it is a time-out, not a wait for a slot).</summary>
     public bool Started => _started;

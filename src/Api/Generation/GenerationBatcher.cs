@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using HsoService.Api.Configuration;
 using HsoService.Api.Hosting;
 using HsoService.Api.Telemetry;
@@ -10,7 +11,10 @@ namespace HsoService.Api.Generation;
 /// The dynamic batcher: requests that sample alike (one <see cref="BatchKey"/>) and arrive close together are sampled
 /// in one run, so the unet sees a batch instead of one image. A new batch waits <c>Hso:GenerationBatchWindowMilliseconds</c>
 /// for company, then for one of <c>Hso:GenerationConcurrency</c> slots, taking requests all the while up to
-/// <c>Hso:Onnx:MaxBatch</c> images (a larger request runs alone). A request cancelled before its batch starts leaves
+/// <c>Hso:Onnx:MaxBatch</c> images, up to <c>Hso:GenerationMemoryBudgetMegabytes</c> of tensors, and up to what it can
+/// sample in half of <c>Hso:GenerationTimeoutSeconds</c> at the step time measured on earlier batches of its model and
+/// size (a larger request runs alone). Running batches together stay within the memory budget: a batch waits for
+/// room before it runs. A request cancelled before its batch starts leaves
 /// it; one cancelled while it runs returns at once and its rows are discarded; a batch whose every request is
 /// cancelled stops. Each request's images are the ones it gets alone (the pipelines' rows do not mix).
 /// </summary>
@@ -27,6 +31,44 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
     private readonly SemaphoreSlim _slots = new(options.Value.GenerationConcurrency);
     private readonly TimeSpan _window = TimeSpan.FromMilliseconds(options.Value.GenerationBatchWindowMilliseconds);
     private readonly int _maxImages = options.Value.Onnx.MaxBatch;
+    private readonly int _budgetMegabytes = options.Value.GenerationMemoryBudgetMegabytes;
+    private readonly long _budget = (long)options.Value.GenerationMemoryBudgetMegabytes << 20;
+    private readonly double _timeShare = TimeShare * options.Value.GenerationTimeoutSeconds;
+    private readonly ConcurrencyLimiter _memory = new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = options.Value.GenerationMemoryBudgetMegabytes,
+        QueueLimit = int.MaxValue,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
+
+    // Seconds per image and network evaluation, by model and image size: an average over its recent batches.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(DiffusionPipeline Pipeline, int Width, int Height), double> _stepSeconds = new();
+
+    /// <summary>Share of the generation timeout a batch may be sized to take, leaving the rest for the wait before it.</summary>
+    public const double TimeShare = 0.5;
+
+    /// <summary>The memory budget in bytes.</summary>
+    public long BudgetBytes => _budget;
+
+    // True when the batch, with the item, stays within images, bytes and the time a batch may take.
+    private bool Fits(Batch batch, BatchItem item) =>
+        batch.Images + item.Images <= _maxImages
+        && batch.Bytes + item.Bytes <= _budget
+        && PredictedSeconds(item, batch.Images + item.Images) <= _timeShare;
+
+    private double PredictedSeconds(BatchItem item, int images)
+    {
+        var size = item.Request.Conditioning;
+        return _stepSeconds.TryGetValue((item.Pipeline, size.Width, size.Height), out var perImage) ? perImage * images * item.Evaluations : 0;
+    }
+
+    private void RecordStepTime(BatchItem first, int images, double seconds)
+    {
+        var size = first.Request.Conditioning;
+        var measured = seconds / Math.Max(1, images * first.Evaluations);
+        // A running average that follows load within a few batches.
+        _stepSeconds.AddOrUpdate((first.Pipeline, size.Width, size.Height), measured, (_, previous) => (0.7 * previous) + (0.3 * measured));
+    }
 
     /// <summary>Samples the item with whatever joins it; throws <see cref="OperationCanceledException"/> when cancelled.</summary>
     public async Task<float[]> SampleAsync(BatchItem item, CancellationToken cancellationToken)
@@ -51,7 +93,7 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
     {
         lock (_gate)
         {
-            if (item.Images >= _maxImages)
+            if (item.Images >= _maxImages || item.Bytes >= _budget || !Fits(new Batch(item.Key), item))
             {
                 // As large as a batch: a run of its own, leaving the open batch of its key to take others.
                 var alone = new Batch(item.Key);
@@ -61,7 +103,7 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
             }
 
             var opened = false;
-            if (!_open.TryGetValue(item.Key, out var batch) || batch.Images + item.Images > _maxImages)
+            if (!_open.TryGetValue(item.Key, out var batch) || !Fits(batch, item))
             {
                 // The open batch cannot take it: that one starts as soon as a slot is free, and a new one opens.
                 batch?.Full.TrySetResult();
@@ -71,7 +113,7 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
             }
 
             batch.Add(item);
-            if (batch.Images >= _maxImages)
+            if (batch.Images >= _maxImages || batch.Bytes >= _budget)
             {
                 _open.Remove(item.Key);
                 batch.Full.TrySetResult();
@@ -165,6 +207,10 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
             var images = items.Sum(item => item.Images);
             items.ForEach(item => item.BatchImages = images);
             telemetry.BatchImages.Record(images);
+            // Room in the memory budget first (a batch never asks for more than all of it).
+            var megabytes = (int)Math.Clamp((items.Sum(item => item.Bytes) + (1 << 20) - 1) >> 20, 1, _budgetMegabytes);
+            using var room = await _memory.AcquireAsync(megabytes, stop.Token);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             var run = DedicatedThread.Run(() => Run(items, stop.Token), stop.Token);
             lock (_gate)
             {
@@ -174,6 +220,11 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
             try
             {
                 results = await run;
+                RecordStepTime(items[0], images, watch.Elapsed.TotalSeconds);
+                if (items.Sum(item => item.Bytes) >= TrimBytes)
+                {
+                    _ = TrimSoonAsync();
+                }
             }
             finally
             {
@@ -209,6 +260,25 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
         }
     }
 
+    /// <summary>A batch this large hands its memory back to the system once generation is idle.</summary>
+    public const long TrimBytes = 256L << 20;
+
+    // The large arrays of a big batch are garbage once its answers are written, but a collector that sees no more
+    // allocations never runs: once no batch runs or waits (a second later), one compacting collection gives the memory
+    // back (0.15 GB idle, 1.4 GB after two n = 16 1024 x 1024 tiny-sd requests without it; docs/performance.md).
+    private async Task TrimSoonAsync()
+    {
+        // Twice: soon, and once the answers (PNGs, their base64) have surely been written.
+        foreach (var wait in new[] { 1, 5 })
+        {
+            await Task.Delay(TimeSpan.FromSeconds(wait));
+            if (telemetry.GenerationsActive == 0 && telemetry.GenerationsWaiting == 0)
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+        }
+    }
+
     /// <summary>Waits (up to a minute) for the runs still sampling, whose callers may have left already.</summary>
     public void Dispose()
     {
@@ -227,6 +297,7 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
             // Cancelled or failed runs: their callers were told.
         }
 
+        _memory.Dispose();
         GC.KeepAlive(models);
     }
 
@@ -250,12 +321,15 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
 
         public int Images { get; private set; }
 
+        public long Bytes { get; private set; }
+
         public TaskCompletionSource Full { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Add(BatchItem item)
         {
             Items.Add(item);
             Images += item.Images;
+            Bytes += item.Bytes;
         }
 
         /// <summary>Set under the batcher's lock when its dispatcher takes it; after that its requests are fixed.</summary>
@@ -266,6 +340,7 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
             if (!Closed && Items.Remove(item))
             {
                 Images -= item.Images;
+                Bytes -= item.Bytes;
             }
         }
 

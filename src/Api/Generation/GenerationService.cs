@@ -41,6 +41,13 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.GenerationTimeoutSeconds));
         var stopwatch = Stopwatch.StartNew();
         var item = BatchItem.For(command.Pipeline, command.ToRequest(schedule));
+        if (item.Bytes > batcher.BudgetBytes)
+        {
+            throw new HsoArgumentException(
+                $"n = {command.Count} images of {command.Conditioning.Width}x{command.Conditioning.Height} need about {item.Bytes >> 20} MB of tensors, above the generation memory budget of {batcher.BudgetBytes >> 20} MB (Hso:GenerationMemoryBudgetMegabytes); ask for fewer or smaller images",
+                "n");
+        }
+
         float[] images;
         try
         {

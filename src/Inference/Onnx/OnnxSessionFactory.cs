@@ -54,6 +54,7 @@ public sealed class OnnxSessionFactory(OnnxOptions options, Action<string>? onWa
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Environment.ProcessorCount,
+            EnableCpuMemArena = options.CpuMemoryArena,
         };
     }
 }

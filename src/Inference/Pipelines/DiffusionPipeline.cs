@@ -111,6 +111,26 @@ public abstract class DiffusionPipeline : IDisposable
     /// <summary>The guidance scale of calibration samples.</summary>
     public virtual double CalibrationGuidance => 1.0;
 
+    /// <summary>Copies of one image's latents a run holds: noise, the sampler's state and history, the unet's input and output (twice under guidance).</summary>
+    public const int LatentCopies = 14;
+
+    /// <summary>Copies of one decoded image a run and its answer hold: the decoder's output, the batch's and the request's images, the PNG's pixels.</summary>
+    public const int ImageCopies = 4;
+
+    /// <summary>
+    /// Bytes the request's tensors take while it runs, at its size: <see cref="LatentCopies"/> float32 latents and
+    /// <see cref="ImageCopies"/> float32 images per image. What the generation memory budget counts; the networks'
+    /// own activations are bounded apart from it (the unet runs at most <see cref="MaxBatch"/> images at once, the
+    /// decoders one image at a time).
+    /// </summary>
+    public long WorkingBytes(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        long latent = LatentShape(request.Conditioning).Aggregate(1L, (a, b) => a * b);
+        long image = ImageShape(request.Conditioning).Aggregate(1L, (a, b) => a * b);
+        return request.Count * sizeof(float) * ((latent * LatentCopies) + (image * ImageCopies));
+    }
+
     /// <summary>Throws naming the field unless the request can be sampled by this model.</summary>
     public void Validate(GenerationRequest request)
     {
