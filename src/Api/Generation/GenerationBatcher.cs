@@ -34,6 +34,9 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
     private readonly int _budgetMegabytes = options.Value.GenerationMemoryBudgetMegabytes;
     private readonly long _budget = (long)options.Value.GenerationMemoryBudgetMegabytes << 20;
     private readonly double _timeShare = TimeShare * options.Value.GenerationTimeoutSeconds;
+    private readonly int _timeout = options.Value.GenerationTimeoutSeconds;
+    private readonly int _concurrency = options.Value.GenerationConcurrency;
+    private long _imagesInFlight;
     private readonly ConcurrencyLimiter _memory = new(new ConcurrencyLimiterOptions
     {
         PermitLimit = options.Value.GenerationMemoryBudgetMegabytes,
@@ -70,22 +73,43 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
         _stepSeconds.AddOrUpdate((first.Pipeline, size.Width, size.Height), measured, (_, previous) => (0.7 * previous) + (0.3 * measured));
     }
 
-    /// <summary>Samples the item with whatever joins it; throws <see cref="OperationCanceledException"/> when cancelled.</summary>
+    /// <summary>
+    /// Samples the item with whatever joins it; throws <see cref="OperationCanceledException"/> when cancelled, and
+    /// <see cref="TimeoutException"/> at once when the images already waiting or running, at the step time measured
+    /// for its model and size, would keep it from finishing within the generation timeout (an answer now, rather than
+    /// the same 503 when the timeout ends).
+    /// </summary>
     public async Task<float[]> SampleAsync(BatchItem item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
         cancellationToken.ThrowIfCancellationRequested();
-        telemetry.AddGenerationsWaiting(1);
-        var (batch, opened) = Join(item);
-        if (opened)
+        var inFlight = Interlocked.Add(ref _imagesInFlight, item.Images);
+        try
         {
-            _ = DispatchAsync(batch).ContinueWith(
-                task => LogDispatchFailure(logger, task.Exception!), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
+            var predicted = PredictedSeconds(item, (int)Math.Min(int.MaxValue, inFlight)) / _concurrency;
+            if (predicted > _timeout)
+            {
+                throw new TimeoutException(string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"the {inFlight - item.Images} images ahead of this request would keep it from finishing within {_timeout} s (about {predicted:F0} s at the measured step time; Hso:GenerationTimeoutSeconds, Hso:GenerationConcurrency)"));
+            }
 
-        using (cancellationToken.Register(() => Cancel(batch, item)))
+            telemetry.AddGenerationsWaiting(1);
+            var (batch, opened) = Join(item);
+            if (opened)
+            {
+                _ = DispatchAsync(batch).ContinueWith(
+                    task => LogDispatchFailure(logger, task.Exception!), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+
+            using (cancellationToken.Register(() => Cancel(batch, item)))
+            {
+                return await item.Result;
+            }
+        }
+        finally
         {
-            return await item.Result;
+            Interlocked.Add(ref _imagesInFlight, -item.Images);
         }
     }
 
