@@ -54,12 +54,12 @@ public abstract class StoreContractTests : IDisposable
         await Store.SetAsync(kept, Sample);
         await Store.SetAsync(seeded, Sample with { Seed = 7 });
         Assert.NotNull(await Store.GetAsync(seeded));
-        Assert.Equal(2, (await Store.ListAsync("r")).Count);
+        Assert.Equal(2, (await Store.ListAsync("r")).Entries.Count);
 
         await Task.Delay(Retention + TimeSpan.FromSeconds(1));
         Assert.Null(await Store.GetAsync(seeded));
         Assert.NotNull(await Store.GetAsync(kept));
-        Assert.Equal([kept.ToString()], (await Store.ListAsync("r")).Select(e => e.Key));
+        Assert.Equal([kept.ToString()], (await Store.ListAsync("r")).Entries.Select(e => e.Key));
     }
 
     private static OptimizationJob Job(string key) => TestJobs.Create(key);
@@ -100,9 +100,9 @@ public abstract class StoreContractTests : IDisposable
 
         Assert.Equal(Sample.T, (await Store.GetAsync(key))!.T);
         Assert.Equal(7, (await Store.GetAsync(other))!.Seed);
-        var listed = await Store.ListAsync("m");
+        var listed = (await Store.ListAsync("m")).Entries;
         Assert.Equal([key.ToString(), other.ToString()], listed.Select(e => e.Key).Order(StringComparer.Ordinal));
-        Assert.Empty(await Store.ListAsync("other-model"));
+        Assert.Empty((await Store.ListAsync("other-model")).Entries);
         Assert.True(await Store.PingAsync());
     }
 
