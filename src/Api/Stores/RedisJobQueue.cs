@@ -101,7 +101,7 @@ public sealed class RedisJobQueue(
 
     // A new job in one step: the key's active job when it has one; else refused when the queue holds its bound; else
     // the key claimed and the entry added. KEYS: active marker, stream. ARGV: job id, bound, marker lifetime (s), group.
-    private const string EnqueueScript = DepthFunction + """
+    private const string EnqueueScript = DepthFunction + "\n" + """
         local active = redis.call('get', KEYS[1])
         if active then return {'active', active} end
         if depth(KEYS[2], ARGV[4], tonumber(ARGV[2]) + 1) >= tonumber(ARGV[2]) then return {'full'} end
@@ -110,7 +110,7 @@ public sealed class RedisJobQueue(
         return {'created'}
         """;
 
-    private const string DepthScript = DepthFunction + "return depth(KEYS[1], ARGV[1], tonumber(ARGV[2]))";
+    private const string DepthScript = DepthFunction + "\nreturn depth(KEYS[1], ARGV[1], tonumber(ARGV[2]))";
 
     // A poisoned record marked failed, when it still exists. KEYS: job hash. ARGV: finished at, error.
     private const string QuarantineScript = """
