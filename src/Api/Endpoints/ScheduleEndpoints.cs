@@ -134,19 +134,16 @@ public static class ScheduleEndpoints
         models.Require(model);
         var size = HsoService.Inference.Requests.RequestLimits.Page.Check(limit ?? 100, "limit");
         var after = cursor is null ? null : Cursor.Read(cursor);
-        var listing = await schedules.ListAsync(model, cancellationToken);
-        var entries = listing.Entries
-            .Where(e => after is null || string.CompareOrdinal(e.Key, after) > 0)
-            .OrderBy(e => e.Key, StringComparer.Ordinal)
-            .Take(size + 1)
-            .ToList();
+        // One more than a page says whether there is a next one; the store reads only those.
+        var listing = await schedules.ListAsync(model, after, size + 1, cancellationToken);
+        var entries = listing.Entries.ToList();
         var page = entries.Take(size).ToList();
         var next = entries.Count > size ? Cursor.Write(page[^1].Key) : null;
 
         // The records skipped within this page's range of keys.
         var skipped = listing.Unreadable
             .Select(u => u.Key)
-            .Where(k => (after is null || string.CompareOrdinal(k, after) > 0) && (next is null || string.CompareOrdinal(k, page[^1].Key) < 0))
+            .Where(k => next is null || string.CompareOrdinal(k, page[^1].Key) < 0)
             .ToList();
         return TypedResults.Ok(new CachedSchedules(model, [.. page.Select(e => new CachedSchedule(e.Key, schedules.ForClient(model, e.Schedule)))], next, skipped.Count == 0 ? null : skipped));
     }

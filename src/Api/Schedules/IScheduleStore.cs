@@ -13,8 +13,13 @@ public interface IScheduleStore
 
     Task SetAsync(ScheduleKey key, Schedule schedule, CancellationToken cancellationToken = default);
 
-    /// <summary>Every cached key of a model, with its schedule, and the keys whose records could not be read.</summary>
-    Task<ScheduleListing> ListAsync(string model, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// A model's stored keys after <paramref name="after"/> in ordinal order, at most <paramref name="most"/> of them,
+    /// with their schedules, and the keys met on the way whose records could not be read. Only the records returned
+    /// are read and parsed (the key names come from the store's index: the model's folder or set), so a page costs
+    /// what it holds, not what the store holds.
+    /// </summary>
+    Task<ScheduleListing> ListAsync(string model, string? after = null, int most = int.MaxValue, CancellationToken cancellationToken = default);
 
     /// <summary>True when the store answers.</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken = default);

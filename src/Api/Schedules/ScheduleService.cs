@@ -133,9 +133,9 @@ public sealed class ScheduleService(
     }
 
     /// <summary>A model's stored schedules; records that cannot be used are reported, and named in the listing's <c>Unreadable</c>.</summary>
-    public async Task<ScheduleListing> ListAsync(string model, CancellationToken cancellationToken)
+    public async Task<ScheduleListing> ListAsync(string model, string? after, int most, CancellationToken cancellationToken)
     {
-        var listing = await Guard(() => store.ListAsync(model, cancellationToken));
+        var listing = await Guard(() => store.ListAsync(model, after, most, cancellationToken));
         var entries = new List<(string Key, Schedule Schedule)>();
         var skipped = listing.Unreadable.ToList();
         foreach (var (key, schedule) in listing.Entries)

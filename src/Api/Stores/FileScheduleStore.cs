@@ -68,7 +68,7 @@ public sealed class FileScheduleStore : IScheduleStore
         _memory[key.ToString()] = schedule;
     }
 
-    public async Task<ScheduleListing> ListAsync(string model, CancellationToken cancellationToken = default)
+    public async Task<ScheduleListing> ListAsync(string model, string? after = null, int most = int.MaxValue, CancellationToken cancellationToken = default)
     {
         var folder = Path.Combine(_root, SafeName(model));
         if (!Directory.Exists(folder))
@@ -76,11 +76,20 @@ public sealed class FileScheduleStore : IScheduleStore
             return ScheduleListing.Empty;
         }
 
+        // The folder's names are the index: sorted and cut by the cursor before any file is read.
+        var names = Directory.EnumerateFiles(folder, "*.json")
+            .Select(file => (Key: $"{model}:{Path.GetFileNameWithoutExtension(file)}", File: file))
+            .Where(name => after is null || string.CompareOrdinal(name.Key, after) > 0)
+            .OrderBy(name => name.Key, StringComparer.Ordinal);
         var result = new List<(string, Schedule)>();
         var unreadable = new List<(string, string)>();
-        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        foreach (var (key, file) in names)
         {
-            var key = $"{model}:{Path.GetFileNameWithoutExtension(file)}";
+            if (result.Count >= most)
+            {
+                break;
+            }
+
             if (Expired(file, key.Count(c => c == ':') > 3))
             {
                 _memory.TryRemove(key, out _);
@@ -89,7 +98,10 @@ public sealed class FileScheduleStore : IScheduleStore
 
             try
             {
-                result.Add((key, StoredSchedule.Read(key, await ReadAsync(key, file, cancellationToken))));
+                // This instance is the directory's only writer (DataDirectoryLock), so what it read or wrote is current.
+                var schedule = _memory.TryGetValue(key, out var cached) ? cached : StoredSchedule.Read(key, await ReadAsync(key, file, cancellationToken));
+                _memory[key] = schedule;
+                result.Add((key, schedule));
             }
             catch (UnreadableRecordException e)
             {

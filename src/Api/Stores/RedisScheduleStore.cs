@@ -43,32 +43,39 @@ public sealed class RedisScheduleStore(IConnectionMultiplexer redis, TimeSpan? o
         }
     }
 
-    public async Task<ScheduleListing> ListAsync(string model, CancellationToken cancellationToken = default)
+    public async Task<ScheduleListing> ListAsync(string model, string? after = null, int most = int.MaxValue, CancellationToken cancellationToken = default)
     {
-        var keys = (await Database.SetMembersAsync(RedisKeys.ModelIndex(model))).Select(k => k.ToString()).Order(StringComparer.Ordinal).ToArray();
-        if (keys.Length == 0)
-        {
-            return ScheduleListing.Empty;
-        }
-
-        // MGET answers nil for a key of another type, as for an expired one: those are skipped with the expired.
-        var values = await Database.StringGetAsync(keys.Select(k => (RedisKey)RedisKeys.Schedule(k)).ToArray());
+        // The model's set is the index: its names are sorted and cut by the cursor, and only a page's values are read.
+        var keys = (await Database.SetMembersAsync(RedisKeys.ModelIndex(model)))
+            .Select(k => k.ToString())
+            .Where(k => after is null || string.CompareOrdinal(k, after) > 0)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
         var entries = new List<(string, Schedule)>();
         var unreadable = new List<(string, string)>();
-        foreach (var (key, value) in keys.Zip(values))
+        for (var next = 0; next < keys.Length && entries.Count < most;)
         {
-            if (value.IsNullOrEmpty)
-            {
-                continue;
-            }
+            // A chunk as large as what is still wanted (plus a few for expired keys), read with one MGET.
+            var chunk = keys.AsSpan(next, (int)Math.Min(keys.Length - next, Math.Min((long)most - entries.Count + 8, 1000))).ToArray();
+            next += chunk.Length;
 
-            try
+            // MGET answers nil for a key of another type, as for an expired one: those are skipped with the expired.
+            var values = await Database.StringGetAsync([.. chunk.Select(k => (RedisKey)RedisKeys.Schedule(k))]);
+            foreach (var (key, value) in chunk.Zip(values))
             {
-                entries.Add((key, StoredSchedule.Read(key, value!)));
-            }
-            catch (UnreadableRecordException e)
-            {
-                unreadable.Add((key, e.Reason));
+                if (value.IsNullOrEmpty || entries.Count >= most)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    entries.Add((key, StoredSchedule.Read(key, value!)));
+                }
+                catch (UnreadableRecordException e)
+                {
+                    unreadable.Add((key, e.Reason));
+                }
             }
         }
 
