@@ -148,7 +148,14 @@ public sealed class ExhaustionTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
         Assert.Equal("family-default:selection-pending", generated.Headers.GetValues("X-Hso-Schedule-Source").Single());
 
+        // That selection reads the key's cached HSO schedules as candidates; the corrupt robust one is left out, not fatal.
+        var selection = await client.PostJsonAsync("/schedules", new { model = Model, nfe = 5, solver = "unipc", mode = "selected" });
+        Assert.Equal("succeeded", (await client.WaitForJobAsync(selection.Headers.Location!.ToString(), 300)).GetProperty("status").GetString());
+        using var measured = await client.PostJsonAsync("/generate", new { model = Model, nfe = 5, solver = "unipc", class_label = 2 });
+        Assert.Equal("selected", measured.Headers.GetValues("X-Hso-Schedule-Source").Single());
+
         // Each was logged as the store's, naming the record.
+        Assert.Contains(service.Output, l => l.Contains($"Unreadable schedule record {Model}:unipc:5:robust in the schedule store skipped: its value is not a schedule's JSON", StringComparison.Ordinal));
         await Eventually.Until(() => service.Output.Any(l => l.Contains($"Unreadable schedule record {Model}:unipc:6:robust in the schedule store", StringComparison.Ordinal)), "no log line for the corrupt schedule", 10);
         Assert.Contains(service.Output, l => l.Contains("Unreadable job record broken.json in the job journal store", StringComparison.Ordinal));
         Assert.Contains(service.Output, l => l.Contains("Unreadable job record notajob.json in the job journal store", StringComparison.Ordinal));

@@ -21,6 +21,11 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         {
             logger.LogError(exception, "Unhandled error on {Path}", context.Request.Path);
         }
+        else if (exception is StoreWriteException write)
+        {
+            // The operator's to fix (space, permissions); the client was told only that the store could not write.
+            logger.LogWarning("{Path} refused: {Message} ({Reason})", context.Request.Path, write.Message, write.InnerException?.Message);
+        }
 
         if (status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests)
         {

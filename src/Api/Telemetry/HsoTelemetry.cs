@@ -5,7 +5,7 @@ namespace HsoService.Api.Telemetry;
 
 /// <summary>
 /// The service's own spans (<c>optimize</c>, <c>generate</c>) and metrics: optimizations by outcome and their duration,
-/// queue depth, generation latency, generations active and waiting, batch sizes, images generated, unreadable records skipped, failed store writes and worker errors survived. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+/// queue depth, generation latency, generations active and waiting, batch sizes, images generated, unreadable records skipped and worker errors survived. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 /// </summary>
 public sealed class HsoTelemetry : IDisposable
 {
@@ -25,7 +25,6 @@ public sealed class HsoTelemetry : IDisposable
         Images = Meter.CreateCounter<long>("hso.images", description: "Images generated");
         BatchImages = Meter.CreateHistogram<int>("hso.generation.batch_size", "{image}", "Images sampled together in one run of the dynamic batcher");
         UnreadableRecords = Meter.CreateCounter<long>("hso.store.unreadable_records", description: "Stored records skipped because they could not be read, by store and kind");
-        StoreWriteFailures = Meter.CreateCounter<long>("hso.store.write_failures", description: "Writes the embedded store could not make (full disk, read-only directory), by what was written");
         WorkerErrors = Meter.CreateCounter<long>("hso.worker.errors", description: "Unexpected errors the optimization worker survived");
         Meter.CreateObservableGauge("hso.queue.depth", () => Interlocked.Read(ref _queueDepth), description: "Optimization jobs waiting");
         Meter.CreateObservableUpDownCounter("hso.generation.active", () => GenerationsActive, description: "Generations sampling now");
@@ -47,8 +46,6 @@ public sealed class HsoTelemetry : IDisposable
     public Histogram<int> BatchImages { get; }
 
     public Counter<long> UnreadableRecords { get; }
-
-    public Counter<long> StoreWriteFailures { get; }
 
     public Counter<long> WorkerErrors { get; }
 
