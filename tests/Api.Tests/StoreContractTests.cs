@@ -471,7 +471,7 @@ public sealed class RedisStoreContractTests : StoreContractTests
 
     public RedisStoreContractTests()
     {
-        _connection = ConnectionMultiplexer.Connect(_server.IsolatedConnectionString());
+        _connection = ConnectionMultiplexer.Connect(_server.IsolatedConnectionString(RedisServer.ContractDatabase));
         Store = new RedisScheduleStore(_connection, Retention);
         Queue = new RedisJobQueue(_connection, maxAttempts: 3, claimIdle: TimeSpan.FromSeconds(30), MaxQueued, MaxActivePerClient);
     }
