@@ -4,12 +4,21 @@ try
 {
     var app = HsoApplication.Build(WebApplication.CreateBuilder(args));
 
-    // Settings and model folders are checked here, before the host starts, so a mistake is one line rather than the
-    // host's own error log with a stack trace.
+    // Settings, the embedded data directory's lock and model folders are checked here, before the host starts, so a
+    // mistake is one line rather than the host's own error log with a stack trace.
     _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HsoService.Api.Configuration.HsoServiceOptions>>().Value;
+    _ = app.Services.GetService<HsoService.Api.Stores.DataDirectoryLock>();
     _ = app.Services.GetRequiredService<ModelCatalog>();
+    var fatal = FatalStop.Watch(app.Services);
     app.Run();
-    return 0;
+
+    // A background service that threw stopped the host: not a clean stop, whatever Run says.
+    foreach (var failure in fatal.Failures)
+    {
+        Console.Error.WriteLine($"hso: fatal: {failure}");
+    }
+
+    return fatal.Failures.Count == 0 ? 0 : FatalStop.ExitCode;
 }
 catch (Exception error) when (StartupError.Describe(error) is { } problems)
 {

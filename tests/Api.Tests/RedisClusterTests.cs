@@ -61,7 +61,9 @@ public sealed class RedisClusterTests : IDisposable
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis);
         var pending = await connection.GetDatabase().StreamPendingAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup);
         Assert.Equal(0, pending.PendingMessageCount);
-        Assert.Equal(0, (long)await connection.GetDatabase().StringGetAsync(RedisKeys.QueueDepth));
+        Assert.Equal(0, await a.Service<IJobQueue>().DepthAsync());
+        // Acknowledged entries are deleted: the stream is empty once every job has ended.
+        Assert.Equal(0, await connection.GetDatabase().StreamLengthAsync(RedisKeys.JobStream));
     }
 
     [Fact]

@@ -33,13 +33,22 @@ public sealed class RedisServer : IDisposable
 
     private static int _nextDatabase;
 
-    /// <summary>A connection string to a database of its own (1..15, flushed), so test classes sharing a server do not meet.</summary>
-    public string IsolatedConnectionString()
+    /// <summary>
+    /// The database the store contract's Redis tests use, one test after another (each flushes it): kept out of the
+    /// rotation below, so their many flushes never reach a database another class is using at the same time.
+    /// </summary>
+    public const int ContractDatabase = 15;
+
+    /// <summary>
+    /// A connection string to a database of its own (1..14 in turn, or the one given; flushed), so test classes
+    /// sharing a server do not meet.
+    /// </summary>
+    public string IsolatedConnectionString(int? database = null)
     {
-        var database = 1 + Interlocked.Increment(ref _nextDatabase) % 15;
+        database ??= 1 + Interlocked.Increment(ref _nextDatabase) % (ContractDatabase - 1);
         using (var connection = StackExchange.Redis.ConnectionMultiplexer.Connect($"{Host}:{Port},allowAdmin=true"))
         {
-            connection.GetDatabase(database).Execute("FLUSHDB");
+            connection.GetDatabase(database.Value).Execute("FLUSHDB");
         }
 
         return $"{ConnectionString},defaultDatabase={database}";

@@ -10,13 +10,76 @@ namespace HsoService.Api.Tests;
 /// <summary>One contract for both store and queue implementations: what the service relies on, checked on each.</summary>
 public abstract class StoreContractTests : IDisposable
 {
-    private static readonly Schedule Sample = HsoOptimizer.Optimize(NoiseSchedule.FromConfig(NoiseSchedulePresets.StableDiffusion), new HsoOptions { Nfe = 4 });
+    protected static readonly Schedule Sample = HsoOptimizer.Optimize(NoiseSchedule.FromConfig(NoiseSchedulePresets.StableDiffusion), new HsoOptions { Nfe = 4 });
 
     protected abstract IScheduleStore Store { get; }
 
     protected abstract IJobQueue Queue { get; }
 
+    /// <summary>A new store over the same data, with nothing read yet, that keeps schedules of any option for good.</summary>
+    protected abstract IScheduleStore Reopen();
+
+    [Fact]
+    public async Task A_page_of_a_model_with_5000_schedules_reads_only_its_page()
+    {
+        var schedules = Enumerable.Range(0, 5000).Select(seed => (Key: ScheduleKey.For("big", SolverKind.UniPc, 4, ScheduleMode.Robust, 100 + seed), Schedule: Sample)).ToList();
+        // Written without the tests' two-second retention, which the writing alone outlasts.
+        var writer = Reopen();
+        await Parallel.ForEachAsync(schedules, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (entry, _) => await writer.SetAsync(entry.Key, entry.Schedule));
+        var expected = schedules.Select(s => s.Key.ToString()).Order(StringComparer.Ordinal).ToList();
+
+        var times = new List<double>();
+        string? after = null;
+        for (var page = 0; page < 5; page++)
+        {
+            var store = Reopen();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var listing = await store.ListAsync("big", after, 101);
+            times.Add(watch.Elapsed.TotalMilliseconds);
+            Assert.Equal(expected.Skip(page * 101).Take(101), listing.Entries.Select(e => e.Key));
+            after = listing.Entries[^1].Key;
+        }
+
+        // The target is 50 ms on a quiet machine; this one is shared, so the bound is loose but far below parsing
+        // every record (2.2 to 3.0 s for 5000 before).
+        var median = times.Order().ElementAt(times.Count / 2);
+        Assert.True(median < 150, $"a page of 101 of 5000 took {median:F1} ms (median of {string.Join(", ", times.Select(t => t.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))})");
+    }
+
+    /// <summary>Writes <paramref name="value"/> as the store's raw record of <paramref name="key"/>, bypassing its checks.</summary>
+    protected abstract Task CorruptAsync(ScheduleKey key, string value);
+
     public abstract void Dispose();
+
+    [Fact]
+    public async Task A_stored_value_that_is_not_its_keys_schedule_is_unreadable_and_the_listing_skips_and_names_it()
+    {
+        var good = new ScheduleKey("u", SolverKind.UniPc, 4, ScheduleMode.Robust);
+        var garbage = new ScheduleKey("u", SolverKind.UniPc, 5, ScheduleMode.Robust);
+        var empty = new ScheduleKey("u", SolverKind.UniPc, 6, ScheduleMode.Robust);
+        var elsewhere = new ScheduleKey("u", SolverKind.UniPc, 9, ScheduleMode.Robust);
+        await Store.SetAsync(good, Sample);
+        await CorruptAsync(garbage, "{\"t\": [0.9, \"x\"");
+        await CorruptAsync(empty, "{}");
+        // A valid schedule (nfe 4) under nfe 9's key: served, it would sample 4 steps for a request of 9.
+        await CorruptAsync(elsewhere, ScheduleJson.Serialize(Sample));
+
+        var read = await Assert.ThrowsAsync<UnreadableRecordException>(() => Store.GetAsync(garbage));
+        Assert.Equal(garbage.ToString(), read.Key);
+        Assert.StartsWith("its value is not a schedule's JSON", read.Reason, StringComparison.Ordinal);
+        var blank = await Assert.ThrowsAsync<UnreadableRecordException>(() => Store.GetAsync(empty));
+        Assert.DoesNotContain("HsoService", blank.Message, StringComparison.Ordinal);
+        var misplaced = await Assert.ThrowsAsync<UnreadableRecordException>(() => Store.GetAsync(elsewhere));
+        Assert.Equal("it holds a schedule for unipc nfe 4 mode robust, not the unipc nfe 9 mode robust its key names", misplaced.Reason);
+
+        var listing = await Store.ListAsync("u");
+        Assert.Equal([good.ToString()], listing.Entries.Select(e => e.Key));
+        Assert.Equal([garbage.ToString(), empty.ToString(), elsewhere.ToString()], listing.Unreadable.Select(u => u.Key).Order(StringComparer.Ordinal));
+
+        // Stored again, the key reads.
+        await Store.SetAsync(elsewhere, HsoOptimizer.Optimize(NoiseSchedule.FromConfig(NoiseSchedulePresets.StableDiffusion), new HsoOptions { Nfe = 9 }));
+        Assert.Equal(9, (await Store.GetAsync(elsewhere))!.Nfe);
+    }
 
     /// <summary>The queues' bound in these tests.</summary>
     protected const int MaxQueued = 6;
@@ -54,15 +117,15 @@ public abstract class StoreContractTests : IDisposable
         await Store.SetAsync(kept, Sample);
         await Store.SetAsync(seeded, Sample with { Seed = 7 });
         Assert.NotNull(await Store.GetAsync(seeded));
-        Assert.Equal(2, (await Store.ListAsync("r")).Count);
+        Assert.Equal(2, (await Store.ListAsync("r")).Entries.Count);
 
         await Task.Delay(Retention + TimeSpan.FromSeconds(1));
         Assert.Null(await Store.GetAsync(seeded));
         Assert.NotNull(await Store.GetAsync(kept));
-        Assert.Equal([kept.ToString()], (await Store.ListAsync("r")).Select(e => e.Key));
+        Assert.Equal([kept.ToString()], (await Store.ListAsync("r")).Entries.Select(e => e.Key));
     }
 
-    private static OptimizationJob Job(string key) => TestJobs.Create(key);
+    protected static OptimizationJob Job(string key) => TestJobs.Create(key);
 
     [Fact]
     public async Task The_queue_refuses_a_new_job_at_its_bound_but_still_answers_a_queued_key()
@@ -100,9 +163,9 @@ public abstract class StoreContractTests : IDisposable
 
         Assert.Equal(Sample.T, (await Store.GetAsync(key))!.T);
         Assert.Equal(7, (await Store.GetAsync(other))!.Seed);
-        var listed = await Store.ListAsync("m");
+        var listed = (await Store.ListAsync("m")).Entries;
         Assert.Equal([key.ToString(), other.ToString()], listed.Select(e => e.Key).Order(StringComparer.Ordinal));
-        Assert.Empty(await Store.ListAsync("other-model"));
+        Assert.Empty((await Store.ListAsync("other-model")).Entries);
         Assert.True(await Store.PingAsync());
     }
 
@@ -373,6 +436,31 @@ public sealed class EmbeddedStoreContractTests : StoreContractTests
 
     protected override IJobQueue Queue { get; }
 
+    protected override IScheduleStore Reopen() => new FileScheduleStore(_data.FullName);
+
+    protected override Task CorruptAsync(ScheduleKey key, string value)
+    {
+        var folder = Path.Combine(_data.FullName, "schedules", key.Model);
+        Directory.CreateDirectory(folder);
+        return File.WriteAllTextAsync(Path.Combine(folder, key.ToString()[(key.Model.Length + 1)..] + ".json"), value);
+    }
+
+    [Fact]
+    public async Task A_failed_schedule_write_is_a_store_write_failure_and_leaves_no_temporary_file()
+    {
+        var key = new ScheduleKey("f", SolverKind.UniPc, 4, ScheduleMode.Robust);
+        var folder = Path.Combine(_data.FullName, "schedules", "f");
+
+        // The model's folder is a file: every write there fails, as on a full disk, and leaves nothing behind.
+        await File.WriteAllTextAsync(folder, "");
+        var write = await Assert.ThrowsAsync<StoreWriteException>(() => Store.SetAsync(key, Sample));
+        Assert.Contains("could not write the schedule f:unipc:4:robust", write.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(_data.FullName, "*.tmp", SearchOption.AllDirectories));
+        File.Delete(folder);
+        await Store.SetAsync(key, Sample);
+        Assert.Equal(Sample.T, (await Store.GetAsync(key))!.T);
+    }
+
     public override void Dispose() => _data.Delete(recursive: true);
 }
 
@@ -383,7 +471,7 @@ public sealed class RedisStoreContractTests : StoreContractTests
 
     public RedisStoreContractTests()
     {
-        _connection = ConnectionMultiplexer.Connect(_server.IsolatedConnectionString());
+        _connection = ConnectionMultiplexer.Connect(_server.IsolatedConnectionString(RedisServer.ContractDatabase));
         Store = new RedisScheduleStore(_connection, Retention);
         Queue = new RedisJobQueue(_connection, maxAttempts: 3, claimIdle: TimeSpan.FromSeconds(30), MaxQueued, MaxActivePerClient);
     }
@@ -391,6 +479,69 @@ public sealed class RedisStoreContractTests : StoreContractTests
     protected override IScheduleStore Store { get; }
 
     protected override IJobQueue Queue { get; }
+
+    protected override IScheduleStore Reopen() => new RedisScheduleStore(_connection);
+
+    protected override async Task CorruptAsync(ScheduleKey key, string value)
+    {
+        var database = _connection.GetDatabase();
+        await database.StringSetAsync(RedisKeys.Schedule(key.ToString()), value);
+        await database.SetAddAsync(RedisKeys.ModelIndex(key.Model), key.ToString());
+    }
+
+    [Fact]
+    public async Task A_poisoned_job_record_ends_failed_and_leaves_the_stream_and_the_next_job_is_taken()
+    {
+        var (poisoned, _) = await Queue.EnqueueAsync(Job("p:unipc:4:robust"));
+        var (healthy, _) = await Queue.EnqueueAsync(Job("p:unipc:5:robust"));
+        var database = _connection.GetDatabase();
+        await database.HashSetAsync(RedisKeys.Job(poisoned.Id), "nfe", "abc");
+
+        // Read, it is a failed job saying why (not an exception: GET of it answers 200).
+        var read = await Queue.GetAsync(poisoned.Id);
+        Assert.Equal(JobStatus.Failed, read!.Status);
+        Assert.Equal("the job's record in the store cannot be read (its field nfe holds 'abc', which is not a valid value), so it was not run; request the schedule again", read.Error);
+
+        // The take skips it, marks it failed, frees its key and removes its entry; the healthy job is taken.
+        var taken = await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token);
+        Assert.Equal(healthy.Id, taken.Id);
+        Assert.Equal("failed", (string?)await database.HashGetAsync(RedisKeys.Job(poisoned.Id), "status"));
+        Assert.Equal(1, await database.StreamLengthAsync(RedisKeys.JobStream));
+        Assert.True((await Queue.EnqueueAsync(Job("p:unipc:4:robust"))).Created);
+    }
+
+    [Fact]
+    public async Task The_depth_is_the_undelivered_entries_so_it_heals_and_acknowledged_entries_are_deleted()
+    {
+        var database = _connection.GetDatabase();
+        // The counter earlier versions kept, left high by an out-of-memory episode: nothing reads it any more.
+        await database.StringSetAsync("hso:v1:queue-depth", 5);
+        Assert.Equal(0, await Queue.DepthAsync());
+
+        var jobs = new List<OptimizationJob>();
+        for (var nfe = 2; nfe < 2 + MaxQueued; nfe++)
+        {
+            jobs.Add((await Queue.EnqueueAsync(Job($"d:unipc:{nfe}:robust"))).Job);
+        }
+
+        Assert.Equal(MaxQueued, await Queue.DepthAsync());
+        var refused = Job("d:unipc:40:robust");
+        await Assert.ThrowsAsync<QueueFullException>(() => Queue.EnqueueAsync(refused));
+        // A refused job leaves no record behind.
+        Assert.False(await database.KeyExistsAsync(RedisKeys.Job(refused.Id)));
+        Assert.Equal(MaxQueued, await database.StreamLengthAsync(RedisKeys.JobStream));
+
+        // Taken, the depth falls; finished, cancelled or failed, the entries are deleted from the stream.
+        var first = await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token);
+        Assert.Equal(MaxQueued - 1, await Queue.DepthAsync());
+        await Queue.CompleteAsync(first, "/done");
+        await Queue.CancelAsync(jobs[1].Id);
+        var second = await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token);
+        Assert.Equal(jobs[2].Id, second.Id);
+        await Queue.FailAsync(second, "boom");
+        Assert.Equal(MaxQueued - 2, await Queue.DepthAsync());
+        Assert.Equal(MaxQueued - 2, await database.StreamLengthAsync(RedisKeys.JobStream));
+    }
 
     [Fact]
     public async Task A_renewed_job_is_not_reclaimed_and_an_unrenewed_one_is()
@@ -453,6 +604,89 @@ public sealed class InMemoryJobQueueTests
         Assert.True(created);
         Assert.Equal(3, after.Count);
         Assert.Equal("bob", (await after.GetAsync(other.Id))!.Client);
+    }
+
+    [Fact]
+    public async Task The_journal_skips_and_reports_entries_it_cannot_read_and_the_queue_restores_the_rest()
+    {
+        var directory = Directory.CreateTempSubdirectory("hso-journal-").FullName;
+        var journal = new JobJournal(directory);
+        var before = new InMemoryJobQueue(3, journal: journal);
+        var (kept, _) = await before.EnqueueAsync(TestJobs.Create("k:unipc:4:robust"));
+
+        // Unreadable as root too (which reads a file of mode 000): a link that loops, a link to nowhere, broken JSON, a
+        // job whose id is not a job id of the service's, and one filed under another id's name.
+        File.CreateSymbolicLink(Path.Combine(directory, "0123456789abcdef0123456789abcdef.json"), Path.Combine(directory, "0123456789abcdef0123456789abcdef.json"));
+        File.CreateSymbolicLink(Path.Combine(directory, "fedcba9876543210fedcba9876543210.json"), "/nonexistent/hso");
+        await File.WriteAllTextAsync(Path.Combine(directory, "aaaa.json"), "{\"job\": {\"id\": ");
+        var text = await File.ReadAllTextAsync(Path.Combine(directory, kept.Id + ".json"));
+        await File.WriteAllTextAsync(Path.Combine(directory, "bbbb.json"), text.Replace(kept.Id, "../../etc/x", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(Path.Combine(directory, "cccc.json"), text);
+        await File.WriteAllTextAsync(Path.Combine(directory, "leftover.json.0f.tmp"), "");
+
+        var reported = new List<string>();
+        using var telemetry = new HsoService.Api.Telemetry.HsoTelemetry();
+        var unreadable = new UnreadableRecords(new RecordingLogger<UnreadableRecords>(reported), telemetry);
+        var after = new InMemoryJobQueue(3, journal: new JobJournal(directory, unreadable));
+        Assert.Equal(1, after.Count);
+        Assert.Equal(JobStatus.Queued, (await after.GetAsync(kept.Id))!.Status);
+        Assert.True(reported.Count == 5, string.Join("\n", reported));
+        Assert.Contains(reported, r => r.Contains("fedcba9876543210fedcba9876543210.json", StringComparison.Ordinal) && r.Contains("cannot be read", StringComparison.Ordinal));
+        Assert.Contains(reported, r => r.Contains("cccc.json", StringComparison.Ordinal) && r.Contains("not its file's name", StringComparison.Ordinal));
+        Assert.Contains(reported, r => r.Contains("0123456789abcdef0123456789abcdef.json", StringComparison.Ordinal) && r.Contains("cannot be read", StringComparison.Ordinal));
+        Assert.Contains(reported, r => r.Contains("bbbb.json", StringComparison.Ordinal) && r.Contains("not a job id", StringComparison.Ordinal));
+        Assert.Contains(reported, r => r.Contains("aaaa.json", StringComparison.Ordinal) && r.Contains("not a job's JSON", StringComparison.Ordinal));
+        Assert.Empty(Directory.EnumerateFiles(directory, "*.tmp"));
+    }
+
+    [Fact]
+    public async Task A_job_the_journal_cannot_write_is_refused_whole_and_counts_nothing_against_its_client()
+    {
+        var directory = Directory.CreateTempSubdirectory("hso-journal-").FullName;
+        var queue = new InMemoryJobQueue(3, maxActivePerClient: 1, journal: new JobJournal(directory));
+
+        // The journal's folder turned into a file: every write fails, as on a full disk.
+        Directory.Delete(directory);
+        await File.WriteAllTextAsync(directory, "");
+        for (var i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<StoreWriteException>(() => queue.EnqueueAsync(TestJobs.Create("w:unipc:4:robust") with { Client = "alice" }));
+        }
+
+        Assert.Equal(0, queue.Count);
+        Assert.Equal(0, await queue.DepthAsync());
+
+        // Space back: alice's first job is accepted (her three refusals counted nothing) and runs.
+        File.Delete(directory);
+        Directory.CreateDirectory(directory);
+        var (job, created) = await queue.EnqueueAsync(TestJobs.Create("w:unipc:4:robust") with { Client = "alice" });
+        Assert.True(created);
+        Assert.Equal(job.Id, (await queue.TakeAsync("c", new CancellationTokenSource(5000).Token)).Id);
+
+        // A state change the journal cannot write goes on in memory.
+        Directory.Delete(directory, recursive: true);
+        await File.WriteAllTextAsync(directory, "");
+        var running = (await queue.GetAsync(job.Id))!;
+        Assert.True(await queue.BeginStoringAsync(running));
+        await queue.CompleteAsync(running, "/w");
+        Assert.Equal(JobStatus.Succeeded, (await queue.GetAsync(job.Id))!.Status);
+        File.Delete(directory);
+    }
+
+    /// <summary>A logger that keeps each message it is given.</summary>
+    private sealed class RecordingLogger<T>(List<string> messages) : Microsoft.Extensions.Logging.ILogger<T>
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (messages)
+            {
+                messages.Add(formatter(state, exception));
+            }
+        }
     }
 
     [Fact]

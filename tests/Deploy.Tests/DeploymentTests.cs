@@ -35,6 +35,13 @@ public class DeploymentTests
         Assert.Equal(port.ToString(System.Globalization.CultureInfo.InvariantCulture), Text(containerPort, "containerPort"));
     }
 
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("api")]
+    [InlineData("worker-gpu")]
+    public void Compose_services_restart_unless_stopped_by_hand(string service) =>
+        Assert.Equal("unless-stopped", Text(Node(Compose, "services", service), "restart"));
+
     [Fact]
     public void Gpu_workers_request_one_gpu_and_run_the_worker_role_on_cuda()
     {

@@ -21,8 +21,8 @@ public static class ScheduleEndpoints
         group.MapDelete("/jobs/{id}", CancelJob)
             .WithName("CancelJob")
             .WithSummary("Cancel a queued or running optimization job: it stops at the worker's next check and stores nothing")
-            .WithDescription("200 with the cancelled job, also when it was already cancelled; 409 when it already finished or is storing its schedule.")
-            .ProducesProblems(401, 404, 409, 429, 500, 503)
+            .WithDescription("200 with the cancelled job, also when it was already cancelled; 403 when another client requested it (or the service queued it for auto); 409 when it already finished or is storing its schedule.")
+            .ProducesProblems(401, 403, 404, 409, 429, 500, 503)
             .RequireAuthorization();
         group.MapGet("/jobs/{id}", GetJob).WithName("GetJob").WithSummary("Status, progress and result location of an optimization job")
             .ProducesProblems(404, 429, 500, 503);
@@ -30,7 +30,7 @@ public static class ScheduleEndpoints
             .Produces<Schedule>(StatusCodes.Status200OK, "application/json")
             .ProducesProblems(400, 404, 429, 500, 503);
         group.MapGet("/{model}", ListSchedules).WithName("ListSchedules").WithSummary("The cached schedules of a model, a page at a time in key order")
-            .WithDescription("limit: schedules per page (1..1000, default 100); cursor: the next_cursor of the previous page.")
+            .WithDescription("limit: schedules per page (1..1000, default 100); cursor: the next_cursor of the previous page. Stored records that cannot be read are skipped and named in unreadable_keys.")
             .ProducesProblems(400, 404, 429, 500, 503);
         return app;
     }
@@ -66,9 +66,22 @@ public static class ScheduleEndpoints
     }
 
     public static async Task<Results<Ok<OptimizationJob>, ProblemHttpResult>> CancelJob(
-        string id, ScheduleService schedules, CancellationToken cancellationToken)
+        string id, ScheduleService schedules, HttpContext context, CancellationToken cancellationToken)
     {
-        if (id.Length > 64 || await schedules.CancelJobAsync(id, cancellationToken) is not { } job)
+        if (id.Length > 64 || await schedules.JobAsync(id, cancellationToken) is not { } found)
+        {
+            return Problems.NotFound($"no optimization job '{EchoedText.Shorten(id)}'");
+        }
+
+        // Only the client that asked for a job may cancel it; a selection the service queued for auto is nobody's to cancel.
+        if (found.Client != Security.ApiKeyAuthentication.ClientOf(context))
+        {
+            return Problems.Forbidden(found.Client is null
+                ? $"job '{found.Id}' was queued by the service itself (the measured selection auto serves); it cannot be cancelled"
+                : $"job '{found.Id}' was requested by another client; only the client that requested a job may cancel it");
+        }
+
+        if (await schedules.CancelJobAsync(id, cancellationToken) is not { } job)
         {
             return Problems.NotFound($"no optimization job '{EchoedText.Shorten(id)}'");
         }
@@ -102,10 +115,18 @@ public static class ScheduleEndpoints
             return TypedResults.File(schedules.ClientJson(model, schedule), "application/json");
         }
 
-        var named = strategy is null ? "" : $", \"strategy\": \"{strategy.Trim().ToLowerInvariant()}\"";
+        if (entry.Unreadable is { } reason)
+        {
+            // The store's fault, not the request's: the record is treated as missing, and a request stores it again.
+            return Problems.NotFound(
+                $"the schedule store's record for {key} is unreadable ({reason}), so it is treated as missing; store it again with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"{Named(strategy)}}}");
+        }
+
         return Problems.NotFound(
-            $"no schedule cached for {key}; request it with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"{named}}}");
+            $"no schedule cached for {key}; request it with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"{Named(strategy)}}}");
     }
+
+    private static string Named(string? strategy) => strategy is null ? "" : $", \"strategy\": \"{EchoedText.Shorten(strategy.Trim().ToLowerInvariant())}\"";
 
     public static async Task<Ok<CachedSchedules>> ListSchedules(
         string model, int? limit, string? cursor, ScheduleService schedules, ModelCatalog models, CancellationToken cancellationToken)
@@ -113,14 +134,18 @@ public static class ScheduleEndpoints
         models.Require(model);
         var size = HsoService.Inference.Requests.RequestLimits.Page.Check(limit ?? 100, "limit");
         var after = cursor is null ? null : Cursor.Read(cursor);
-        var entries = (await schedules.ListAsync(model, cancellationToken))
-            .Where(e => after is null || string.CompareOrdinal(e.Key, after) > 0)
-            .OrderBy(e => e.Key, StringComparer.Ordinal)
-            .Take(size + 1)
-            .ToList();
+        // One more than a page says whether there is a next one; the store reads only those.
+        var listing = await schedules.ListAsync(model, after, size + 1, cancellationToken);
+        var entries = listing.Entries.ToList();
         var page = entries.Take(size).ToList();
         var next = entries.Count > size ? Cursor.Write(page[^1].Key) : null;
-        return TypedResults.Ok(new CachedSchedules(model, [.. page.Select(e => new CachedSchedule(e.Key, schedules.ForClient(model, e.Schedule)))], next));
+
+        // The records skipped within this page's range of keys.
+        var skipped = listing.Unreadable
+            .Select(u => u.Key)
+            .Where(k => next is null || string.CompareOrdinal(k, page[^1].Key) < 0)
+            .ToList();
+        return TypedResults.Ok(new CachedSchedules(model, [.. page.Select(e => new CachedSchedule(e.Key, schedules.ForClient(model, e.Schedule)))], next, skipped.Count == 0 ? null : skipped));
     }
 
     /// <summary>An opaque cursor: the last key of a page, base64url-encoded.</summary>
@@ -152,4 +177,8 @@ public sealed record CachedSchedule(string Key, Schedule Schedule);
 /// <param name="Model">The model id.</param>
 /// <param name="Schedules">The page's cached schedules, in key order.</param>
 /// <param name="NextCursor">Pass as cursor to read the next page; absent on the last page.</param>
-public sealed record CachedSchedules(string Model, IReadOnlyList<CachedSchedule> Schedules, string? NextCursor = null);
+/// <param name="UnreadableKeys">
+/// Keys in this page's range whose stored records could not be read (corrupt, or not the schedule the key names): the
+/// store's fault, skipped, and stored again by a POST /schedules for the key; absent when there are none.
+/// </param>
+public sealed record CachedSchedules(string Model, IReadOnlyList<CachedSchedule> Schedules, string? NextCursor = null, IReadOnlyList<string>? UnreadableKeys = null);

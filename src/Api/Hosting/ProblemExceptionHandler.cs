@@ -16,9 +16,15 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var (status, title, detail, field) = Classify(exception);
+        detail = EchoedText.Cap(detail);
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
         {
             logger.LogError(exception, "Unhandled error on {Path}", context.Request.Path);
+        }
+        else if (exception is StoreWriteException write)
+        {
+            // The operator's to fix (space, permissions); the client was told only that the store could not write.
+            logger.LogWarning("{Path} refused: {Message} ({Reason})", context.Request.Path, write.Message, write.InnerException?.Message);
         }
 
         if (status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests)
@@ -51,6 +57,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         JsonException json => (400, TitleOf(json), Describe(json), FieldOf(json)),
         NotFoundException notFound => (404, "Not Found", notFound.Message, notFound.Field),
         StoreUnavailableException unavailable => (503, "Service unavailable", $"{unavailable.Message}; retry later", null),
+        UnreadableRecordException unreadable => (503, "Service unavailable", $"the store holds a record it cannot read ({unreadable.Key}); it has been logged", null),
         QueueFullException full => (503, "Service unavailable", full.Message, null),
         ClientLimitException limit => (429, "Too Many Requests", limit.Message, null),
         TimeoutException timeout => (503, "Service unavailable", timeout.Message, null),
@@ -68,9 +75,23 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
 
     // A value of the wrong type is a bad request, not bad JSON; broken JSON is "Invalid JSON".
     private static string TitleOf(JsonException json) =>
-        json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) || json.Message.Contains("could not be mapped", StringComparison.Ordinal)
+        json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) || json.Message.Contains("could not be mapped", StringComparison.Ordinal) || IsDuplicate(json, out _)
             ? "Invalid request"
             : "Invalid JSON";
+
+    // System.Text.Json's "Duplicate property 'nfe' encountered during deserialization of type '...'" (AllowDuplicateProperties off).
+    [System.Text.RegularExpressions.GeneratedRegex("^Duplicate property '(?<name>[^']*)'")]
+    private static partial System.Text.RegularExpressions.Regex DuplicateProperty();
+
+    private static bool IsDuplicate(JsonException json, out string name)
+    {
+        var match = DuplicateProperty().Match(json.Message);
+        name = match.Success ? match.Groups["name"].Value : "";
+        return match.Success;
+    }
+
+    // "'x' is invalid after a single JSON value. Expected end of data.": a whole value, then more.
+    private static bool IsTrailing(JsonException json) => json.Message.Contains("is invalid after a single JSON value", StringComparison.Ordinal);
 
     private static string Expected(string type) => type.Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>') switch
     {
@@ -96,9 +117,9 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
 
     // A body cut off mid-value: the parser names the last field it was in, which is not what is wrong.
     private static bool IsIncomplete(JsonException json) =>
-        json.Message.Contains("Expected depth to be zero", StringComparison.Ordinal) || json.Message.Contains("end of data", StringComparison.Ordinal);
+        !IsTrailing(json) && (json.Message.Contains("Expected depth to be zero", StringComparison.Ordinal) || json.Message.Contains("end of data", StringComparison.Ordinal));
 
-    private static string? FieldOf(JsonException json) => IsIncomplete(json) ? null : FieldOf(json.Path);
+    private static string? FieldOf(JsonException json) => IsIncomplete(json) || IsTrailing(json) ? null : FieldOf(json.Path);
 
     private static string Describe(JsonException json)
     {
@@ -107,6 +128,17 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         if (IsIncomplete(json))
         {
             message = "the body is not complete JSON: it ends before its object is closed";
+        }
+        else if (IsTrailing(json))
+        {
+            message = "the body continues after its JSON object has ended; send exactly one JSON object";
+        }
+        else if (IsDuplicate(json, out var duplicate))
+        {
+            // At the top level the path is the repeated field itself; inside a field's value it is that field.
+            message = field == duplicate
+                ? "given more than once; give each field once"
+                : $"the property '{EchoedText.Shorten(duplicate)}' is given more than once; give each property once";
         }
         else if (ConversionFailure().Match(message) is { Success: true } conversion)
         {

@@ -29,6 +29,7 @@ public static class ServiceRegistration
         services.AddSingleton<IValidateOptions<HsoServiceOptions>, SettingsValidator>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<HsoTelemetry>();
+        services.AddSingleton<UnreadableRecords>();
         services.AddSingleton(provider =>
         {
             var circuit = new StoreCircuit(TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.StoreBreakSeconds));
@@ -45,16 +46,21 @@ public static class ServiceRegistration
         var redis = builder.Configuration.GetConnectionString("Redis");
         if (string.IsNullOrWhiteSpace(redis))
         {
+            // The directory's lock is taken before its store or journal is read (Program takes it first of all).
+            services.AddSingleton(provider => new DataDirectoryLock(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.DataDirectory));
             services.AddSingleton<IScheduleStore>(provider =>
             {
+                _ = provider.GetRequiredService<DataDirectoryLock>();
                 var settings = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value;
                 return new FileScheduleStore(settings.DataDirectory, TimeSpan.FromDays(settings.OptionRetentionDays));
             });
             services.AddSingleton<IJobQueue>(provider =>
             {
+                _ = provider.GetRequiredService<DataDirectoryLock>();
                 var worker = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker;
                 var data = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.DataDirectory;
-                return new InMemoryJobQueue(worker.MaxAttempts, maxQueued: worker.MaxQueued, journal: new JobJournal(Path.Combine(data, "jobs")), maxActivePerClient: worker.MaxActivePerClient);
+                var journal = new JobJournal(Path.Combine(data, "jobs"), provider.GetRequiredService<UnreadableRecords>(), provider.GetRequiredService<ILogger<JobJournal>>());
+                return new InMemoryJobQueue(worker.MaxAttempts, maxQueued: worker.MaxQueued, journal: journal, maxActivePerClient: worker.MaxActivePerClient);
             });
         }
         else
@@ -75,7 +81,8 @@ public static class ServiceRegistration
             services.AddSingleton<IJobQueue>(provider =>
             {
                 var worker = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker;
-                return new RedisJobQueue(provider.GetRequiredService<IConnectionMultiplexer>(), worker.MaxAttempts, TimeSpan.FromSeconds(worker.ClaimIdleSeconds), worker.MaxQueued, worker.MaxActivePerClient);
+                return new RedisJobQueue(
+                    provider.GetRequiredService<IConnectionMultiplexer>(), worker.MaxAttempts, TimeSpan.FromSeconds(worker.ClaimIdleSeconds), worker.MaxQueued, worker.MaxActivePerClient, provider.GetRequiredService<UnreadableRecords>());
             });
         }
 
@@ -127,10 +134,16 @@ public static class ServiceRegistration
         return builder;
     }
 
-    /// <summary>The service's JSON: snake_case, enum names as strings, unknown fields rejected, shallow nesting.</summary>
+    /// <summary>
+    /// The service's JSON: snake_case names matched exactly (ASP.NET Core's web defaults ignore case), enum names as
+    /// strings, unknown fields and a field given twice rejected, shallow nesting.
+    /// </summary>
     public static void Configure(JsonSerializerOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.PropertyNameCaseInsensitive = false;
+        options.AllowDuplicateProperties = false;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.MaxDepth = 16;

@@ -5,7 +5,7 @@ namespace HsoService.Api.Hosting;
 
 /// <summary>
 /// Words a failure to start that the operator can fix (a setting out of range, a model folder missing, a value of the
-/// wrong type) as one line per problem, for Program to print before it exits with code 1; null for anything else.
+/// wrong type, a data directory another instance holds) as one line per problem, for Program to print before it exits with code 1; null for anything else.
 /// </summary>
 public static partial class StartupError
 {
@@ -49,6 +49,7 @@ public static partial class StartupError
         AggregateException { InnerExceptions.Count: 1 } aggregate => Describe(aggregate.InnerExceptions[0]),
         OptionsValidationException validation => [.. validation.Failures],
         ModelLoadException load => [load.Message],
+        Stores.DataDirectoryInUseException inUse => [inUse.Message],
         // The configuration binder's "Failed to convert configuration value at 'Hso:X' to type 'System.Int32'".
         InvalidOperationException { Message: var message } when ConversionFailure().Match(message) is { Success: true } failure =>
             [$"{failure.Groups["setting"].Value} is '{failure.Groups["value"].Value}'; allowed: {Allowed(failure.Groups["type"].Value)}{RangeOf(failure.Groups["setting"].Value)}"],

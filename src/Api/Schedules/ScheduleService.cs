@@ -11,10 +11,21 @@ namespace HsoService.Api.Schedules;
 /// <summary>
 /// The one path between requests and the store and queue: validated requests become cache reads or jobs (one job per
 /// key however many callers). Every schedule read is remembered in memory, so an instance keeps serving what it has
-/// seen while the store is down; store failures surface as <see cref="StoreUnavailableException"/>.
+/// seen while the store is down; store failures surface as <see cref="StoreUnavailableException"/>. A stored schedule
+/// that cannot be used (unparsable, of another key, of another model's noise schedule) is reported and treated as
+/// missing: a request for it queues the job that stores it again.
 /// </summary>
-public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, ModelCatalog models, StoreCircuit circuit, IOptions<HsoServiceOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+public sealed class ScheduleService(
+    IScheduleStore store,
+    IJobQueue queue,
+    ModelCatalog models,
+    StoreCircuit circuit,
+    IOptions<HsoServiceOptions> options,
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+    Stores.UnreadableRecords unreadable)
 {
+    private const string StoreName = "schedule";
+
     private readonly TimeSpan _cacheFor = TimeSpan.FromSeconds(options.Value.CacheSeconds);
 
     private readonly ConcurrentDictionary<string, (Schedule Schedule, DateTimeOffset Read)> _seen = new();
@@ -56,8 +67,11 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
         return Guard(() => queue.EnqueueAsync(job, cancellationToken));
     }
 
-    /// <summary>A schedule read, and whether it is a stale copy served because the store is unavailable.</summary>
-    public sealed record Entry(Schedule? Schedule, bool Stale);
+    /// <summary>
+    /// A schedule read, whether it is a stale copy served because the store is unavailable, and why the store's record
+    /// could not be used when it could not (the schedule is then null: treated as missing).
+    /// </summary>
+    public sealed record Entry(Schedule? Schedule, bool Stale, string? Unreadable = null);
 
     public async Task<Schedule?> GetAsync(ScheduleKey key, CancellationToken cancellationToken) => (await GetEntryAsync(key, cancellationToken)).Schedule;
 
@@ -80,6 +94,11 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
             var schedule = await circuit.ExecuteAsync(() => store.GetAsync(key, cancellationToken), cancellationToken);
             if (schedule is not null)
             {
+                CheckModel(text, key.Model, schedule);
+            }
+
+            if (schedule is not null)
+            {
                 _seen[text] = (schedule, now);
             }
             else
@@ -88,6 +107,12 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
             }
 
             return new Entry(schedule, false);
+        }
+        catch (UnreadableRecordException e)
+        {
+            unreadable.Report(StoreName, "schedule", e.Key, e.Reason);
+            _seen.TryRemove(text, out _);
+            return new Entry(null, false, e.Reason);
         }
         catch (Exception e) when (IsOutage(e))
         {
@@ -107,8 +132,42 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
         _seen[key.ToString()] = (schedule, DateTimeOffset.UtcNow);
     }
 
-    public Task<IReadOnlyList<(string Key, Schedule Schedule)>> ListAsync(string model, CancellationToken cancellationToken) =>
-        Guard(() => store.ListAsync(model, cancellationToken));
+    /// <summary>A model's stored schedules; records that cannot be used are reported, and named in the listing's <c>Unreadable</c>.</summary>
+    public async Task<ScheduleListing> ListAsync(string model, string? after, int most, CancellationToken cancellationToken)
+    {
+        var listing = await Guard(() => store.ListAsync(model, after, most, cancellationToken));
+        var entries = new List<(string Key, Schedule Schedule)>();
+        var skipped = listing.Unreadable.ToList();
+        foreach (var (key, schedule) in listing.Entries)
+        {
+            try
+            {
+                CheckModel(key, model, schedule);
+                entries.Add((key, schedule));
+            }
+            catch (UnreadableRecordException e)
+            {
+                skipped.Add((e.Key, e.Reason));
+            }
+        }
+
+        foreach (var (key, reason) in skipped)
+        {
+            unreadable.Report(StoreName, "schedule", key, reason);
+        }
+
+        return new ScheduleListing(entries, [.. skipped.OrderBy(s => s.Key, StringComparer.Ordinal)]);
+    }
+
+    // A schedule is made for one model's noise schedule: one made for another (a record copied under the wrong key)
+    // would sample with the wrong times.
+    private void CheckModel(string key, string model, Schedule schedule)
+    {
+        if (models.Contains(model) && schedule.NoiseScheduleHash != models.Noise(model).Hash)
+        {
+            throw new UnreadableRecordException(key, $"its schedule was made for another noise schedule than {model}'s");
+        }
+    }
 
     public Task<OptimizationJob?> CancelJobAsync(string id, CancellationToken cancellationToken) => Guard(() => queue.CancelAsync(id, cancellationToken));
 
@@ -130,10 +189,18 @@ public sealed class ScheduleService(IScheduleStore store, IJobQueue queue, Model
         return schedule with { Diffusers = DiffusersSchedule.For(schedule, pipeline.Noise, pipeline.DiscreteTime) };
     }
 
-    internal static bool IsOutage(Exception e) => IsStoreFailure(e) || e is Polly.CircuitBreaker.BrokenCircuitException;
+    /// <summary>
+    /// The store failed this call: it is unreachable or timed out (<see cref="IsStoreFailure"/>), the circuit refused the
+    /// call, or Redis answered it with an error (out of memory, a script error); callers see 503.
+    /// </summary>
+    internal static bool IsOutage(Exception e) => IsStoreFailure(e) || e is RedisException || e is Polly.CircuitBreaker.BrokenCircuitException;
 
-    /// <summary>A failure of the store itself (what opens the circuit), as opposed to the circuit refusing a call.</summary>
-    internal static bool IsStoreFailure(Exception e) => e is RedisException or RedisTimeoutException or TimeoutException or ObjectDisposedException;
+    /// <summary>
+    /// What opens the circuit: the store is unreachable or does not answer in time. An error Redis answers with (a
+    /// key of the wrong type, a script error, out of memory) is about one command or one record, not the store's
+    /// health, and counts for nothing, so one bad key cannot shut the store off for every caller.
+    /// </summary>
+    internal static bool IsStoreFailure(Exception e) => e is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException;
 
     private static StoreUnavailableException Unavailable(Exception e) => new(
         e switch

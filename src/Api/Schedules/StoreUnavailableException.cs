@@ -1,4 +1,4 @@
 namespace HsoService.Api.Schedules;
 
-/// <summary>The schedule store or job queue (Redis) does not answer; callers get 503 with Retry-After.</summary>
-public sealed class StoreUnavailableException(string message, Exception inner) : Exception(message, inner);
+/// <summary>The schedule store or job queue does not answer, or cannot write; callers get 503 with Retry-After.</summary>
+public class StoreUnavailableException(string message, Exception inner) : Exception(message, inner);

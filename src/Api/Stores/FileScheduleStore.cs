@@ -9,7 +9,9 @@ namespace HsoService.Api.Stores;
 /// file and renamed over the old one, so a crash never leaves a half-written schedule and cached schedules survive
 /// restarts. Model ids come from configuration only and are checked to be plain names before they become paths.
 /// Schedules of non-default options (a key with an options hash) expire <c>optionRetention</c> after they were
-/// written, as Redis expires them, so <c>seed</c> alone cannot fill the disk.
+/// written, as Redis expires them, so <c>seed</c> alone cannot fill the disk. A file that cannot be read or is not
+/// the schedule its name says is <see cref="UnreadableRecordException"/> (skipped by the listing); a write that fails
+/// (full disk, read-only directory) is <see cref="StoreWriteException"/> and leaves no temporary file.
 /// </summary>
 public sealed class FileScheduleStore : IScheduleStore
 {
@@ -22,6 +24,7 @@ public sealed class FileScheduleStore : IScheduleStore
         _optionRetention = optionRetention;
         _root = Path.GetFullPath(Path.Combine(dataDirectory, "schedules"));
         Directory.CreateDirectory(_root);
+        AtomicFile.RemoveTemporaries(_root);
     }
 
     public async Task<Schedule?> GetAsync(ScheduleKey key, CancellationToken cancellationToken = default)
@@ -44,7 +47,7 @@ public sealed class FileScheduleStore : IScheduleStore
             return null;
         }
 
-        var schedule = ScheduleJson.Deserialize(await File.ReadAllTextAsync(path, cancellationToken));
+        var schedule = StoredSchedule.Read(text, await ReadAsync(text, path, cancellationToken));
         _memory[text] = schedule;
         return schedule;
     }
@@ -52,35 +55,74 @@ public sealed class FileScheduleStore : IScheduleStore
     public async Task SetAsync(ScheduleKey key, Schedule schedule, CancellationToken cancellationToken = default)
     {
         var path = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        await File.WriteAllTextAsync(temporary, ScheduleJson.Serialize(schedule), cancellationToken);
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreWriteException($"the schedule {key}", e);
+        }
+
+        await AtomicFile.WriteAsync(path, ScheduleJson.Serialize(schedule), $"the schedule {key}", cancellationToken);
         _memory[key.ToString()] = schedule;
     }
 
-    public async Task<IReadOnlyList<(string Key, Schedule Schedule)>> ListAsync(string model, CancellationToken cancellationToken = default)
+    public async Task<ScheduleListing> ListAsync(string model, string? after = null, int most = int.MaxValue, CancellationToken cancellationToken = default)
     {
         var folder = Path.Combine(_root, SafeName(model));
         if (!Directory.Exists(folder))
         {
-            return [];
+            return ScheduleListing.Empty;
         }
 
+        // The folder's names are the index: sorted and cut by the cursor before any file is read.
+        var names = Directory.EnumerateFiles(folder, "*.json")
+            .Select(file => (Key: $"{model}:{Path.GetFileNameWithoutExtension(file)}", File: file))
+            .Where(name => after is null || string.CompareOrdinal(name.Key, after) > 0)
+            .OrderBy(name => name.Key, StringComparer.Ordinal);
         var result = new List<(string, Schedule)>();
-        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        var unreadable = new List<(string, string)>();
+        foreach (var (key, file) in names)
         {
-            var key = $"{model}:{Path.GetFileNameWithoutExtension(file)}";
+            if (result.Count >= most)
+            {
+                break;
+            }
+
             if (Expired(file, key.Count(c => c == ':') > 3))
             {
                 _memory.TryRemove(key, out _);
                 continue;
             }
 
-            result.Add((key, ScheduleJson.Deserialize(await File.ReadAllTextAsync(file, cancellationToken))));
+            try
+            {
+                // This instance is the directory's only writer (DataDirectoryLock), so what it read or wrote is current.
+                var schedule = _memory.TryGetValue(key, out var cached) ? cached : StoredSchedule.Read(key, await ReadAsync(key, file, cancellationToken));
+                _memory[key] = schedule;
+                result.Add((key, schedule));
+            }
+            catch (UnreadableRecordException e)
+            {
+                _memory.TryRemove(key, out _);
+                unreadable.Add((key, e.Reason));
+            }
         }
 
-        return result;
+        return new ScheduleListing(result, unreadable);
+    }
+
+    private static async Task<string> ReadAsync(string key, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await File.ReadAllTextAsync(path, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UnreadableRecordException(key, $"its file cannot be read ({e.GetType().Name})");
+        }
     }
 
     public Task<bool> PingAsync(CancellationToken cancellationToken = default) => Task.FromResult(Directory.Exists(_root));
@@ -93,7 +135,15 @@ public sealed class FileScheduleStore : IScheduleStore
             return false;
         }
 
-        File.Delete(path);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only directory keeps the file; expired, it is not served either way.
+        }
+
         return true;
     }
 

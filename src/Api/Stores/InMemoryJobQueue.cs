@@ -9,7 +9,9 @@ namespace HsoService.Api.Stores;
 /// forgotten after <see cref="FinishedJobLifetime"/> (as Redis job hashes expire), so a long-running instance does not
 /// grow without bound. With a <see cref="JobJournal"/> every state change is also written to disk, and a new queue
 /// reads the journal back: jobs that were queued, running or storing when the process stopped are queued again, with
-/// their ids, and run again.
+/// their ids, and run again. Accepting a job needs its journal entry written (a full disk refuses the job with
+/// <see cref="StoreWriteException"/>, and nothing of it is kept or counted); later state changes are journaled when
+/// they can be and go on in memory when they cannot.
 /// </summary>
 public sealed class InMemoryJobQueue : IJobQueue
 {
@@ -33,7 +35,7 @@ public sealed class InMemoryJobQueue : IJobQueue
                 var queued = job with { Status = JobStatus.Queued, Progress = 0, Attempts = job.Status == JobStatus.Queued ? job.Attempts : Math.Max(0, job.Attempts - 1) };
                 _jobs[job.Id] = queued;
                 _activeByKey[job.Key] = job.Id;
-                journal!.Save(queued);
+                journal!.TrySave(queued);
                 Interlocked.Increment(ref _depth);
                 _channel.Writer.TryWrite(job.Id);
             }
@@ -75,8 +77,9 @@ public sealed class InMemoryJobQueue : IJobQueue
                 throw new ClientLimitException(_maxActivePerClient);
             }
 
-            _jobs[job.Id] = job;
+            // Written before it is kept: a job the journal cannot hold is refused whole, and counts for nothing.
             _journal?.Save(job);
+            _jobs[job.Id] = job;
             _activeByKey[job.Key] = job.Id;
         }
 
@@ -101,7 +104,7 @@ public sealed class InMemoryJobQueue : IJobQueue
                 {
                     var running = job with { Status = JobStatus.Running, Attempts = job.Attempts + 1, StartedAt = _time.GetUtcNow() };
                     _jobs[id] = running;
-                    _journal?.Save(running);
+                    _journal?.TrySave(running);
                     return running;
                 }
             }
@@ -131,7 +134,7 @@ public sealed class InMemoryJobQueue : IJobQueue
             if (_jobs.TryGetValue(job.Id, out var current) && current.Status == JobStatus.Running && current.Attempts == job.Attempts)
             {
                 _jobs[job.Id] = current with { Status = JobStatus.Storing };
-                _journal?.Save(_jobs[job.Id]);
+                _journal?.TrySave(_jobs[job.Id]);
                 return Task.FromResult(true);
             }
 
@@ -220,7 +223,7 @@ public sealed class InMemoryJobQueue : IJobQueue
             }
 
             _jobs[job.Id] = job;
-            _journal?.Save(job);
+            _journal?.TrySave(job);
         }
 
         Interlocked.Increment(ref _depth);
@@ -235,7 +238,7 @@ public sealed class InMemoryJobQueue : IJobQueue
         lock (_gate)
         {
             _jobs[job.Id] = job;
-            _journal?.Save(job);
+            _journal?.TrySave(job);
             if (_activeByKey.TryGetValue(job.Key, out var id) && id == job.Id)
             {
                 _activeByKey.Remove(job.Key);

@@ -11,10 +11,15 @@ namespace HsoService.Api.Stores;
 /// worker died stays pending and is reclaimed with XAUTOCLAIM after <c>ClaimIdleSeconds</c> by any instance (a live
 /// worker renews its claim, <see cref="RenewAsync"/>). State changes that race a cancel are Lua scripts.
 /// One active job per key is kept with SET NX on <c>hso:v1:active:{key}</c>. StackExchange.Redis cannot block on a
-/// stream read, so an idle worker polls every 100 ms.
+/// stream read, so an idle worker polls every 100 ms. The queue's depth is not a counter that can drift: it is the
+/// consumer group's lag (entries not yet delivered), read in the same script that adds a job, so the bound holds under
+/// any concurrency and heals by itself. An entry is deleted from the stream once acknowledged. A job hash that cannot
+/// be parsed (a poisoned record) is reported, marked failed and its entry removed; it never reaches a worker.
 /// </summary>
-public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts, TimeSpan claimIdle, int maxQueued = int.MaxValue, int maxActivePerClient = int.MaxValue) : IJobQueue
+public sealed class RedisJobQueue(
+    IConnectionMultiplexer redis, int maxAttempts, TimeSpan claimIdle, int maxQueued = int.MaxValue, int maxActivePerClient = int.MaxValue, UnreadableRecords? unreadable = null) : IJobQueue
 {
+    private const string StoreName = "redis job queue";
     private static readonly TimeSpan JobLifetime = TimeSpan.FromDays(7);
     private const string ReleaseActiveScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
     // Marks a job running only while it is still queued or running, atomically, so a cancel is never overwritten.
@@ -77,6 +82,43 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
         return 1
         """;
 
+    // Entries waiting to be delivered to the group: its lag, or when Redis cannot tell it (entries deleted after the
+    // last delivered one), the entries after the last delivered one, counted up to ARGV[most]. 0 without the group.
+    private const string DepthFunction = """
+        local function depth(stream, group, most)
+          if redis.call('exists', stream) == 0 then return 0 end
+          for _, fields in ipairs(redis.call('xinfo', 'groups', stream)) do
+            local info = {}
+            for i = 1, #fields, 2 do info[fields[i]] = fields[i + 1] end
+            if info['name'] == group then
+              if info['lag'] then return tonumber(info['lag']) end
+              return #redis.call('xrange', stream, '(' .. info['last-delivered-id'], '+', 'COUNT', most)
+            end
+          end
+          return redis.call('xlen', stream)
+        end
+        """;
+
+    // A new job in one step: the key's active job when it has one; else refused when the queue holds its bound; else
+    // the key claimed and the entry added. KEYS: active marker, stream. ARGV: job id, bound, marker lifetime (s), group.
+    private const string EnqueueScript = DepthFunction + "\n" + """
+        local active = redis.call('get', KEYS[1])
+        if active then return {'active', active} end
+        if depth(KEYS[2], ARGV[4], tonumber(ARGV[2]) + 1) >= tonumber(ARGV[2]) then return {'full'} end
+        redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[3])
+        redis.call('xadd', KEYS[2], '*', 'id', ARGV[1])
+        return {'created'}
+        """;
+
+    private const string DepthScript = DepthFunction + "\nreturn depth(KEYS[1], ARGV[1], tonumber(ARGV[2]))";
+
+    // A poisoned record marked failed, when it still exists. KEYS: job hash. ARGV: finished at, error.
+    private const string QuarantineScript = """
+        if redis.call('exists', KEYS[1]) == 0 then return 0 end
+        redis.call('hset', KEYS[1], 'status', 'failed', 'finished_at', ARGV[1], 'error', ARGV[2])
+        return 1
+        """;
+
     // The next attempt's number, only for a job whose record exists (-1 otherwise).
     private const string AttemptScript = "if redis.call('exists', KEYS[1]) == 0 then return -1 end return redis.call('hincrby', KEYS[1], 'attempts', 1)";
 
@@ -97,71 +139,87 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
         var database = Database;
         await WriteAsync(database, job);
         var activeKey = RedisKeys.ActiveJob(job.Key);
-        for (var attempt = 0; attempt < 3; attempt++)
+        var kept = false;
+        try
         {
-            // The cluster's bound: the depth all instances share, reserved by INCR before the key is claimed, so
-            // concurrent enqueues on every instance cannot pass it together (a read-then-add let 205 of a bound of 200
-            // in under 16 concurrent requests). A request for a key already queued still gets its job (below).
-            var activeNow = await database.StringGetAsync(activeKey);
-            var reserved = false;
-            if (activeNow.IsNullOrEmpty)
+            for (var attempt = 0; attempt < 3; attempt++)
             {
-                reserved = true;
-                if (await database.StringIncrementAsync(RedisKeys.QueueDepth) > maxQueued)
+                if (job.Client is { } client && (await database.StringGetAsync(activeKey)).IsNullOrEmpty && await ActiveOfAsync(database, client) >= maxActivePerClient)
                 {
-                    await database.StringDecrementAsync(RedisKeys.QueueDepth);
-                    await database.KeyDeleteAsync(RedisKeys.Job(job.Id));
-                    throw new QueueFullException(maxQueued);
-                }
-            }
-
-            if (activeNow.IsNullOrEmpty && job.Client is { } client && await ActiveOfAsync(database, client) >= maxActivePerClient)
-            {
-                await database.StringDecrementAsync(RedisKeys.QueueDepth);
-                await database.KeyDeleteAsync(RedisKeys.Job(job.Id));
-                throw new ClientLimitException(maxActivePerClient);
-            }
-
-            if (await database.StringSetAsync(activeKey, job.Id, JobLifetime, When.NotExists))
-            {
-                if (job.Client is { } owner)
-                {
-                    await database.SetAddAsync(RedisKeys.ClientJobs(owner), job.Id);
-                    await database.KeyExpireAsync(RedisKeys.ClientJobs(owner), JobLifetime);
+                    throw new ClientLimitException(maxActivePerClient);
                 }
 
-                await database.StreamAddAsync(RedisKeys.JobStream, "id", job.Id);
-                if (!reserved)
+                // The bound, the key's claim and the entry in one script: concurrent enqueues on every instance cannot
+                // pass the bound together, and a failure leaves nothing reserved.
+                var answer = (RedisResult[])(await database.ScriptEvaluateAsync(
+                    EnqueueScript,
+                    [activeKey, RedisKeys.JobStream],
+                    [job.Id, maxQueued, (long)JobLifetime.TotalSeconds, RedisKeys.ConsumerGroup]))!;
+                switch (answer[0].ToString())
                 {
-                    await database.StringIncrementAsync(RedisKeys.QueueDepth);
+                    case "created":
+                        kept = true;
+                        if (job.Client is { } owner)
+                        {
+                            await database.SetAddAsync(RedisKeys.ClientJobs(owner), job.Id);
+                            await database.KeyExpireAsync(RedisKeys.ClientJobs(owner), JobLifetime);
+                        }
+
+                        return (job, true);
+                    case "full":
+                        throw new QueueFullException(maxQueued);
                 }
 
-                return (job, true);
+                // A request for a key already queued gets its job, full queue or not.
+                var activeId = answer[1].ToString();
+                if (await GetAsync(activeId, cancellationToken) is { IsActive: true } active)
+                {
+                    return (active, false);
+                }
+
+                // The marker points at a finished or vanished job: clear it and try again.
+                await database.ScriptEvaluateAsync(ReleaseActiveScript, [activeKey], [activeId]);
             }
 
-            if (reserved)
-            {
-                await database.StringDecrementAsync(RedisKeys.QueueDepth);
-            }
-
-            var activeId = await database.StringGetAsync(activeKey);
-            if (!activeId.IsNullOrEmpty && await GetAsync(activeId!, cancellationToken) is { IsActive: true } active)
-            {
-                await database.KeyDeleteAsync(RedisKeys.Job(job.Id));
-                return (active, false);
-            }
-
-            // The marker points at a finished or vanished job: clear it and try again.
-            await database.ScriptEvaluateAsync(ReleaseActiveScript, [activeKey], [activeId]);
+            throw new RedisException($"could not claim the active-job marker of {job.Key}");
         }
-
-        throw new RedisException($"could not claim the active-job marker of {job.Key}");
+        finally
+        {
+            if (!kept)
+            {
+                await ForgetAsync(database, job.Id);
+            }
+        }
     }
 
-    public async Task<OptimizationJob?> GetAsync(string id, CancellationToken cancellationToken = default)
+    // The record of a job that was not accepted; best effort (it expires with the job lifetime anyway).
+    private static async Task ForgetAsync(IDatabase database, string id)
     {
-        var fields = await Database.HashGetAllAsync(RedisKeys.Job(id));
-        return fields.Length == 0 ? null : Read(id, fields.ToDictionary(f => f.Name.ToString(), f => f.Value.ToString()));
+        try
+        {
+            await database.KeyDeleteAsync(RedisKeys.Job(id));
+        }
+        catch (RedisException)
+        {
+        }
+    }
+
+    public async Task<OptimizationJob?> GetAsync(string id, CancellationToken cancellationToken = default) => (await ReadRecordAsync(id))?.Job;
+
+    // A job's record, and what is wrong with it when it cannot be parsed (the job then reads as failed, saying so).
+    private async Task<Record?> ReadRecordAsync(string id)
+    {
+        HashEntry[] fields;
+        try
+        {
+            fields = await Database.HashGetAllAsync(RedisKeys.Job(id));
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        {
+            return new Record(Quarantined(id, [], "its Redis key holds another type than a hash"), "its Redis key holds another type than a hash");
+        }
+
+        return fields.Length == 0 ? null : Parse(id, fields.ToDictionary(f => f.Name.ToString(), f => f.Value.ToString()));
     }
 
     public async Task<OptimizationJob> TakeAsync(string consumer, CancellationToken cancellationToken)
@@ -203,14 +261,20 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
                 }
 
                 entry = entries[0];
-                await database.StringDecrementAsync(RedisKeys.QueueDepth);
             }
 
             var id = entry["id"].ToString();
-            var job = await GetAsync(id, cancellationToken);
+            var record = string.IsNullOrEmpty(id) ? null : await ReadRecordAsync(id);
+            if (record is { Problem: { } problem })
+            {
+                await QuarantineAsync(database, record.Job, problem, entry.Id);
+                continue;
+            }
+
+            var job = record?.Job;
             if (job is null || !job.IsActive)
             {
-                await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry.Id);
+                await AcknowledgeAsync(database, entry.Id);
                 continue;
             }
 
@@ -218,7 +282,7 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
             if (attempts < 0)
             {
                 // Its record vanished between the read above and now.
-                await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry.Id);
+                await AcknowledgeAsync(database, entry.Id);
                 continue;
             }
 
@@ -236,7 +300,7 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
             if (marked == 0)
             {
                 // Cancelled between the read above and now.
-                await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry.Id);
+                await AcknowledgeAsync(database, entry.Id);
                 continue;
             }
 
@@ -277,7 +341,7 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
 
         if (!entry.IsNullOrEmpty)
         {
-            await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry);
+            await AcknowledgeAsync(database, entry);
         }
     }
 
@@ -305,14 +369,37 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
         else if (job.Status == JobStatus.Cancelled && await EntryOf(job) is { IsNullOrEmpty: false } entry)
         {
             // The worker that ran it stopped: its stream entry is done with.
-            await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry);
+            await AcknowledgeAsync(database, entry);
         }
 
         return job;
     }
 
-    public async Task<long> DepthAsync(CancellationToken cancellationToken = default) =>
-        Math.Max(0, (long)await Database.StringGetAsync(RedisKeys.QueueDepth));
+    public async Task<long> DepthAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureGroupAsync();
+        return (long)await Database.ScriptEvaluateAsync(DepthScript, [RedisKeys.JobStream], [RedisKeys.ConsumerGroup, 1_000_000]);
+    }
+
+    // Acknowledged, the entry is done with: it is deleted, so the stream holds only entries still queued or running.
+    private static async Task AcknowledgeAsync(IDatabase database, RedisValue entry)
+    {
+        await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry);
+        await database.StreamDeleteAsync(RedisKeys.JobStream, [entry]);
+    }
+
+    // A record no worker can run: reported, marked failed (so its id answers why), its key freed, its entry removed.
+    private async Task QuarantineAsync(IDatabase database, OptimizationJob job, string problem, RedisValue entry)
+    {
+        unreadable?.Report(StoreName, "job", RedisKeys.Job(job.Id), problem);
+        await database.ScriptEvaluateAsync(QuarantineScript, [RedisKeys.Job(job.Id)], [DateTimeOffset.UtcNow.ToString("O"), job.Error ?? ""]);
+        if (job.Key.Length > 0)
+        {
+            await ReleaseActiveAsync(database, job);
+        }
+
+        await AcknowledgeAsync(database, entry);
+    }
 
     private async Task RequeueAsync(IDatabase database, OptimizationJob job, string? error, int attemptsDelta)
     {
@@ -324,12 +411,11 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
         if (requeued)
         {
             await database.StreamAddAsync(RedisKeys.JobStream, "id", job.Id);
-            await database.StringIncrementAsync(RedisKeys.QueueDepth);
         }
 
         if (!entry.IsNullOrEmpty)
         {
-            await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry);
+            await AcknowledgeAsync(database, entry);
         }
     }
 
@@ -350,7 +436,7 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
 
         if (!entry.IsNullOrEmpty)
         {
-            await database.StreamAcknowledgeAsync(RedisKeys.JobStream, RedisKeys.ConsumerGroup, entry);
+            await AcknowledgeAsync(database, entry);
         }
 
         await ReleaseActiveAsync(database, job);
@@ -430,47 +516,105 @@ public sealed class RedisJobQueue(IConnectionMultiplexer redis, int maxAttempts,
         await database.KeyExpireAsync(key, JobLifetime);
     }
 
-    private static OptimizationJob Read(string id, Dictionary<string, string> fields)
+    /// <summary>A job's record as read: the job, and what is wrong with the record when it could not be parsed.</summary>
+    private sealed record Record(OptimizationJob Job, string? Problem = null);
+
+    private static Record Parse(string id, Dictionary<string, string> fields)
     {
         string? Optional(string name) => fields.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
         if (Optional("id") is null || Optional("status") is null || Optional("key") is null)
         {
             // A half-written record (older versions wrote progress into a vanished job): report it as lost.
-            return new OptimizationJob
+            return new Record(Quarantined(id, fields, null) with
             {
-                Id = id,
-                Key = Optional("key") ?? "",
-                Model = Optional("model") ?? "",
-                Solver = Optional("solver") is { } solverName ? Solvers.Parse(solverName) : SolverKind.UniPc,
-                Nfe = int.TryParse(Optional("nfe"), CultureInfo.InvariantCulture, out var nfe) ? nfe : 0,
-                Mode = Optional("mode") is { } modeName ? ScheduleModes.ParseRequestMode(modeName) : ScheduleMode.Selected,
-                Seed = int.TryParse(Optional("seed"), CultureInfo.InvariantCulture, out var seed) ? seed : ScheduleKey.DefaultSeed,
-                Status = JobStatus.Failed,
                 Error = "the job's record was lost from the store (Redis restarted without its data); request the schedule again",
-            };
+            });
         }
 
-        DateTimeOffset? Time(string name) => Optional(name) is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) : null;
+        try
+        {
+            return new Record(new OptimizationJob
+            {
+                Id = fields["id"],
+                Key = fields["key"],
+                Model = Field(fields, "model", v => v),
+                Solver = Field(fields, "solver", v => Solvers.Parse(v)),
+                Nfe = Field(fields, "nfe", v => int.Parse(v, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+                Mode = Field(fields, "mode", v => ScheduleModes.ParseRequestMode(v)),
+                Seed = Field(fields, "seed", v => int.Parse(v, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+                Strategy = Optional("strategy"),
+                Force = Optional("force") == "1",
+                Client = Optional("client"),
+                Status = Field(fields, "status", v => JobStatuses.Parse(v)),
+                Progress = Field(fields, "progress", v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture), "0"),
+                Attempts = Field(fields, "attempts", v => int.Parse(v, NumberStyles.Integer, CultureInfo.InvariantCulture), "0"),
+                CreatedAt = Time(fields, "created_at") ?? DateTimeOffset.MinValue,
+                StartedAt = Time(fields, "started_at"),
+                FinishedAt = Time(fields, "finished_at"),
+                Error = Optional("error"),
+                Result = Optional("result"),
+            });
+        }
+        catch (UnreadableFieldException e)
+        {
+            var problem = $"its field {e.Field} holds '{Hosting.EchoedText.Shorten(e.Value, 32)}', which is not a valid value";
+            return new Record(Quarantined(id, fields, problem), problem);
+        }
+    }
+
+    // What a job whose record cannot be parsed reads as: failed, saying why, with what of its key can be read.
+    private static OptimizationJob Quarantined(string id, Dictionary<string, string> fields, string? problem)
+    {
+        string? Optional(string name) => fields.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
+        T Lenient<T>(string name, Func<string, T> parse, T fallback)
+        {
+            try
+            {
+                return Optional(name) is { } text ? parse(text) : fallback;
+            }
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+            {
+                return fallback;
+            }
+        }
+
         return new OptimizationJob
         {
-            Id = fields["id"],
-            Key = fields["key"],
-            Model = fields["model"],
-            Solver = Solvers.Parse(fields["solver"]),
-            Nfe = int.Parse(fields["nfe"], CultureInfo.InvariantCulture),
-            Mode = ScheduleModes.ParseRequestMode(fields["mode"]),
-            Seed = int.Parse(fields["seed"], CultureInfo.InvariantCulture),
-            Strategy = Optional("strategy"),
-            Force = Optional("force") == "1",
+            Id = id,
+            Key = Optional("key") ?? "",
+            Model = Optional("model") ?? "",
+            Solver = Lenient("solver", v => Solvers.Parse(v), SolverKind.UniPc),
+            Nfe = Lenient("nfe", v => int.Parse(v, NumberStyles.Integer, CultureInfo.InvariantCulture), 0),
+            Mode = Lenient("mode", v => ScheduleModes.ParseRequestMode(v), ScheduleMode.Selected),
+            Seed = Lenient("seed", v => int.Parse(v, NumberStyles.Integer, CultureInfo.InvariantCulture), ScheduleKey.DefaultSeed),
             Client = Optional("client"),
-            Status = JobStatuses.Parse(fields["status"]),
-            Progress = double.Parse(Optional("progress") ?? "0", CultureInfo.InvariantCulture),
-            Attempts = int.Parse(Optional("attempts") ?? "0", CultureInfo.InvariantCulture),
-            CreatedAt = Time("created_at") ?? DateTimeOffset.MinValue,
-            StartedAt = Time("started_at"),
-            FinishedAt = Time("finished_at"),
-            Error = Optional("error"),
-            Result = Optional("result"),
+            Attempts = Lenient("attempts", v => int.Parse(v, NumberStyles.Integer, CultureInfo.InvariantCulture), 0),
+            CreatedAt = Lenient("created_at", v => DateTimeOffset.Parse(v, CultureInfo.InvariantCulture), DateTimeOffset.MinValue),
+            Status = JobStatus.Failed,
+            Error = problem is null ? null : $"the job's record in the store cannot be read ({problem}), so it was not run; request the schedule again",
         };
+    }
+
+    private static T Field<T>(Dictionary<string, string> fields, string name, Func<string, T> parse, string? fallback = null)
+    {
+        var text = fields.TryGetValue(name, out var value) && value.Length > 0 ? value : fallback;
+        try
+        {
+            return parse(text ?? throw new FormatException("missing"));
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            throw new UnreadableFieldException(name, text ?? "");
+        }
+    }
+
+    private static DateTimeOffset? Time(Dictionary<string, string> fields, string name) =>
+        fields.TryGetValue(name, out var value) && value.Length > 0 ? Field(fields, name, v => DateTimeOffset.Parse(v, CultureInfo.InvariantCulture)) : null;
+
+    private sealed class UnreadableFieldException(string field, string value) : Exception($"field {field}")
+    {
+        public string Field { get; } = field;
+
+        public string Value { get; } = value;
     }
 }

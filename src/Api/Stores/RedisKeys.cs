@@ -6,7 +6,6 @@ public static class RedisKeys
     public const string Prefix = "hso:v1:";
     public const string JobStream = Prefix + "jobs";
     public const string ConsumerGroup = "workers";
-    public const string QueueDepth = Prefix + "queue-depth";
 
     public static string Schedule(string key) => $"{Prefix}schedule:{key}";
 

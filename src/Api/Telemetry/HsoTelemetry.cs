@@ -5,7 +5,7 @@ namespace HsoService.Api.Telemetry;
 
 /// <summary>
 /// The service's own spans (<c>optimize</c>, <c>generate</c>) and metrics: optimizations by outcome and their duration,
-/// queue depth, generation latency, generations active and waiting, batch sizes, and images generated. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+/// queue depth, generation latency, generations active and waiting, batch sizes, images generated, unreadable records skipped and worker errors survived. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 /// </summary>
 public sealed class HsoTelemetry : IDisposable
 {
@@ -24,6 +24,8 @@ public sealed class HsoTelemetry : IDisposable
         GenerationLatency = Meter.CreateHistogram<double>("hso.generation.duration", "ms", "Time of one /generate request's sampling");
         Images = Meter.CreateCounter<long>("hso.images", description: "Images generated");
         BatchImages = Meter.CreateHistogram<int>("hso.generation.batch_size", "{image}", "Images sampled together in one run of the dynamic batcher");
+        UnreadableRecords = Meter.CreateCounter<long>("hso.store.unreadable_records", description: "Stored records skipped because they could not be read, by store and kind");
+        WorkerErrors = Meter.CreateCounter<long>("hso.worker.errors", description: "Unexpected errors the optimization worker survived");
         Meter.CreateObservableGauge("hso.queue.depth", () => Interlocked.Read(ref _queueDepth), description: "Optimization jobs waiting");
         Meter.CreateObservableUpDownCounter("hso.generation.active", () => GenerationsActive, description: "Generations sampling now");
         Meter.CreateObservableUpDownCounter("hso.generation.waiting", () => GenerationsWaiting, description: "Generations waiting for their batch to start");
@@ -42,6 +44,10 @@ public sealed class HsoTelemetry : IDisposable
     public Counter<long> Images { get; }
 
     public Histogram<int> BatchImages { get; }
+
+    public Counter<long> UnreadableRecords { get; }
+
+    public Counter<long> WorkerErrors { get; }
 
     /// <summary>HSO searches this instance ran (for operators' logs and the tests' exactly-once checks).</summary>
     public long Searches => Interlocked.Read(ref _searches);

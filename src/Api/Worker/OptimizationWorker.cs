@@ -16,7 +16,9 @@ namespace HsoService.Api.Worker;
 /// the job is acknowledged; a key already cached (unless forced) completes without searching again, so however many
 /// requests race, one search runs per key. While a job runs its claim is renewed (so a long search is not reclaimed as
 /// dead) and it is watched for a cancel; searches run on threads of their own. On shutdown an unfinished job goes back
-/// to the queue uncounted.
+/// to the queue uncounted. No error ends the worker: an unexpected one is logged with its trace id and counted
+/// (<c>hso.worker.errors</c>), and the loop goes on after a second; a job's <c>error</c> says what failed without
+/// exception text or paths (those are in the log, under the trace id it names).
 /// </summary>
 public sealed class OptimizationWorker(
     IJobQueue queue,
@@ -67,6 +69,14 @@ public sealed class OptimizationWorker(
                 await Delay(stoppingToken);
                 continue;
             }
+            catch (Exception e)
+            {
+                // Whatever it is, the worker outlives it: one bad record or bug must not stop every job after it.
+                logger.LogError(e, "The optimization worker's take from the queue failed unexpectedly; retrying in a second");
+                telemetry.WorkerErrors.Add(1, new KeyValuePair<string, object?>("stage", "take"));
+                await Delay(stoppingToken);
+                continue;
+            }
 
             if (queueDown)
             {
@@ -74,7 +84,16 @@ public sealed class OptimizationWorker(
                 queueDown = false;
             }
 
-            await RunAsync(job, stoppingToken);
+            try
+            {
+                await RunAsync(job, stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(e, "Running job {Id} failed unexpectedly; the worker goes on", job.Id);
+                telemetry.WorkerErrors.Add(1, new KeyValuePair<string, object?>("stage", "run"));
+                await Delay(stoppingToken);
+            }
         }
     }
 
@@ -141,12 +160,30 @@ public sealed class OptimizationWorker(
         }
         catch (Exception e)
         {
-            logger.LogWarning(e, "Optimization {Key} failed on attempt {Attempt}", job.Key, job.Attempts);
+            var trace = activity?.TraceId.ToString() ?? Activity.Current?.TraceId.ToString() ?? "none";
+            logger.LogWarning(e, "Optimization {Key} failed on attempt {Attempt} (trace id {TraceId})", job.Key, job.Attempts, trace);
             telemetry.Optimizations.Add(1, new KeyValuePair<string, object?>("status", JobStatus.Failed.Name()));
-            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-            await Try(() => queue.FailAsync(job, e.Message, CancellationToken.None), "fail", job);
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            if (e is StoreWriteException)
+            {
+                // Space may come back; trying again at once would search again only to fail the same way.
+                await Delay(stoppingToken, 5000);
+            }
+
+            await Try(() => queue.FailAsync(job, JobError(e, job, trace), CancellationToken.None), "fail", job);
         }
     }
+
+    /// <summary>
+    /// A job's <c>error</c> as clients read it (without an API key): what failed, in the service's words, and the trace
+    /// id under which the log holds the exception. Never the exception's text, which can name files and internals.
+    /// </summary>
+    internal static string JobError(Exception error, OptimizationJob job, string traceId) => error switch
+    {
+        StoreWriteException => $"attempt {job.Attempts}: the schedule was computed but could not be stored (the store cannot write: its disk is full or read-only); trace id {traceId}",
+        StoreUnavailableException => $"attempt {job.Attempts}: the schedule store was unavailable; trace id {traceId}",
+        _ => $"attempt {job.Attempts}: the {job.Mode.Name()} search failed; the service's log has the details under trace id {traceId}",
+    };
 
     // The watcher polls only every Hso:Worker:CancelPollMilliseconds, so a cancel may not have reached this run yet. The
     // queue decides in one step: the job turns storing (a cancel from then on is refused), or it was cancelled (thrown
@@ -271,13 +308,18 @@ public sealed class OptimizationWorker(
             // The entry stays pending in Redis and is reclaimed once the store is back.
             logger.LogWarning("Could not {What} job {Id}: {Message}", what, job.Id, e.Message);
         }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not {What} job {Id}", what, job.Id);
+            telemetry.WorkerErrors.Add(1, new KeyValuePair<string, object?>("stage", what));
+        }
     }
 
-    private static async Task Delay(CancellationToken cancellationToken)
+    private static async Task Delay(CancellationToken cancellationToken, int milliseconds = 1000)
     {
         try
         {
-            await Task.Delay(1000, cancellationToken);
+            await Task.Delay(milliseconds, cancellationToken);
         }
         catch (OperationCanceledException)
         {
