@@ -270,7 +270,19 @@ public sealed class InferenceCommandTests : IDisposable
         Assert.Equal(1797, json.RootElement.GetProperty("count").GetInt32());
         Assert.Equal(128, json.RootElement.GetProperty("mean").GetArrayLength());
         Assert.Equal(128, json.RootElement.GetProperty("covariance").GetArrayLength());
-        Assert.Equal(File.ReadAllText(Path.Combine(Root(), "models", "digits16-ddpm", "classifier", "reference_statistics.json")), File.ReadAllText(path));
+        // The committed statistics, to 1e-6 relative: ONNX Runtime's CPU results move in the 8th digit from run to run
+        // on a loaded machine (issue 32 measured 5.5e-9 relative), so bytes are not a promise here.
+        using var committed = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root(), "models", "digits16-ddpm", "classifier", "reference_statistics.json")));
+        Assert.Equal(committed.RootElement.GetProperty("count").GetInt32(), json.RootElement.GetProperty("count").GetInt32());
+        static IEnumerable<double> Values(JsonElement element) => element.ValueKind == JsonValueKind.Array ? element.EnumerateArray().SelectMany(Values) : [element.GetDouble()];
+        foreach (var field in new[] { "mean", "covariance" })
+        {
+            var expected = Values(committed.RootElement.GetProperty(field)).ToArray();
+            var actual = Values(json.RootElement.GetProperty(field)).ToArray();
+            Assert.Equal(expected.Length, actual.Length);
+            var worst = expected.Zip(actual).Max(pair => Math.Abs(pair.First - pair.Second) / Math.Max(1.0, Math.Abs(pair.First)));
+            Assert.True(worst <= 1e-6, $"{field} differs from the committed statistics by {worst:E2} (relative), more than 1e-6");
+        }
     }
 
     private static string Root() => HsoService.Tests.Shared.RepositoryRoot.Path;
