@@ -3,6 +3,7 @@ using System.Net;
 namespace HsoService.Api.Tests;
 
 /// <summary>The service on a real Kestrel socket on 127.0.0.1, not the in-memory test server.</summary>
+[Collection(nameof(TimingSensitive))]
 public sealed class KestrelTests
 {
     [Fact]

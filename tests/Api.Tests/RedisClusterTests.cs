@@ -7,6 +7,7 @@ using StackExchange.Redis;
 namespace HsoService.Api.Tests;
 
 /// <summary>Several service instances on one real Redis share the work.</summary>
+[Collection(nameof(TimingSensitive))]
 public sealed class RedisClusterTests : IDisposable
 {
     private readonly RedisServer _server = RedisServer.Shared();
