@@ -110,18 +110,9 @@ internal static class GenerateCommand
         }
 
         var bytes = File.ReadAllBytes(path);
-        if (bytes.Length % 4 != 0)
-        {
-            throw new HsoArgumentException($"--latents: '{path}' holds {bytes.Length} bytes, not a whole number of float32 values", "latents");
-        }
-
-        var values = new float[bytes.Length / 4];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4, 4));
-        }
-
-        return values;
+        return bytes.Length % sizeof(float) == 0
+            ? LatentBytes.ToFloats(bytes)
+            : throw new HsoArgumentException($"--latents: '{path}' holds {bytes.Length} bytes, not a whole number of float32 values", "latents");
     }
 
     private static IReadOnlyList<double> ResolveTimes(DiffusionPipeline pipeline, OnnxSessionFactory sessions, string schedule, SolverKind solver, int nfe)

@@ -117,7 +117,7 @@ public sealed partial class GenerationBatcher(ModelCatalog models, HsoTelemetry 
     {
         lock (_gate)
         {
-            if (item.Images >= _maxImages || item.Bytes >= _budget || !Fits(new Batch(item.Key), item))
+            if (item.Images >= _maxImages || item.Bytes >= _budget || PredictedSeconds(item, item.Images) > _timeShare)
             {
                 // As large as a batch: a run of its own, leaving the open batch of its key to take others.
                 var alone = new Batch(item.Key);

@@ -1,12 +1,12 @@
-using System.Buffers.Binary;
+using HsoService.Inference.Pipelines;
 using HsoService.Optimization;
 
 namespace HsoService.Api.Generation;
 
 /// <summary>
 /// The <c>latents</c> field: base64 of little-endian float32 values, n x C x h x w of them in the model's latent layout
-/// (diffusers' <c>latents=</c>, unscaled N(0, 1)). Checked for its length against the request here, so a wrong size
-/// is refused naming the shape it must have.
+/// (diffusers' <c>latents=</c>, unscaled N(0, 1)). Its byte length is checked against the request here, so a wrong
+/// size is refused naming the shape and the bytes it must have.
 /// </summary>
 public static class LatentInput
 {
@@ -31,16 +31,7 @@ public static class LatentInput
             throw new HsoArgumentException($"latents must hold {layout}; got {bytes.Length} bytes", "latents");
         }
 
-        var values = new float[expected];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4, 4));
-            if (!float.IsFinite(values[i]))
-            {
-                throw new HsoArgumentException($"latents must be finite numbers; value {i} is {values[i]}", "latents");
-            }
-        }
-
-        return values;
+        // Finite values are the pipeline's check, as for every caller.
+        return LatentBytes.ToFloats(bytes);
     }
 }

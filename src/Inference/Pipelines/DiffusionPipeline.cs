@@ -201,10 +201,11 @@ public abstract class DiffusionPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(requests);
         var first = requests.Count > 0 ? requests[0] : throw new ArgumentException("at least one request is needed", nameof(requests));
+        var shape = first.Shape;
         foreach (var request in requests)
         {
             Validate(request);
-            if (request.Shape != first.Shape)
+            if (request.Shape != shape)
             {
                 throw new ArgumentException("a batch's requests must share solver, schedule, size, guidance scale and final step", nameof(requests));
             }

@@ -16,8 +16,14 @@ public sealed class CalibrationSet
 
     /// <summary>The model class's calibration draw of <paramref name="count"/> samples.</summary>
     public CalibrationSet(DiffusionPipeline pipeline, int count, long seed)
-        : this(pipeline, [.. Enumerable.Range(0, Math.Max(count, 0)).Select(i => pipeline?.CalibrationConditioning(i)!)], seed, pipeline?.CalibrationGuidance ?? 1, pipeline?.CalibrationDescription ?? "")
+        : this(pipeline, Draw(pipeline, count), seed, pipeline.CalibrationGuidance, pipeline.CalibrationDescription)
     {
+    }
+
+    private static ImageConditioning[] Draw(DiffusionPipeline pipeline, int count)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        return [.. Enumerable.Range(0, Math.Max(count, 0)).Select(pipeline.CalibrationConditioning)];
     }
 
     /// <summary>A set with its own conditioning per sample (a held-out measurement's real labels, say).</summary>
