@@ -43,6 +43,7 @@ public sealed class GaussianDataDenoiser(NoiseSchedule noise, double mean, doubl
             {
                 PredictionType.Epsilon => (float)((x[i] - alpha * clean) / sigma),
                 PredictionType.VPrediction => (float)(alpha * (x[i] - alpha * clean) / sigma - sigma * clean),
+                PredictionType.FlowVelocity => (float)((x[i] - alpha * clean) / sigma - clean),
                 _ => (float)clean,
             };
         }

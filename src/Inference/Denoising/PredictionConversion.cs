@@ -3,9 +3,10 @@ using System.Numerics.Tensors;
 namespace HsoService.Inference.Denoising;
 
 /// <summary>
-/// Converts a network output at x = alpha x0 + sigma eps (alpha^2 + sigma^2 = 1) into the data prediction x0 and the
-/// noise prediction eps. epsilon: x0 = (x - sigma eps) / alpha. v: x0 = alpha x - sigma v, eps = sigma x + alpha v.
-/// sample: eps = (x - alpha x0) / sigma.
+/// Converts a network output at x = alpha x0 + sigma eps into the data prediction x0 and the noise prediction eps.
+/// epsilon: x0 = (x - sigma eps) / alpha. v (alpha^2 + sigma^2 = 1): x0 = alpha x - sigma v, eps = sigma x + alpha v.
+/// sample: eps = (x - alpha x0) / sigma. Flow velocity (alpha + sigma = 1, v = eps - x0): x0 = x - sigma v,
+/// eps = x + alpha v.
 /// </summary>
 public static class PredictionConversion
 {
@@ -34,6 +35,11 @@ public static class PredictionConversion
                     output.CopyTo(data);
                 }
 
+                break;
+            case PredictionType.FlowVelocity:
+                // x0 = x - sigma v
+                TensorPrimitives.Multiply(output, (float)-sigma, data);
+                TensorPrimitives.Add(x, data, data);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(type), type, null);
@@ -66,6 +72,11 @@ public static class PredictionConversion
                 TensorPrimitives.Multiply(output, (float)(-alpha / sigma), noise);
                 TensorPrimitives.MultiplyAdd(x, (float)(1 / sigma), noise, noise);
                 break;
+            case PredictionType.FlowVelocity:
+                // eps = x + alpha v
+                TensorPrimitives.Multiply(output, (float)alpha, noise);
+                TensorPrimitives.Add(x, noise, noise);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(type), type, null);
         }
@@ -85,6 +96,9 @@ public static class PredictionConversion
                 break;
             case PredictionType.Sample:
                 data.CopyTo(output);
+                break;
+            case PredictionType.FlowVelocity:
+                TensorPrimitives.Subtract(noise, data, output);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(type), type, null);

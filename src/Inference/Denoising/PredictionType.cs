@@ -13,6 +13,9 @@ public enum PredictionType
 
     /// <summary><c>sample</c>: the clean data x0 itself.</summary>
     Sample,
+
+    /// <summary><c>flow_prediction</c>: a rectified flow's velocity v = eps - x0 at x = (1 - s) x0 + s eps.</summary>
+    FlowVelocity,
 }
 
 /// <summary>Parsing of <see cref="PredictionType"/> from scheduler configs.</summary>
@@ -23,6 +26,7 @@ public static class PredictionTypes
         "epsilon" => PredictionType.Epsilon,
         "v_prediction" => PredictionType.VPrediction,
         "sample" => PredictionType.Sample,
-        _ => throw new HsoArgumentException($"prediction_type '{name}' is not one of epsilon, v_prediction, sample", "prediction_type"),
+        "flow_prediction" => PredictionType.FlowVelocity,
+        _ => throw new HsoArgumentException($"prediction_type '{name}' is not one of epsilon, v_prediction, sample, flow_prediction", "prediction_type"),
     };
 }

@@ -95,7 +95,9 @@ public sealed class UniPcSampler : ISampler
             history[0] = oldest;
             data.CopyTo(oldest, 0);
             historyLambda[0] = lambda;
-            stored = Math.Min(stored + 1, _order);
+            // A flow's pure-noise start (s = 1) has lambda = -infinity: usable as the start of a step (e^{-h} = 0), never
+            // as an earlier point of a higher-order difference, so the count restarts after it.
+            stored = double.IsFinite(lambda) ? Math.Min(stored + 1, _order) : 0;
 
             var next = times[i + 1];
             if (next <= 0)
@@ -106,7 +108,7 @@ public sealed class UniPcSampler : ISampler
             }
 
             var order = _lowerOrderFinal ? Math.Min(_order, steps - i) : _order;
-            order = Math.Min(order, stored);
+            order = Math.Max(1, Math.Min(order, stored));
             x.CopyTo(lastX, 0);
             Step(x, lastX, history, historyLambda, order, sigma, noise.Lambda(next), noise.Alpha(next), noise.Sigma(next), null, coefficients);
             lastOrder = order;

@@ -22,6 +22,13 @@ public sealed class AlignYourStepsFamily : IScheduleFamily
 
     public double[] Times(NoiseSchedule noise, SolverKind solver, int nfe, FamilyOptions options, List<string> warnings)
     {
+        if (noise.IsFlow)
+        {
+            // The lists are EDM sigmas fitted to SD's DDPM schedule; mapping them through s = e / (1 + e) would give a
+            // flow a schedule tuned for another process, so they are refused rather than mapped.
+            throw new HsoArgumentException("ays lists were published for DDPM (variance-preserving) models and are not mapped to flow models; use default, flow_shift, uniform_lambda, edm or uniform_t", "family");
+        }
+
         var variant = options.Variant ?? DefaultVariant!;
         var published = variant switch
         {

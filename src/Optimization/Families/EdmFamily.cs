@@ -20,7 +20,7 @@ public sealed class EdmFamily : IScheduleFamily
             throw new HsoArgumentException($"edm rho '{text}' must be a positive number (for example edm:7)", "family");
         }
 
-        var (tMax, eps) = FamilyRange.Resolve(noise, options);
+        var (tMax, eps) = FamilyRange.Resolve(noise, options, finiteLambda: true);
         var times = new double[solver.PointCount(nfe)];
         EdmInitialisation.Fill(noise, rho, eps, tMax, times);
         return times;

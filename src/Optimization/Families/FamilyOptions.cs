@@ -13,4 +13,10 @@ public sealed record FamilyOptions
 
     /// <summary>Steps offset of diffusers' <c>leading</c> spacing; null takes the scheduler config's <c>steps_offset</c>.</summary>
     public int? StepsOffset { get; init; }
+
+    /// <summary>The image's token count (packed latent tokens) for a flow scheduler that shifts by resolution (family default).</summary>
+    public int? ImageSeqLen { get; init; }
+
+    /// <summary>The pipeline passes linspace(1, 1/n, n) as sigmas (FluxPipeline) instead of letting the scheduler space them (family default).</summary>
+    public bool PipelineLinspace { get; init; }
 }

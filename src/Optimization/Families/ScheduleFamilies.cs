@@ -14,6 +14,8 @@ public static class ScheduleFamilies
         new EdmFamily(),
         new QuadraticTimeFamily(),
         new AlignYourStepsFamily(),
+        new FlowShiftFamily(),
+        new ModelDefaultFamily(),
     ];
 
     /// <summary>Family names, without variants.</summary>

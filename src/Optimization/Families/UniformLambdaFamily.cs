@@ -12,7 +12,7 @@ public sealed class UniformLambdaFamily : IScheduleFamily
 
     public double[] Times(NoiseSchedule noise, SolverKind solver, int nfe, FamilyOptions options, List<string> warnings)
     {
-        var (tMax, eps) = FamilyRange.Resolve(noise, options);
+        var (tMax, eps) = FamilyRange.Resolve(noise, options, finiteLambda: true);
         var count = solver.PointCount(nfe);
         var high = noise.Lambda(tMax);
         var low = noise.Lambda(eps);

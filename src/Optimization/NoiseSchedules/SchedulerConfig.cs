@@ -7,13 +7,17 @@ namespace HsoService.Optimization.NoiseSchedules;
 /// The fields of a diffusers <c>scheduler_config.json</c> that define the trained noise schedule and the usual
 /// inference conventions. Fields that do not change the noise schedule (<c>clip_sample</c>, <c>solver_order</c>, ...)
 /// are ignored; every known field is validated, and a bad one raises <see cref="InvalidSchedulerConfigException"/>
-/// naming it, as does anything that would change it in a way this service cannot represent (flow matching,
-/// zero-terminal-SNR rescaling).
+/// naming it, as does anything that would change it in a way this service cannot represent (zero-terminal-SNR
+/// rescaling, variance-exploding schedulers). A <c>FlowMatch*</c> scheduler config is a rectified flow: its shift
+/// settings are read into <see cref="FlowMatch"/> and its prediction type is <c>flow_prediction</c> (the velocity).
 /// </summary>
 public sealed partial record SchedulerConfig
 {
     /// <summary>Values diffusers accepts for <c>prediction_type</c>.</summary>
     public static readonly IReadOnlyList<string> PredictionTypes = ["epsilon", "v_prediction", "sample"];
+
+    /// <summary>The prediction type of a flow-matching model: the velocity eps - x0 (diffusers' name for it).</summary>
+    public const string FlowPrediction = "flow_prediction";
 
     /// <summary>Values diffusers accepts for <c>timestep_spacing</c>.</summary>
     public static readonly IReadOnlyList<string> TimestepSpacings = ["linspace", "leading", "trailing"];
@@ -32,6 +36,9 @@ public sealed partial record SchedulerConfig
     public string PredictionType { get; init; } = "epsilon";
     public string TimestepSpacing { get; init; } = "linspace";
     public int StepsOffset { get; init; }
+
+    /// <summary>The shift settings of a flow-matching scheduler; null for a DDPM-family one.</summary>
+    public FlowMatchSettings? FlowMatch { get; init; }
 
     /// <summary>Parses the JSON text of a <c>scheduler_config.json</c>.</summary>
     public static SchedulerConfig Parse(string json)
@@ -55,6 +62,19 @@ public sealed partial record SchedulerConfig
                 throw new InvalidSchedulerConfigException("$", $"expected a JSON object, got {root.ValueKind}");
             }
 
+            if (IsFlowMatch(root))
+            {
+                var flow = new SchedulerConfig
+                {
+                    NumTrainTimesteps = ReadInt(root, "num_train_timesteps", 1000),
+                    PredictionType = FlowPrediction,
+                    TimestepSpacing = "trailing",
+                    FlowMatch = FlowMatchSettings.Read(root),
+                };
+                flow.Validate();
+                return flow;
+            }
+
             RefuseUnrepresentable(root);
             var defaults = new SchedulerConfig();
             var trained = ReadTrainedBetas(root);
@@ -74,9 +94,13 @@ public sealed partial record SchedulerConfig
         }
     }
 
+    private static bool IsFlowMatch(JsonElement root) =>
+        root.TryGetProperty("_class_name", out var name) && name.ValueKind == JsonValueKind.String
+        && name.GetString()!.StartsWith("FlowMatch", StringComparison.Ordinal);
+
     /// <summary>
-    /// Refuses, naming the field, a config this service would otherwise misread: a flow-matching or variance-exploding
-    /// scheduler (no DDPM alphas to read), and zero-terminal-SNR rescaling (alpha = 0 at the last trained step, where
+    /// Refuses, naming the field, a config this service would otherwise misread: an EDM or variance-exploding
+    /// scheduler (no DDPM alphas to read), flow settings on a DDPM-family scheduler, and zero-terminal-SNR rescaling (alpha = 0 at the last trained step, where
     /// every solver here divides by alpha), which would otherwise be ignored.
     /// </summary>
     private static void RefuseUnrepresentable(JsonElement root)
@@ -84,15 +108,20 @@ public sealed partial record SchedulerConfig
         if (root.TryGetProperty("_class_name", out var name) && name.ValueKind == JsonValueKind.String
             && UnsupportedSchedulers.FirstOrDefault(prefix => name.GetString()!.StartsWith(prefix, StringComparison.Ordinal)) is not null)
         {
-            throw new InvalidSchedulerConfigException("_class_name", $"'{name.GetString()}' is not a DDPM-family scheduler (flow matching, EDM and variance-exploding schedulers have no trained alphas this service can read); use a DDPM, DDIM, DPMSolverMultistep, UniPCMultistep or EulerDiscrete config");
+            throw new InvalidSchedulerConfigException("_class_name", $"'{name.GetString()}' is not a DDPM-family or flow-matching scheduler (EDM and variance-exploding schedulers have no trained alphas this service can read); use a DDPM, DDIM, DPMSolverMultistep, UniPCMultistep, EulerDiscrete or FlowMatchEulerDiscrete config");
         }
 
         foreach (var field in new[] { "shift", "use_dynamic_shifting" })
         {
             if (root.TryGetProperty(field, out _))
             {
-                throw new InvalidSchedulerConfigException(field, "is a flow-matching setting; this service samples DDPM-family (epsilon or v prediction) models only");
+                throw new InvalidSchedulerConfigException(field, "is a flow-matching setting on a DDPM-family scheduler; a flow model's config is read from a FlowMatchEulerDiscreteScheduler config (_class_name FlowMatchEulerDiscreteScheduler)");
             }
+        }
+
+        if (root.TryGetProperty("use_flow_sigmas", out var flowSigmas) && flowSigmas.ValueKind == JsonValueKind.True)
+        {
+            throw new InvalidSchedulerConfigException("use_flow_sigmas", "true is not supported on a DDPM-family scheduler; serve a flow model with its FlowMatchEulerDiscreteScheduler config; allowed: false");
         }
 
         if (root.TryGetProperty("rescale_betas_zero_snr", out var rescale) && rescale.ValueKind != JsonValueKind.False && rescale.ValueKind != JsonValueKind.Null)
@@ -102,7 +131,7 @@ public sealed partial record SchedulerConfig
     }
 
     /// <summary>Scheduler classes (by name prefix) whose configs describe no DDPM noise schedule.</summary>
-    private static readonly string[] UnsupportedSchedulers = ["FlowMatch", "EDM", "ScoreSdeVe", "KarrasVe", "CMStochastic"];
+    private static readonly string[] UnsupportedSchedulers = ["EDM", "ScoreSdeVe", "KarrasVe", "CMStochastic"];
 
     /// <summary>Checks every field and throws <see cref="InvalidSchedulerConfigException"/> naming the first bad one.</summary>
     public void Validate()
@@ -110,6 +139,17 @@ public sealed partial record SchedulerConfig
         if (NumTrainTimesteps is < 2 or > 100_000)
         {
             throw new InvalidSchedulerConfigException("num_train_timesteps", $"{NumTrainTimesteps} is outside the allowed range 2..100000");
+        }
+
+        if (FlowMatch is not null)
+        {
+            FlowMatch.Validate();
+            if (PredictionType != FlowPrediction)
+            {
+                throw new InvalidSchedulerConfigException("prediction_type", $"'{PredictionType}': a flow-matching model predicts the velocity ({FlowPrediction})");
+            }
+
+            return;
         }
 
         if (BetaSchedule == BetaScheduleKind.Trained)

@@ -8,10 +8,12 @@ namespace HsoService.Optimization.Objective;
 /// MEP = sum_i eps_tilde(lambda_{i+1/2}) (e^{lambda_{i+1}} - e^{lambda_i}), eps_tilde = sigma^p / alpha.
 /// </summary>
 /// <remarks>
-/// In a variance-preserving schedule alpha and sigma are functions of lambda alone (alpha^2 = sigmoid(2 lambda),
-/// sigma^2 = sigmoid(-2 lambda)), so eps_tilde(lambda) = sigma(t(lambda))^p / alpha(t(lambda)) has the closed form
-/// log eps_tilde = -(p/2) softplus(2 lambda) + (1/2) softplus(-2 lambda) for any lambda inside the schedule's range.
-/// That makes the gradient exact and cheap.
+/// Where alpha^k + sigma^k = 1 (<see cref="LambdaForm"/>: k = 2 variance preserving, k = 1 a rectified flow) alpha
+/// and sigma are functions of lambda alone (alpha^k = sigmoid(k lambda), sigma^k = sigmoid(-k lambda)), so
+/// eps_tilde(lambda) = sigma^p / alpha has the closed form log eps_tilde = -(p/k) softplus(k lambda) + (1/k)
+/// softplus(-k lambda), with g' = -p s - (1 - s) and g'' = k s (1 - s)(1 - p), s = sigmoid(k lambda). That makes the
+/// gradient exact and cheap. The VP form is not the flow's: a flow at the same lambda is the VP process scaled by
+/// r = sqrt(alpha^2 + sigma^2), so sigma^p / alpha differs by r^(p-1), and each process gets its own.
 /// </remarks>
 public static class MidpointErrorProxy
 {
@@ -19,23 +21,24 @@ public static class MidpointErrorProxy
     public const double DefaultP = 2.0;
 
     /// <summary>eps_tilde(lambda) = sigma^p / alpha, and its derivative in lambda.</summary>
-    public static double EpsTilde(double lambda, double p, out double derivative)
+    public static double EpsTilde(double lambda, LambdaForm form, double p, out double derivative)
     {
-        var value = Math.Exp(-0.5 * p * NoiseSchedule.Softplus(2 * lambda) + 0.5 * NoiseSchedule.Softplus(-2 * lambda));
-        // d/d lambda of log eps_tilde = -p sigmoid(2 lambda) - sigmoid(-2 lambda)
-        var sigmoid = 1.0 / (1.0 + Math.Exp(-2 * lambda));
+        var k = form.Exponent;
+        var value = Math.Exp((-p * NoiseSchedule.Softplus(k * lambda) + NoiseSchedule.Softplus(-k * lambda)) / k);
+        // d/d lambda of log eps_tilde = -p sigmoid(k lambda) - sigmoid(-k lambda)
+        var sigmoid = 1.0 / (1.0 + Math.Exp(-k * lambda));
         derivative = value * (-p * sigmoid - (1 - sigmoid));
         return value;
     }
 
     /// <summary>MEP of ascending lambdas.</summary>
-    public static double Value(ReadOnlySpan<double> lambdas, double p = DefaultP)
+    public static double Value(ReadOnlySpan<double> lambdas, LambdaForm form, double p = DefaultP)
     {
         var sum = 0.0;
         for (var i = 0; i + 1 < lambdas.Length; i++)
         {
             var mid = 0.5 * (lambdas[i] + lambdas[i + 1]);
-            sum += EpsTilde(mid, p, out _) * (Math.Exp(lambdas[i + 1]) - Math.Exp(lambdas[i]));
+            sum += EpsTilde(mid, form, p, out _) * (Math.Exp(lambdas[i + 1]) - Math.Exp(lambdas[i]));
         }
 
         return sum;
@@ -45,7 +48,7 @@ public static class MidpointErrorProxy
     /// MEP of ascending lambdas and its gradient with respect to every lambda (endpoints included), written
     /// into <paramref name="gradient"/> (same length as <paramref name="lambdas"/>).
     /// </summary>
-    public static double ValueAndGradient(ReadOnlySpan<double> lambdas, Span<double> gradient, double p = DefaultP)
+    public static double ValueAndGradient(ReadOnlySpan<double> lambdas, Span<double> gradient, LambdaForm form, double p = DefaultP)
     {
         if (gradient.Length != lambdas.Length)
         {
@@ -59,7 +62,7 @@ public static class MidpointErrorProxy
         {
             var expHigh = Math.Exp(lambdas[i + 1]);
             var width = expHigh - expLow;
-            var f = EpsTilde(0.5 * (lambdas[i] + lambdas[i + 1]), p, out var df);
+            var f = EpsTilde(0.5 * (lambdas[i] + lambdas[i + 1]), form, p, out var df);
             sum += f * width;
             // d/d lambda_i: df/2 * width - f e^{lambda_i};  d/d lambda_{i+1}: df/2 * width + f e^{lambda_{i+1}}
             gradient[i] += 0.5 * df * width - f * expLow;
@@ -75,7 +78,7 @@ public static class MidpointErrorProxy
     /// <paramref name="diagonal"/>[i] = d2 MEP / d lambda_i^2, <paramref name="offDiagonal"/>[i] = d2 MEP / d lambda_i d lambda_{i+1}.
     /// </summary>
     public static double ValueGradientHessian(
-        ReadOnlySpan<double> lambdas, Span<double> gradient, Span<double> diagonal, Span<double> offDiagonal, double p = DefaultP)
+        ReadOnlySpan<double> lambdas, Span<double> gradient, Span<double> diagonal, Span<double> offDiagonal, LambdaForm form, double p = DefaultP)
     {
         if (gradient.Length != lambdas.Length || diagonal.Length != lambdas.Length || offDiagonal.Length < lambdas.Length - 1)
         {
@@ -91,11 +94,11 @@ public static class MidpointErrorProxy
             var expHigh = Math.Exp(lambdas[i + 1]);
             var width = expHigh - expLow;
             var mid = 0.5 * (lambdas[i] + lambdas[i + 1]);
-            var f = EpsTilde(mid, p, out var df);
-            // f = e^g with g' = -p s - (1 - s), g'' = 2 s (1 - s)(1 - p), s = sigmoid(2 lambda); f'' = f (g'^2 + g'')
-            var s = 1.0 / (1.0 + Math.Exp(-2 * mid));
+            var f = EpsTilde(mid, form, p, out var df);
+            // f = e^g with g' = -p s - (1 - s), g'' = k s (1 - s)(1 - p), s = sigmoid(k lambda); f'' = f (g'^2 + g'')
+            var s = 1.0 / (1.0 + Math.Exp(-form.Exponent * mid));
             var slope = -p * s - (1 - s);
-            var d2f = f * (slope * slope + 2 * s * (1 - s) * (1 - p));
+            var d2f = f * (slope * slope + form.Exponent * s * (1 - s) * (1 - p));
             sum += f * width;
             gradient[i] += 0.5 * df * width - f * expLow;
             gradient[i + 1] += 0.5 * df * width + f * expHigh;

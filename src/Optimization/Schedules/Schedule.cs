@@ -3,8 +3,9 @@ namespace HsoService.Optimization.Schedules;
 /// <summary>
 /// A sampling schedule and what is known about it: the one result type of the optimizer, the families, the CLI, the
 /// API and the stores. Times t descend: the first is the noisiest point. timesteps are the trained discrete steps
-/// clamp(round(t N) - 1, 0, N - 1); model_times are t N - 1 for continuous-time solvers; sigmas are EDM sigmas
-/// (sigma / alpha); lambdas are half log-SNRs. fitness = mep + penalty (HSO's weighted spacing penalty), HSO's
+/// clamp(round(t N) - 1, 0, N - 1); model_times are what a continuous-time network takes (t N - 1; a flow's 1000 s);
+/// sigmas are the model's scheduler's sigmas (EDM sigma / alpha for a DDPM model; for a flow, t itself, the flow
+/// sigma s); lambdas are half log-SNRs (a flow's t = 1, lambda = -infinity, reported at t = 1 - 1/N). fitness = mep + penalty (HSO's weighted spacing penalty), HSO's
 /// objective: for a schedule HSO did not make the penalty can be huge, and it says nothing about image quality.
 /// </summary>
 public sealed record Schedule
@@ -30,10 +31,10 @@ public sealed record Schedule
     /// <summary>The trained discrete step of each time, clamp(round(t N) - 1, 0, N - 1).</summary>
     public required IReadOnlyList<int> Timesteps { get; init; }
 
-    /// <summary>t N - 1 for each time: the continuous timestep a continuous-time network takes.</summary>
+    /// <summary>The continuous timestep a continuous-time network takes at each time: t N - 1, or N s for a flow.</summary>
     public required IReadOnlyList<double> ModelTimes { get; init; }
 
-    /// <summary>The EDM / k-diffusion sigma (sigma / alpha) of each time.</summary>
+    /// <summary>The scheduler's sigma of each time: the EDM / k-diffusion sigma (sigma / alpha), or a flow's sigma s (= t).</summary>
     public required IReadOnlyList<double> Sigmas { get; init; }
 
     /// <summary>The half log-SNR, log(alpha / sigma), of each time.</summary>

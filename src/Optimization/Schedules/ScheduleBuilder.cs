@@ -29,9 +29,10 @@ public static class ScheduleBuilder
 
         var count = times.Count;
         var t = times.ToArray();
-        var lambdas = t.Select(noise.Lambda).ToArray();
+        // A flow's t = 1 has lambda = -infinity and an infinite MEP; both are reported at the largest finite time.
+        var lambdas = t.Select(noise.FiniteLambda).ToArray();
         var timesteps = t.Select(noise.DiscreteTimestep).ToArray();
-        var mep = MidpointErrorProxy.Value(lambdas, p);
+        var mep = MidpointErrorProxy.Value(lambdas, noise.Form, p);
         var penalty = SpacingPenalty.Value(t, nfe);
         var notes = new List<string>(warnings ?? []);
         for (var i = 0; i + 1 < count; i++)
@@ -53,7 +54,7 @@ public static class ScheduleBuilder
             T = t,
             Timesteps = timesteps,
             ModelTimes = t.Select(noise.ModelTime).ToArray(),
-            Sigmas = lambdas.Select(l => Math.Exp(-l)).ToArray(),
+            Sigmas = t.Select(noise.SchedulerSigma).ToArray(),
             Lambdas = lambdas,
             Mep = mep,
             Penalty = penalty,

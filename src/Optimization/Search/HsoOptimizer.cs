@@ -26,6 +26,12 @@ public static class HsoOptimizer
         ArgumentNullException.ThrowIfNull(noise);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate(noise);
+        if (options.TMax.Upper > noise.LargestFiniteTime)
+        {
+            // A flow's t = 1 is pure noise with lambda = -infinity, where the MEP diverges: search up to 1 - 1/N.
+            options = options with { TMax = options.TMax with { Upper = Math.Max(options.TMax.Lower, noise.LargestFiniteTime) } };
+        }
+
         var stopwatch = Stopwatch.StartNew();
         var count = options.Solver.PointCount(options.Nfe);
         var bounds = new[] { options.Rho, options.Eps, options.TMax };

@@ -1,3 +1,4 @@
+using HsoService.Optimization.NoiseSchedules;
 using HsoService.Optimization.Objective;
 
 namespace HsoService.Optimization.Search;
@@ -19,9 +20,10 @@ public sealed class MepNewtonMinimizer
     private readonly double[] _trial;
     private readonly double[] _scratch;
     private readonly double _p;
+    private readonly LambdaForm _form;
 
     /// <summary>A minimizer for schedules of <paramref name="pointCount"/> lambdas with exponent <paramref name="p"/>.</summary>
-    public MepNewtonMinimizer(int pointCount, double p)
+    public MepNewtonMinimizer(int pointCount, LambdaForm form, double p)
     {
         _gradient = new double[pointCount];
         _diagonal = new double[pointCount];
@@ -30,6 +32,7 @@ public sealed class MepNewtonMinimizer
         _trial = new double[pointCount];
         _scratch = new double[pointCount];
         _p = p;
+        _form = form;
     }
 
     /// <summary>
@@ -44,7 +47,7 @@ public sealed class MepNewtonMinimizer
             return true;
         }
 
-        var value = MidpointErrorProxy.ValueGradientHessian(lambdas, _gradient, _diagonal, _offDiagonal, _p);
+        var value = MidpointErrorProxy.ValueGradientHessian(lambdas, _gradient, _diagonal, _offDiagonal, _form, _p);
         for (var iteration = 0; iteration < MaxIterations; iteration++)
         {
             var gradientNorm = 0.0;
@@ -87,7 +90,7 @@ public sealed class MepNewtonMinimizer
                     continue;
                 }
 
-                var trialValue = MidpointErrorProxy.Value(_trial, _p);
+                var trialValue = MidpointErrorProxy.Value(_trial, _form, _p);
                 if (trialValue <= value + 1e-4 * alpha * slope)
                 {
                     accepted = true;
@@ -102,7 +105,7 @@ public sealed class MepNewtonMinimizer
             }
 
             _trial.AsSpan(0, count).CopyTo(lambdas);
-            value = MidpointErrorProxy.ValueGradientHessian(lambdas, _gradient, _diagonal, _offDiagonal, _p);
+            value = MidpointErrorProxy.ValueGradientHessian(lambdas, _gradient, _diagonal, _offDiagonal, _form, _p);
         }
 
         return false;

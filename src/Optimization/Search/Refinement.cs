@@ -1,3 +1,4 @@
+using HsoService.Optimization.NoiseSchedules;
 using HsoService.Optimization.Objective;
 
 namespace HsoService.Optimization.Search;
@@ -8,6 +9,6 @@ public sealed record Refinement(double[] Times, double Mep, double Penalty)
     public double Fitness => Mep + Penalty;
 
     /// <summary>Scores descending times with the given p and NFE.</summary>
-    public static Refinement Score(double[] times, double[] lambdasAscending, int nfe, double p) =>
-        new(times, MidpointErrorProxy.Value(lambdasAscending, p), SpacingPenalty.Value(times, nfe));
+    public static Refinement Score(double[] times, double[] lambdasAscending, int nfe, LambdaForm form, double p) =>
+        new(times, MidpointErrorProxy.Value(lambdasAscending, form, p), SpacingPenalty.Value(times, nfe));
 }

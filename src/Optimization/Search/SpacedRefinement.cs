@@ -96,7 +96,7 @@ public sealed class SpacedRefinement
             _lambdas[k] = _noise.Lambda(times[k]);
         }
 
-        return Refinement.Score(times, (double[])_lambdas.Clone(), _nfe, _p);
+        return Refinement.Score(times, (double[])_lambdas.Clone(), _nfe, _noise.Form, _p);
     }
 
     /// <summary>The start's gaps above d_min, rescaled so that all N gaps fit exactly between eps and T_max, none at d_min.</summary>
@@ -178,19 +178,15 @@ public sealed class SpacedRefinement
         var count = times.Length;
         for (var k = 0; k < count; k++)
         {
-            var logAlpha = _noise.LogAlpha(times[k], out var logAlphaSlope);
-            _lambdas[k] = _noise.Lambda(times[k], out var lambdaSlope);
+            _lambdas[k] = _noise.Lambda(times[k], out var lambdaSlope, out var lambdaCurvature);
             _lambdaSlope[k] = lambdaSlope;
-            // d2 lambda / dt2 = 2 alpha^2 (d log alpha / dt)^2 / sigma^4 inside a linear piece of log alpha.
-            var alphaSquared = Math.Exp(2 * logAlpha);
-            var sigmaSquared = 1 - alphaSquared;
-            _lambdaCurvature[k] = 2 * alphaSquared * logAlphaSlope * logAlphaSlope / (sigmaSquared * sigmaSquared);
+            _lambdaCurvature[k] = lambdaCurvature;
         }
 
         double value;
         if (withDerivatives)
         {
-            value = MidpointErrorProxy.ValueGradientHessian(_lambdas, _lambdaGradient, _lambdaDiagonal, _lambdaOffDiagonal, _p);
+            value = MidpointErrorProxy.ValueGradientHessian(_lambdas, _lambdaGradient, _lambdaDiagonal, _lambdaOffDiagonal, _noise.Form, _p);
             for (var k = 0; k < count; k++)
             {
                 _gradient[k] = _lambdaGradient[k] * _lambdaSlope[k];
@@ -200,7 +196,7 @@ public sealed class SpacedRefinement
         }
         else
         {
-            value = MidpointErrorProxy.Value(_lambdas, _p);
+            value = MidpointErrorProxy.Value(_lambdas, _noise.Form, _p);
         }
 
         for (var k = 0; k + 1 < count; k++)

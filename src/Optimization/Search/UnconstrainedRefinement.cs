@@ -14,7 +14,7 @@ namespace HsoService.Optimization.Search;
 /// </summary>
 public sealed class UnconstrainedRefinement(NoiseSchedule noise, int pointCount, int nfe, double p)
 {
-    private readonly MepNewtonMinimizer _newton = new(pointCount, p);
+    private readonly MepNewtonMinimizer _newton = new(pointCount, noise.Form, p);
     private readonly double[] _lambdas = new double[pointCount];
 
     /// <summary>Number of time points per schedule.</summary>
@@ -30,7 +30,7 @@ public sealed class UnconstrainedRefinement(NoiseSchedule noise, int pointCount,
             startLambdas[i] = noise.Lambda(startTimes[i]);
         }
 
-        var start = Refinement.Score(startTimes, startLambdas, nfe, p);
+        var start = Refinement.Score(startTimes, startLambdas, nfe, noise.Form, p);
         if (count <= 2)
         {
             return start;
@@ -50,7 +50,7 @@ public sealed class UnconstrainedRefinement(NoiseSchedule noise, int pointCount,
             times[i] = noise.TFromLambda(_lambdas[i]);
         }
 
-        var refined = Refinement.Score(times, (double[])_lambdas.Clone(), nfe, p);
+        var refined = Refinement.Score(times, (double[])_lambdas.Clone(), nfe, noise.Form, p);
         return refined.Mep <= start.Mep ? refined : start;
     }
 
@@ -67,7 +67,7 @@ public sealed class UnconstrainedRefinement(NoiseSchedule noise, int pointCount,
                 work[i + 1] = x[i];
             }
 
-            var value = MidpointErrorProxy.ValueAndGradient(work, gradient, p);
+            var value = MidpointErrorProxy.ValueAndGradient(work, gradient, noise.Form, p);
             return (value, Vector<double>.Build.DenseOfArray(gradient[1..^1]));
         });
 

@@ -113,7 +113,7 @@ public static class ProposalConfirmation
     }
 
     private static double MidpointErrorProxyOf(NoiseSchedule noise, IReadOnlyList<double> times) =>
-        Objective.MidpointErrorProxy.Value([.. times.Select(noise.Lambda)]);
+        Objective.MidpointErrorProxy.Value([.. times.Select(noise.FiniteLambda)], noise.Form);
 
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 }

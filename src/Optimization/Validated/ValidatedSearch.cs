@@ -241,7 +241,7 @@ public static class ValidatedSearch
                     continue;
                 }
 
-                var mep = MidpointErrorProxy.Value(times.Select(noise.Lambda).ToArray());
+                var mep = MidpointErrorProxy.Value(times.Select(noise.FiniteLambda).ToArray(), noise.Form);
                 var parameters = psi ?? new ScheduleParameters(null, times[^1], times[0]);
                 var score = Measure(times, name, parameters, Stage.Candidate, spacing: false);
                 if (score is { } value)
@@ -366,7 +366,7 @@ public static class ValidatedSearch
 
                 score = measured.Value;
                 _byTimes[key] = score;
-                Measured.Add((MidpointErrorProxy.Value(times.Select(noise.Lambda).ToArray()), score));
+                Measured.Add((MidpointErrorProxy.Value(times.Select(noise.FiniteLambda).ToArray(), noise.Form), score));
                 progress?.Invoke(Math.Min(1.0, (double)(scorer.ModelEvaluations - startEvaluations) / budget));
             }
 

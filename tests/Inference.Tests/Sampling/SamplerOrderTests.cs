@@ -10,12 +10,18 @@ public class SamplerOrderTests
 {
     private static readonly NoiseSchedule Sd = NoiseSchedule.FromConfig(NoiseSchedulePresets.StableDiffusion);
 
+    private static readonly NoiseSchedule Flow = NoiseSchedule.FromJson("""{"_class_name": "FlowMatchEulerDiscreteScheduler", "shift": 3.0}""");
+
     /// <summary>RMS error at the end of a uniform-lambda schedule from t = 1 to 0.02, against the exact ODE solution.</summary>
-    internal static double Error(ISampler sampler, int steps, PredictionType type = PredictionType.Epsilon, double tMax = 1.0, double eps = 0.02)
+    internal static double Error(ISampler sampler, int steps, PredictionType type = PredictionType.Epsilon, double tMax = 1.0, double eps = 0.02) =>
+        Error(sampler, Sd, ScheduleFamilies.Build(Sd, "uniform_lambda", SolverKind.UniPc, steps, new FamilyOptions { TMax = tMax, Eps = eps }).T, type);
+
+    /// <summary>RMS error after sampling <paramref name="times"/> on <paramref name="noise"/>, against the exact ODE solution.</summary>
+    private static double Error(ISampler sampler, NoiseSchedule noise, IReadOnlyList<double> times, PredictionType type)
     {
-        var times = ScheduleFamilies.Build(Sd, "uniform_lambda", SolverKind.UniPc, steps, new FamilyOptions { TMax = tMax, Eps = eps }).T;
+        var steps = times.Count - 1;
         const int size = 64;
-        var denoiser = new GaussianDataDenoiser(Sd, mean: 0.4, std: 0.5, batchSize: 1, sampleSize: size, type);
+        var denoiser = new GaussianDataDenoiser(noise, mean: 0.4, std: 0.5, batchSize: 1, sampleSize: size, type);
         var random = new Random(11);
         var x = new float[size];
         var start = new double[size];
@@ -25,7 +31,7 @@ public class SamplerOrderTests
             x[i] = (float)start[i];
         }
 
-        sampler.Sample(denoiser, Sd, times, x);
+        sampler.Sample(denoiser, noise, times, x);
         Assert.Equal(steps, denoiser.Evaluations);
         var sum = 0.0;
         for (var i = 0; i < size; i++)
@@ -93,6 +99,50 @@ public class SamplerOrderTests
     {
         var epsilon = Error(new UniPcSampler(), 10);
         Assert.Equal(epsilon, Error(new UniPcSampler(), 10, type), 4);
+    }
+
+    private static double FlowError(ISampler sampler, int steps, double start)
+    {
+        // Equal steps in the flow sigma from start to 0.05: the velocity network, converted at the boundary.
+        var times = Enumerable.Range(0, steps + 1).Select(i => start + (0.05 - start) * i / steps).ToArray();
+        return Error(sampler, Flow, times, PredictionType.FlowVelocity);
+    }
+
+    private static double FlowOrder(ISampler sampler, int steps, double start) =>
+        Math.Log2(FlowError(sampler, steps, start) / FlowError(sampler, 2 * steps, start));
+
+    // The solvers are written in alpha, sigma and lambda, so on a rectified flow (alpha + sigma = 1) they keep their
+    // orders unchanged; from s = 1 (pure noise, lambda = -infinity) the first step is first order by construction, and
+    // the order of the whole run is still the method's (one first-order step costs O(h^2) locally).
+    [Theory]
+    [InlineData(0.95)]
+    [InlineData(1.0)]
+    public void On_a_flow_the_solvers_keep_their_orders(double start)
+    {
+        Assert.InRange(FlowOrder(new DdimSampler(), 16, start), 0.85, 1.2);
+        Assert.InRange(FlowOrder(new DpmSolverPlusPlus2MSampler(lowerOrderFinal: false), 32, start), 1.7, 2.4);
+        Assert.InRange(FlowOrder(new UniPcSampler(2, UniPcVariant.Bh2, lowerOrderFinal: false), 32, start), 2.7, 3.5);
+    }
+
+    [Fact]
+    public void Euler_on_a_flow_is_ddim()
+    {
+        // FlowMatchEulerDiscreteScheduler's step x + (s_next - s) v is DDIM's x = alpha_next x0 + sigma_next eps.
+        var times = new[] { 1.0, 0.858, 0.602, 0.009 };
+        var denoiser = new GaussianDataDenoiser(Flow, mean: 0.4, std: 0.5, batchSize: 1, sampleSize: 1, PredictionType.FlowVelocity);
+        float[] x = [1.3f];
+        var euler = 1.3;
+        var data = new float[1];
+        var noise = new float[1];
+        for (var i = 0; i < times.Length; i++)
+        {
+            denoiser.Predict([(float)euler], times[i], data, noise);
+            var velocity = noise[0] - data[0];
+            euler += ((i + 1 < times.Length ? times[i + 1] : 0) - times[i]) * velocity;
+        }
+
+        new DdimSampler().Sample(denoiser, Flow, [.. times, 0.0], x);
+        Assert.Equal(euler, x[0], 5);
     }
 }
 

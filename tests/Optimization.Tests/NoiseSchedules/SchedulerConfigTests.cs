@@ -34,7 +34,7 @@ public class SchedulerConfigTests
     {
         var noise = NoiseSchedule.FromJson("""{"trained_betas": [0.1, 0.2, 0.3, 0.4]}""");
         Assert.Equal(4, noise.TrainSteps);
-        Assert.Equal(0.9 * 0.8 * 0.7 * 0.6, noise.AlphasCumprod[3], 14);
+        Assert.Equal(0.9 * 0.8 * 0.7 * 0.6, ((VariancePreservingSchedule)noise).AlphasCumprod[3], 14);
     }
 
     [Fact]
@@ -58,7 +58,14 @@ public class SchedulerConfigTests
     [InlineData("""{"timestep_spacing": "cosine"}""", "timestep_spacing", "'cosine'")]
     [InlineData("""[1, 2]""", "$", "JSON object")]
     [InlineData("""{"beta_schedule": """, "$", "not valid JSON")]
-    [InlineData("""{"_class_name": "FlowMatchEulerDiscreteScheduler", "num_train_timesteps": 1000, "shift": 3.0}""", "_class_name", "'FlowMatchEulerDiscreteScheduler' is not a DDPM-family scheduler")]
+    [InlineData("""{"_class_name": "FlowMatchEulerDiscreteScheduler", "use_karras_sigmas": true}""", "use_karras_sigmas", "allowed: false")]
+    [InlineData("""{"_class_name": "FlowMatchEulerDiscreteScheduler", "invert_sigmas": true}""", "invert_sigmas", "allowed: false")]
+    [InlineData("""{"_class_name": "FlowMatchEulerDiscreteScheduler", "stochastic_sampling": true}""", "stochastic_sampling", "allowed: false")]
+    [InlineData("""{"_class_name": "FlowMatchEulerDiscreteScheduler", "time_shift_type": "cosine"}""", "time_shift_type", "'cosine' is not one of exponential, linear")]
+    [InlineData("""{"_class_name": "FlowMatchEulerDiscreteScheduler", "shift": 0}""", "shift", "> 0")]
+    [InlineData("""{"_class_name": "FlowMatchEulerDiscreteScheduler", "shift_terminal": 1.5}""", "shift_terminal", "(0, 1)")]
+    [InlineData("""{"_class_name": "FlowMatchEulerDiscreteScheduler", "use_dynamic_shifting": true, "base_image_seq_len": 256, "max_image_seq_len": 256}""", "max_image_seq_len", "base < max")]
+    [InlineData("""{"_class_name": "DPMSolverMultistepScheduler", "use_flow_sigmas": true}""", "use_flow_sigmas", "allowed: false")]
     [InlineData("""{"_class_name": "EDMEulerScheduler", "sigma_min": 0.002}""", "_class_name", "'EDMEulerScheduler'")]
     [InlineData("""{"num_train_timesteps": 1000, "use_dynamic_shifting": true}""", "use_dynamic_shifting", "flow-matching setting")]
     [InlineData("""{"_class_name": "DDIMScheduler", "rescale_betas_zero_snr": true}""", "rescale_betas_zero_snr", "true is not supported")]

@@ -1,3 +1,4 @@
+using HsoService.Optimization.NoiseSchedules;
 using HsoService.Optimization.Objective;
 
 namespace HsoService.Optimization.Tests.Objective;
@@ -16,19 +17,25 @@ public class MidpointErrorProxyTests
         return lambdas;
     }
 
+    /// <summary>k in alpha^k + sigma^k = 1: 2 for a DDPM schedule, 1 for a rectified flow.</summary>
+    private static LambdaForm Form(double k) => new(k);
+
     [Theory]
-    [InlineData(3, 2.0)]
-    [InlineData(6, 2.0)]
-    [InlineData(11, 2.0)]
-    [InlineData(6, 1.5)]
-    public void Analytic_gradient_matches_central_differences(int count, double p)
+    [InlineData(3, 2.0, 2.0)]
+    [InlineData(6, 2.0, 2.0)]
+    [InlineData(11, 2.0, 2.0)]
+    [InlineData(6, 1.5, 2.0)]
+    [InlineData(6, 2.0, 1.0)]
+    [InlineData(11, 1.5, 1.0)]
+    public void Analytic_gradient_matches_central_differences(int count, double p, double k)
     {
+        var form = Form(k);
         var random = new Random(count);
         for (var trial = 0; trial < 20; trial++)
         {
             var lambdas = RandomAscending(random, count);
             var gradient = new double[count];
-            MidpointErrorProxy.ValueAndGradient(lambdas, gradient, p);
+            MidpointErrorProxy.ValueAndGradient(lambdas, gradient, form, p);
             for (var i = 0; i < count; i++)
             {
                 const double h = 1e-5;
@@ -36,7 +43,7 @@ public class MidpointErrorProxyTests
                 var minus = (double[])lambdas.Clone();
                 plus[i] += h;
                 minus[i] -= h;
-                var numeric = (MidpointErrorProxy.Value(plus, p) - MidpointErrorProxy.Value(minus, p)) / (2 * h);
+                var numeric = (MidpointErrorProxy.Value(plus, form, p) - MidpointErrorProxy.Value(minus, form, p)) / (2 * h);
                 Assert.True(
                     Math.Abs(numeric - gradient[i]) <= 1e-6 * Math.Max(Math.Abs(gradient[i]), 1e-3),
                     $"d/dlambda_{i}: analytic {gradient[i]}, numeric {numeric}");
@@ -44,17 +51,20 @@ public class MidpointErrorProxyTests
         }
     }
 
-    [Fact]
-    public void Analytic_hessian_matches_differences_of_the_gradient()
+    [Theory]
+    [InlineData(2.0)]
+    [InlineData(1.0)]
+    public void Analytic_hessian_matches_differences_of_the_gradient(double k)
     {
+        var form = Form(k);
         var random = new Random(3);
         const int count = 7;
         var lambdas = RandomAscending(random, count);
         var gradient = new double[count];
         var diagonal = new double[count];
         var offDiagonal = new double[count];
-        var value = MidpointErrorProxy.ValueGradientHessian(lambdas, gradient, diagonal, offDiagonal);
-        Assert.Equal(MidpointErrorProxy.Value(lambdas), value, 14);
+        var value = MidpointErrorProxy.ValueGradientHessian(lambdas, gradient, diagonal, offDiagonal, form);
+        Assert.Equal(MidpointErrorProxy.Value(lambdas, form), value, 14);
         for (var i = 0; i < count; i++)
         {
             const double h = 1e-6;
@@ -64,8 +74,8 @@ public class MidpointErrorProxyTests
             minus[i] -= h;
             var gradientPlus = new double[count];
             var gradientMinus = new double[count];
-            MidpointErrorProxy.ValueAndGradient(plus, gradientPlus);
-            MidpointErrorProxy.ValueAndGradient(minus, gradientMinus);
+            MidpointErrorProxy.ValueAndGradient(plus, gradientPlus, form);
+            MidpointErrorProxy.ValueAndGradient(minus, gradientMinus, form);
             for (var j = 0; j < count; j++)
             {
                 var numeric = (gradientPlus[j] - gradientMinus[j]) / (2 * h);
@@ -75,11 +85,13 @@ public class MidpointErrorProxyTests
         }
     }
 
-    [Fact]
-    public void Two_interval_value_matches_the_definition_through_the_noise_schedule()
+    [Theory]
+    [InlineData("sd")]
+    [InlineData("flow")]
+    public void Two_interval_value_matches_the_definition_through_the_noise_schedule(string name)
     {
         // Another route: eps_tilde from the schedule's own alpha and sigma at t(lambda_mid), as the spec writes it.
-        var noise = Noise.Sd;
+        var noise = name == "flow" ? Noise.Flow : Noise.Sd;
         var times = new[] { 0.9, 0.45, 0.05 };
         var lambdas = times.Select(noise.Lambda).ToArray();
         var expected = 0.0;
@@ -90,7 +102,7 @@ public class MidpointErrorProxyTests
             expected += epsTilde * (Math.Exp(lambdas[i + 1]) - Math.Exp(lambdas[i]));
         }
 
-        Assert.Equal(expected, MidpointErrorProxy.Value(lambdas), 10);
+        Assert.Equal(expected, MidpointErrorProxy.Value(lambdas, noise.Form), 10);
         Assert.InRange(expected, 1, 10);
     }
 
@@ -101,7 +113,11 @@ public class MidpointErrorProxyTests
         {
             var alpha = Math.Sqrt(1 / (1 + Math.Exp(-2 * lambda)));
             var sigma = Math.Sqrt(1 / (1 + Math.Exp(2 * lambda)));
-            Assert.Equal(sigma * sigma / alpha, MidpointErrorProxy.EpsTilde(lambda, 2, out _), 12);
+            Assert.Equal(sigma * sigma / alpha, MidpointErrorProxy.EpsTilde(lambda, LambdaForm.VariancePreserving, 2, out _), 12);
+            // The flow at the same lambda: alpha = 1 - s, sigma = s with s = sigmoid(-lambda); not the VP value.
+            var s = 1 / (1 + Math.Exp(lambda));
+            Assert.Equal(s * s / (1 - s), MidpointErrorProxy.EpsTilde(lambda, LambdaForm.RectifiedFlow, 2, out _), 12);
+            Assert.NotEqual(sigma * sigma / alpha, s * s / (1 - s), 6);
         }
     }
 }

@@ -33,9 +33,9 @@ public class LowerLevelTests
         var refinement = new UnconstrainedRefinement(Noise.Sd, 6, 5, 2).Refine(start);
         var lambdas = refinement.Times.Select(Noise.Sd.Lambda).ToArray();
         var gradient = new double[6];
-        MidpointErrorProxy.ValueAndGradient(lambdas, gradient);
+        MidpointErrorProxy.ValueAndGradient(lambdas, gradient, Noise.Sd.Form);
 
-        Assert.True(refinement.Mep < MidpointErrorProxy.Value(start.Select(Noise.Sd.Lambda).ToArray()));
+        Assert.True(refinement.Mep < MidpointErrorProxy.Value(start.Select(Noise.Sd.Lambda).ToArray(), Noise.Sd.Form));
         for (var i = 1; i < 5; i++)
         {
             Assert.InRange(Math.Abs(gradient[i]), 0, 1e-6);
@@ -76,7 +76,7 @@ public class LowerLevelTests
                 continue;
             }
 
-            var mep = MidpointErrorProxy.Value(nudged.Select(Noise.Sd.Lambda).ToArray());
+            var mep = MidpointErrorProxy.Value(nudged.Select(Noise.Sd.Lambda).ToArray(), Noise.Sd.Form);
             Assert.True(mep >= refinement.Mep - 1e-10, $"nudging t[{k}] lowered MEP from {refinement.Mep} to {mep}");
         }
     }
