@@ -94,6 +94,7 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
             ["Hso:DataDirectory"] = dataDirectory,
             ["Hso:Models:digits16-ddpm:Path"] = Path.Combine(Repository.Root, "models", "digits16-ddpm"),
             ["Hso:Models:digits16-ddpm:DefaultSolver"] = "dpmpp2m",
+            ["Hso:Models:digits16-flow:Path"] = Path.Combine(Repository.Root, "models", "digits16-flow"),
             ["Hso:Models:tiny-sd:Path"] = Path.Combine(Repository.Root, "tests", "fixtures", "tiny-sd"),
             ["Hso:Models:tiny-sdxl:Path"] = Path.Combine(Repository.Root, "tests", "fixtures", "tiny-sdxl"),
             ["ConnectionStrings:Redis"] = redis ?? "",

@@ -1,3 +1,4 @@
+using HsoService.Optimization.NoiseSchedules;
 using HsoService.Api.Hosting;
 using HsoService.Optimization.Schedules;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,7 +32,7 @@ public static class ModelEndpoints
                 new ModelDefaults(defaults.Width, defaults.Height, defaults.GuidanceScale, solver),
                 pipeline.LatentShape(conditioning),
                 solver,
-                new NoiseScheduleInfo(config.BetaScheduleName, config.BetaStart, config.BetaEnd, noise.TrainSteps, config.PredictionType, noise.Hash),
+                NoiseScheduleInfo.Of(noise),
                 pipeline.Provider.ToString().ToLowerInvariant(),
                 pipeline.DiscreteTime);
         })];
@@ -40,13 +41,26 @@ public static class ModelEndpoints
 }
 
 /// <summary>A model's noise schedule, summarized.</summary>
-/// <param name="BetaSchedule">diffusers' beta_schedule: linear, scaled_linear or squaredcos_cap_v2.</param>
-/// <param name="BetaStart">diffusers' beta_start.</param>
-/// <param name="BetaEnd">diffusers' beta_end.</param>
+/// <param name="Kind">variance_preserving (a DDPM's trained betas) or rectified_flow (x_s = (1 - s) x0 + s eps, FlowMatchEulerDiscreteScheduler).</param>
+/// <param name="BetaSchedule">diffusers' beta_schedule: linear, scaled_linear or squaredcos_cap_v2 (variance_preserving only).</param>
+/// <param name="BetaStart">diffusers' beta_start (variance_preserving only).</param>
+/// <param name="BetaEnd">diffusers' beta_end (variance_preserving only).</param>
 /// <param name="TrainSteps">diffusers' num_train_timesteps (N).</param>
-/// <param name="PredictionType">What the network predicts: epsilon or v_prediction.</param>
+/// <param name="PredictionType">What the network predicts: epsilon, v_prediction, sample or flow_prediction (a flow's velocity).</param>
 /// <param name="Hash">Hash of the noise schedule; every schedule made for it carries the same noise_schedule_hash.</param>
-public sealed record NoiseScheduleInfo(string BetaSchedule, double BetaStart, double BetaEnd, int TrainSteps, string PredictionType, string Hash);
+/// <param name="Shift">The flow scheduler's static shift (rectified_flow without dynamic shifting).</param>
+/// <param name="DynamicShifting">True when the flow scheduler shifts by the image's resolution (mu from its token count).</param>
+public sealed record NoiseScheduleInfo(string Kind, string? BetaSchedule, double? BetaStart, double? BetaEnd, int TrainSteps, string PredictionType, string Hash, double? Shift, bool? DynamicShifting)
+{
+    public static NoiseScheduleInfo Of(NoiseSchedule noise)
+    {
+        ArgumentNullException.ThrowIfNull(noise);
+        var config = noise.Config;
+        return config.FlowMatch is { } flow
+            ? new("rectified_flow", null, null, null, noise.TrainSteps, config.PredictionType, noise.Hash, flow.UseDynamicShifting ? null : flow.Shift, flow.UseDynamicShifting)
+            : new("variance_preserving", config.BetaScheduleName, config.BetaStart, config.BetaEnd, noise.TrainSteps, config.PredictionType, noise.Hash, null, null);
+    }
+}
 
 /// <summary>What a model assumes when a request leaves a field out.</summary>
 /// <param name="Width">Image width in pixels.</param>

@@ -44,12 +44,14 @@ public abstract record RequestedSchedule
                 }
 
                 return Explicit(noise, solver, nfe, times);
+            case { ValueKind: JsonValueKind.Object } diffusers when diffusers.TryGetProperty("sigmas", out _):
+                return Explicit(noise, solver, nfe, DiffusersSigmas(noise, solver, nfe, diffusers));
             case { ValueKind: JsonValueKind.Object } diffusers:
                 return Explicit(noise, solver, nfe, DiffusersTimesteps(noise, solver, nfe, diffusers));
             case { ValueKind: JsonValueKind.String } text:
                 return Named(text.GetString()!, noise, solver, nfe);
             case var other:
-                throw new HsoArgumentException($"schedule must be a name, an array of times or {{\"timesteps\": [...]}}, got {other.Value.ValueKind}", "schedule");
+                throw new HsoArgumentException($"schedule must be a name, an array of times, {{\"timesteps\": [...]}} or {{\"sigmas\": [...]}}, got {other.Value.ValueKind}", "schedule");
         }
     }
 
@@ -74,10 +76,23 @@ public abstract record RequestedSchedule
                 return new Stored(ScheduleModes.ParseRequestMode(name));
             default:
                 return ScheduleFamilies.IsFamily(name)
-                    ? new Fixed(ScheduleFamilies.Build(noise, name, solver, nfe), ScheduleSource.Family)
+                    ? new Fixed(Family(noise, name, solver, nfe), ScheduleSource.Family)
                     : throw new HsoArgumentException(
                         $"schedule '{EchoedText.Shorten(name)}' is not auto, selected, validated, {string.Join(", ", NamedSchedules.Names)} (uniform_t:trailing|leading|linspace, edm:RHO), an array of times or {{\"timesteps\": [...]}}",
                         "schedule");
+        }
+    }
+
+    /// <summary>A family's schedule; what it refuses (ays on a flow, a bad variant) is the request's <c>schedule</c> field.</summary>
+    private static Schedule Family(NoiseSchedule noise, string name, SolverKind solver, int nfe)
+    {
+        try
+        {
+            return ScheduleFamilies.Build(noise, name, solver, nfe);
+        }
+        catch (HsoArgumentException e) when (e.ParamName == "family")
+        {
+            throw new HsoArgumentException(e.Message, "schedule");
         }
     }
 
@@ -90,7 +105,7 @@ public abstract record RequestedSchedule
     {
         if (!schedule.TryGetProperty("timesteps", out var list) || list.ValueKind != JsonValueKind.Array || schedule.EnumerateObject().Count() != 1)
         {
-            throw new HsoArgumentException("schedule as an object must be {\"timesteps\": [...]}: diffusers' integer timesteps, noisiest first", "schedule");
+            throw new HsoArgumentException("schedule as an object must be {\"timesteps\": [...]} (diffusers' integer timesteps, noisiest first) or {\"sigmas\": [...]} (the scheduler's sigmas, ending in 0)", "schedule");
         }
 
         var steps = list.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.Number && item.TryGetInt32(out var k) && k >= 0 && k < noise.TrainSteps
@@ -112,6 +127,47 @@ public abstract record RequestedSchedule
             times.Add(steps[^1] >= 1
                 ? steps[^1] / (double)noise.TrainSteps
                 : throw new HsoArgumentException($"schedule.timesteps must end at 1 or above for {solver.Name()}: its last step lands on sigma = 0 from the last timestep", "schedule"));
+        }
+
+        return times;
+    }
+
+    /// <summary>
+    /// diffusers' <c>sigmas=</c> as a schedule: the model's scheduler's sigmas, noisiest first, NFE evaluated and a final
+    /// 0 (a flow's sigma s, FlowMatchEulerDiscreteScheduler's <c>scheduler.sigmas</c>; a DDPM model's EDM sigma, as
+    /// EulerDiscreteScheduler's). The final 0 is the to_zero finish; DPM-Solver++ and UniPC get 1/N as the bound of
+    /// their last step, which lands on sigma = 0 from the last evaluated sigma.
+    /// </summary>
+    private static List<double> DiffusersSigmas(NoiseSchedule noise, SolverKind solver, int nfe, JsonElement schedule)
+    {
+        if (schedule.GetProperty("sigmas") is not { ValueKind: JsonValueKind.Array } list || schedule.EnumerateObject().Count() != 1)
+        {
+            throw new HsoArgumentException("schedule as an object must be {\"sigmas\": [...]}: the scheduler's sigmas, noisiest first, ending in 0", "schedule");
+        }
+
+        var sigmas = list.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.Number && item.TryGetDouble(out var value) && double.IsFinite(value) && value >= 0
+            ? value
+            : throw new HsoArgumentException($"schedule.sigmas must hold finite numbers >= 0; found {EchoedText.Shorten(item.GetRawText(), 32)}", "schedule")).ToList();
+        if (sigmas.Count != nfe + 1 || sigmas[^1] != 0)
+        {
+            throw new HsoArgumentException($"schedule.sigmas must hold NFE + 1 = {nfe + 1} values, the NFE evaluated sigmas then 0; got {sigmas.Count} ending in {sigmas.LastOrDefault()}", "schedule");
+        }
+
+        var maximum = noise.SchedulerSigma(1.0);
+        var times = new List<double>(nfe + 1);
+        foreach (var sigma in sigmas.Take(nfe))
+        {
+            if (!(sigma > 0) || sigma > maximum * (1 + 1e-6))
+            {
+                throw new HsoArgumentException($"schedule.sigmas must be in (0, {maximum:G6}] before the final 0 (this model's sigma range); found {sigma:G6}", "schedule");
+            }
+
+            times.Add(noise.IsFlow ? Math.Min(sigma, 1.0) : noise.TFromEdmSigma(sigma));
+        }
+
+        if (solver != SolverKind.Ddim)
+        {
+            times.Add(noise.TMin);
         }
 
         return times;

@@ -234,6 +234,13 @@ public abstract class DiffusionPipeline : IDisposable
                 {
                     GaussianNoise.Fill(request.Seed + index, row);
                 }
+
+                if (Noise.IsFlow)
+                {
+                    // A flow's state at s is (1 - s) x0 + s eps: noise enters scaled by sigma(s_0) (1 at diffusers' s_0 = 1),
+                    // so a schedule that starts below pure noise (HSO's T_max < 1) starts from its marginal's scale.
+                    TensorPrimitives.Multiply(row, (float)Noise.Sigma(first.Times[0]), row);
+                }
             }
 
             var conditioning = rows[start..(start + batch)].Select(r => r.Request.Conditioning).ToArray();

@@ -159,7 +159,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
                 Solver = solver,
                 Nfe = nfe,
                 Budget = (long)FamilyRefinement.DefaultMeasurements * perSchedule,
-                Candidates = ProposalConfirmation.FamilyNames(solver),
+                Candidates = ProposalConfirmation.FamilyNames(pipeline.Noise, solver),
                 UpperShare = RefineUpperShare,
             };
             var found = ValidatedSearch.Optimize(pipeline.Noise, draws[0], options, f => Stage(teacherShare, searchShare, f), cancellationToken);

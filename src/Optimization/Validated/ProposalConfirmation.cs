@@ -13,12 +13,12 @@ namespace HsoService.Optimization.Validated;
 public static class ProposalConfirmation
 {
     /// <summary>The names of the families a proposal must beat: the solver's default first, then the others (no HSO: it is not a family).</summary>
-    public static IReadOnlyList<string> FamilyNames(SolverKind solver) =>
-        [.. ScheduleSelection.Candidates(solver).Where(name => name != NamedSchedules.HsoPaper && name != NamedSchedules.HsoRobust)];
+    public static IReadOnlyList<string> FamilyNames(NoiseSchedule noise, SolverKind solver) =>
+        [.. ScheduleSelection.Candidates(noise, solver).Where(name => name != NamedSchedules.HsoPaper && name != NamedSchedules.HsoRobust)];
 
     /// <summary>Those families' schedules for the solver and NFE.</summary>
     public static IReadOnlyList<NamedTimes> Families(NoiseSchedule noise, SolverKind solver, int nfe) =>
-        [.. FamilyNames(solver).Select(name => new NamedTimes(name, NamedSchedules.Build(noise, name, solver, nfe).T))];
+        [.. FamilyNames(noise, solver).Select(name => new NamedTimes(name, NamedSchedules.Build(noise, name, solver, nfe).T))];
 
     /// <summary>Measures the proposals and the families on every draw and returns the winner as a validated schedule.</summary>
     public static Schedule Choose(

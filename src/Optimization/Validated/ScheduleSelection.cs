@@ -17,13 +17,22 @@ public static class ScheduleSelection
     /// <summary>
     /// The family served for a solver when nothing was measured: the best plain family on digits16-ddpm's held-out
     /// seeds (docs/evaluation/auto): ays for DDIM at every NFE from 3 to 10, uniform_lambda for the multistep solvers
-    /// (edm:7 is as good from NFE 6 on, within 5% either way).
+    /// (edm:7 is as good from NFE 6 on, within 5% either way). A flow model is served its own <c>default</c> (what its
+    /// diffusers pipeline samples): the ays lists are for DDPM models, and nothing was measured to prefer another.
     /// </summary>
-    public static string DefaultFamily(SolverKind solver) => solver == SolverKind.Ddim ? "ays" : "uniform_lambda";
+    public static string DefaultFamily(NoiseSchedule noise, SolverKind solver) =>
+        noise.IsFlow ? "default" : solver == SolverKind.Ddim ? "ays" : "uniform_lambda";
 
-    /// <summary>Candidates measured, in order: the solver's default family first, then the other families, then HSO.</summary>
-    public static IReadOnlyList<string> Candidates(SolverKind solver) =>
-        [DefaultFamily(solver), .. new[] { "uniform_t:trailing", "uniform_lambda", "edm:7", "ays" }.Where(f => f != DefaultFamily(solver)), NamedSchedules.HsoRobust, NamedSchedules.HsoPaper];
+    /// <summary>
+    /// Candidates measured, in order: the default family first, then the other families, then HSO. On a flow: the
+    /// model's default, uniform_t, uniform_lambda, edm:7 and SD3's shift-3 rule (flow_shift:3) instead of ays.
+    /// </summary>
+    public static IReadOnlyList<string> Candidates(NoiseSchedule noise, SolverKind solver)
+    {
+        string[] families = noise.IsFlow ? ["uniform_t:trailing", "uniform_lambda", "edm:7", "flow_shift:3"] : ["uniform_t:trailing", "uniform_lambda", "edm:7", "ays"];
+        var first = DefaultFamily(noise, solver);
+        return [first, .. families.Where(f => f != first), NamedSchedules.HsoRobust, NamedSchedules.HsoPaper];
+    }
 
     /// <summary>Share of a default validated search's model evaluations a selection may spend.</summary>
     public const double BudgetShare = 0.05;
@@ -56,7 +65,7 @@ public static class ScheduleSelection
         var stopwatch = Stopwatch.StartNew();
         var start = scorer.ModelEvaluations;
         var named = new List<(string Name, Schedule? Schedule, string? Note)>();
-        foreach (var name in Candidates(solver))
+        foreach (var name in Candidates(noise, solver))
         {
             try
             {
@@ -130,7 +139,7 @@ public static class ScheduleSelection
     /// <summary>The default family's schedule, served when nothing was measured; <paramref name="why"/> becomes its warning.</summary>
     public static Schedule Fallback(NoiseSchedule noise, SolverKind solver, int nfe, string why)
     {
-        var family = ScheduleFamilies.Build(noise, DefaultFamily(solver), solver, nfe);
+        var family = ScheduleFamilies.Build(noise, DefaultFamily(noise, solver), solver, nfe);
         return family with { Warnings = [.. family.Warnings, why] };
     }
 }

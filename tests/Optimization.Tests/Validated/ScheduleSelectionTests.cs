@@ -26,7 +26,7 @@ public sealed class ScheduleSelectionTests
         Assert.Equal(near, schedule.Family);
         var report = schedule.Validation!;
         Assert.Equal("selection", report.ChosenBy);
-        Assert.Equal(ScheduleSelection.Candidates(solver), report.Candidates.Select(c => c.Name));
+        Assert.Equal(ScheduleSelection.Candidates(Ddpm, solver), report.Candidates.Select(c => c.Name));
         var families = report.Candidates.Where(c => ScheduleFamilies.IsFamily(c.Name)).ToArray();
         Assert.Equal(4, families.Length);
         Assert.All(report.Candidates, c => Assert.True(report.Score <= c.Score!.Value, $"{c.Name} {c.Score} scores below the served {report.Score}"));
