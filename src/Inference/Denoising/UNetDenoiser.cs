@@ -35,6 +35,7 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
     /// <param name="sampleShape">One sample's shape (C, H, W).</param>
     /// <param name="guidanceScale">Classifier-free guidance scale; 1 runs the conditional half alone.</param>
     /// <param name="conditioning">The class's conditioning inputs, B rows each.</param>
+    /// <param name="sampleInput">The noisy-sample input's name: <c>sample</c> (a unet) or <c>hidden_states</c> (a transformer).</param>
     public UNetDenoiser(
         OnnxGraph unet,
         NoiseSchedule noise,
@@ -42,7 +43,8 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
         int batch,
         int[] sampleShape,
         double guidanceScale,
-        IReadOnlyList<ConditioningInput> conditioning)
+        IReadOnlyList<ConditioningInput> conditioning,
+        string sampleInput = "sample")
     {
         ArgumentNullException.ThrowIfNull(unet);
         ArgumentNullException.ThrowIfNull(sampleShape);
@@ -58,7 +60,7 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
 
         var rows = _guided ? 2 * batch : batch;
         long[] shape = [rows, .. sampleShape.Select(d => (long)d)];
-        _sample = FloatTensor.Input(unet, "sample", shape);
+        _sample = FloatTensor.Input(unet, sampleInput, shape);
         _output = FloatTensor.Output(unet, unet.FirstOutput, shape);
         _combined = _guided ? new float[batch * SampleSize] : [];
         _timestep = new TimestepInput(unet, rows);
@@ -70,7 +72,7 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
         }
 
         _inputs = [_sample.Value, _timestep.Value, .. values];
-        _inputNames = ["sample", _timestep.Name, .. conditioning.Select(c => c.Name)];
+        _inputNames = [sampleInput, _timestep.Name, .. conditioning.Select(c => c.Name)];
         _outputNames = [unet.FirstOutput];
         _outputs = [_output.Value];
     }

@@ -1,5 +1,6 @@
 using HsoService.Inference.ModelClasses.ClassConditionalPixel;
 using HsoService.Inference.ModelClasses.StableDiffusion;
+using HsoService.Inference.ModelClasses.StableDiffusion3;
 using HsoService.Inference.ModelClasses.StableDiffusionXl;
 using HsoService.Inference.Models;
 using HsoService.Inference.Onnx;
@@ -15,6 +16,7 @@ public static class ModelClassRegistry
 {
     public static IReadOnlyList<IModelClass> All { get; } =
     [
+        new StableDiffusion3Class(),
         new StableDiffusionXlClass(),
         new StableDiffusionClass(),
         new ClassConditionalPixelClass(),

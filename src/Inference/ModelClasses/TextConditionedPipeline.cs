@@ -28,20 +28,26 @@ public abstract class TextConditionedPipeline : DiffusionPipeline
 
     private readonly OnnxGraph _vaeDecoder;
 
-    protected TextConditionedPipeline(ModelFolder folder, string className, OnnxSessionFactory sessions)
-        : base(folder, className, sessions)
+    protected TextConditionedPipeline(ModelFolder folder, string className, OnnxSessionFactory sessions, string network = "unet", string sampleInput = "sample")
+        : base(folder, className, sessions, network, sampleInput)
     {
         _vaeDecoder = sessions.Open(folder.Require("vae_decoder", "model.onnx"), "vae_decoder/model.onnx");
         _vaeDecoder.RequireType("latent_sample", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16);
-        VaeScalingFactor = folder.OptionalJson("vae_decoder", "config.json") is { } vae && vae.TryGetProperty("scaling_factor", out var factor) ? factor.GetDouble() : 0.18215;
-        LatentChannels = Unet.Input("sample").Dimensions is [_, > 0 and var channels, ..] ? channels : 4;
-        DefaultSide = folder.OptionalJson("unet", "config.json") is { } unet && unet.TryGetProperty("sample_size", out var latentSide) && latentSide.ValueKind == JsonValueKind.Number
+        var vae = folder.OptionalJson("vae_decoder", "config.json");
+        VaeScalingFactor = vae is { } v && v.TryGetProperty("scaling_factor", out var factor) ? factor.GetDouble() : 0.18215;
+        VaeShiftFactor = vae is { } w && w.TryGetProperty("shift_factor", out var shift) && shift.ValueKind == JsonValueKind.Number ? shift.GetDouble() : 0;
+        LatentChannels = Unet.Input(sampleInput).Dimensions is [_, > 0 and var channels, ..] ? channels
+            : folder.OptionalJson(network, "config.json") is { } config && config.TryGetProperty("in_channels", out var inChannels) && inChannels.ValueKind == JsonValueKind.Number ? inChannels.GetInt32() : 4;
+        DefaultSide = folder.OptionalJson(network, "config.json") is { } unet && unet.TryGetProperty("sample_size", out var latentSide) && latentSide.ValueKind == JsonValueKind.Number
             ? latentSide.GetInt32() * 8
             : folder.Index.ValueKind == JsonValueKind.Object && folder.Index.TryGetProperty("sample_size", out var side) && side.ValueKind == JsonValueKind.Number ? side.GetInt32() : 512;
     }
 
     /// <summary>Latents are divided by this before decoding (vae_decoder/config.json's scaling_factor; 0.18215 when absent).</summary>
     public double VaeScalingFactor { get; }
+
+    /// <summary>Added to the scaled latents before decoding (vae_decoder/config.json's shift_factor, SD3's and Flux's; 0 when absent).</summary>
+    public double VaeShiftFactor { get; }
 
     /// <summary>Channels of the latents (the unet's <c>sample</c>; 4 when the graph leaves it open).</summary>
     public int LatentChannels { get; }
@@ -91,7 +97,13 @@ public abstract class TextConditionedPipeline : DiffusionPipeline
         using var imageValue = FloatTensor.Output(_vaeDecoder, _vaeDecoder.FirstOutput, [1, 3, height, width]);
         for (var i = 0; i < count; i++)
         {
+            // diffusers: vae.decode(latents / scaling_factor + shift_factor)
             TensorPrimitives.Multiply(latents.AsSpan(i * latentSize, latentSize), (float)(1 / VaeScalingFactor), latentValue.Values);
+            if (VaeShiftFactor != 0)
+            {
+                TensorPrimitives.Add(latentValue.Values, (float)VaeShiftFactor, latentValue.Values);
+            }
+
             latentValue.ToGraph();
             _vaeDecoder.Run(["latent_sample"], [latentValue.Value], [_vaeDecoder.FirstOutput], [imageValue.Value]);
             imageValue.FromGraph();

@@ -20,7 +20,9 @@ namespace HsoService.Inference.Pipelines;
 /// </summary>
 public abstract class DiffusionPipeline : IDisposable
 {
-    protected DiffusionPipeline(ModelFolder folder, string className, OnnxSessionFactory sessions)
+    /// <param name="network">The denoising network's component folder: <c>unet</c>, or <c>transformer</c> (SD3, Flux).</param>
+    /// <param name="sampleInput">The network's noisy-sample input: <c>sample</c> for a unet, <c>hidden_states</c> for a transformer.</param>
+    protected DiffusionPipeline(ModelFolder folder, string className, OnnxSessionFactory sessions, string network = "unet", string sampleInput = "sample")
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(sessions);
@@ -31,9 +33,11 @@ public abstract class DiffusionPipeline : IDisposable
         MaxBatch = sessions.Options.MaxBatch >= 1
             ? sessions.Options.MaxBatch
             : throw new HsoArgumentException($"Onnx:MaxBatch must be at least 1, got {sessions.Options.MaxBatch}", "Onnx:MaxBatch");
-        UnetPath = folder.Require("unet", "model.onnx");
-        Unet = sessions.Open(UnetPath, "unet/model.onnx");
-        Unet.RequireType("sample", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16);
+        Network = network;
+        SampleInput = sampleInput;
+        UnetPath = folder.Require(network, "model.onnx");
+        Unet = sessions.Open(UnetPath, $"{network}/model.onnx");
+        Unet.RequireType(sampleInput, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16);
         using var probe = new TimestepInput(Unet, 1);
         DiscreteTime = probe.IsDiscrete;
     }
@@ -48,7 +52,13 @@ public abstract class DiffusionPipeline : IDisposable
     /// <summary>What the unet outputs; converted to x0 once, in the denoiser.</summary>
     public PredictionType PredictionType { get; }
 
-    /// <summary>The unet graph's file.</summary>
+    /// <summary>The denoising network's component folder (<c>unet</c> or <c>transformer</c>).</summary>
+    public string Network { get; }
+
+    /// <summary>The network's noisy-sample input (<c>sample</c> or <c>hidden_states</c>).</summary>
+    public string SampleInput { get; }
+
+    /// <summary>The denoising network's file (the unet, or a transformer).</summary>
     public string UnetPath { get; }
 
     /// <summary>The shared unet graph, for callers that build their own denoisers or time raw runs.</summary>
@@ -244,7 +254,7 @@ public abstract class DiffusionPipeline : IDisposable
             }
 
             var conditioning = rows[start..(start + batch)].Select(r => r.Request.Conditioning).ToArray();
-            using (var denoiser = new UNetDenoiser(Unet, Noise, PredictionType, batch, latentShape, first.GuidanceScale, Encode(conditioning, guided)))
+            using (var denoiser = new UNetDenoiser(Unet, Noise, PredictionType, batch, latentShape, first.GuidanceScale, Encode(conditioning, guided), SampleInput))
             {
                 SamplingRun.Run(first.Solver, wrap?.Invoke(start, denoiser) ?? denoiser, Noise, first.Times, x, _ => onStep?.Invoke(++evaluations), cancellationToken, first.FinalStep);
             }
