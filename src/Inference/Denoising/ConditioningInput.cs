@@ -15,9 +15,11 @@ public sealed class ConditioningInput
     private readonly float[]? _unconditional;
     private readonly long[]? _labels;
     private readonly long _nullLabel;
+    private readonly bool _shared;
 
-    private ConditioningInput(string name, long[] rowShape, float[]? conditional, float[]? unconditional, long[]? labels, long nullLabel)
+    private ConditioningInput(string name, long[] rowShape, float[]? conditional, float[]? unconditional, long[]? labels, long nullLabel, bool shared = false)
     {
+        _shared = shared;
         Name = name;
         RowShape = rowShape;
         _conditional = conditional;
@@ -35,12 +37,24 @@ public sealed class ConditioningInput
     public static ConditioningInput Floats(string name, long[] rowShape, float[] conditional, float[]? unconditional) =>
         new(name, rowShape, conditional, unconditional, null, 0);
 
+    /// <summary>One tensor for the whole batch, without a batch dimension (Flux's <c>img_ids</c> and <c>txt_ids</c>).</summary>
+    public static ConditioningInput Shared(string name, long[] shape, float[] values) => new(name, shape, values, null, null, 0, shared: true);
+
     /// <summary>Integer class labels, one per row; <paramref name="nullLabel"/> is the unconditional label.</summary>
     public static ConditioningInput Labels(string name, long[] labels, long nullLabel) => new(name, [], null, null, labels, nullLabel);
 
     /// <summary>The input's tensor for the unet's rows (B, or 2B when guided), in the graph's declared type; dispose what it returns.</summary>
     internal IDisposable Bind(OnnxGraph unet, int batch, bool guided, out OrtValue value)
     {
+        if (_shared)
+        {
+            var whole = FloatTensor.Input(unet, Name, RowShape);
+            _conditional!.CopyTo(whole.Values, 0);
+            whole.ToGraph();
+            value = whole.Value;
+            return whole;
+        }
+
         var rows = guided ? 2 * batch : batch;
         long[] shape = [rows, .. RowShape];
         if (_labels is not null)

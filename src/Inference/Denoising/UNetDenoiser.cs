@@ -27,6 +27,9 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
     private readonly OrtValue[] _outputs;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
+    private readonly ILatentPacking? _packing;
+    private readonly double _timestepScale;
+    private readonly float[] _unpacked;
 
     /// <param name="unet">The unet graph.</param>
     /// <param name="noise">The model's noise schedule (for the timestep and the conversion to x0).</param>
@@ -35,7 +38,7 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
     /// <param name="sampleShape">One sample's shape (C, H, W).</param>
     /// <param name="guidanceScale">Classifier-free guidance scale; 1 runs the conditional half alone.</param>
     /// <param name="conditioning">The class's conditioning inputs, B rows each.</param>
-    /// <param name="sampleInput">The noisy-sample input's name: <c>sample</c> (a unet) or <c>hidden_states</c> (a transformer).</param>
+    /// <param name="network">How the network takes its sample and time (input name, packing, timestep scale); a unet's by default.</param>
     public UNetDenoiser(
         OnnxGraph unet,
         NoiseSchedule noise,
@@ -44,8 +47,9 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
         int[] sampleShape,
         double guidanceScale,
         IReadOnlyList<ConditioningInput> conditioning,
-        string sampleInput = "sample")
+        NetworkBinding? network = null)
     {
+        network ??= NetworkBinding.Unet;
         ArgumentNullException.ThrowIfNull(unet);
         ArgumentNullException.ThrowIfNull(sampleShape);
         ArgumentNullException.ThrowIfNull(conditioning);
@@ -59,8 +63,11 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
         SampleSize = sampleShape.Aggregate(1, (a, b) => a * b);
 
         var rows = _guided ? 2 * batch : batch;
-        long[] shape = [rows, .. sampleShape.Select(d => (long)d)];
-        _sample = FloatTensor.Input(unet, sampleInput, shape);
+        _packing = network.Packing;
+        _timestepScale = network.TimestepScale;
+        long[] shape = _packing is null ? [rows, .. sampleShape.Select(d => (long)d)] : [rows, .. _packing.PackedShape];
+        _sample = FloatTensor.Input(unet, network.SampleInput, shape);
+        _unpacked = _packing is null ? [] : new float[rows * SampleSize];
         _output = FloatTensor.Output(unet, unet.FirstOutput, shape);
         _combined = _guided ? new float[batch * SampleSize] : [];
         _timestep = new TimestepInput(unet, rows);
@@ -72,7 +79,7 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
         }
 
         _inputs = [_sample.Value, _timestep.Value, .. values];
-        _inputNames = [sampleInput, _timestep.Name, .. conditioning.Select(c => c.Name)];
+        _inputNames = [network.SampleInput, _timestep.Name, .. conditioning.Select(c => c.Name)];
         _outputNames = [unet.FirstOutput];
         _outputs = [_output.Value];
     }
@@ -88,20 +95,39 @@ public sealed class UNetDenoiser : IDenoiser, IDisposable
 
     public void Predict(ReadOnlySpan<float> x, double t, Span<float> data, Span<float> noise)
     {
-        x.CopyTo(_sample.Values);
-        if (_guided)
+        var halves = _guided ? 2 : 1;
+        for (var half = 0; half < halves; half++)
         {
-            x.CopyTo(_sample.Values.AsSpan(x.Length));
+            var target = _sample.Values.AsSpan(half * x.Length, x.Length);
+            if (_packing is null)
+            {
+                x.CopyTo(target);
+            }
+            else
+            {
+                _packing.Pack(x, target, BatchSize);
+            }
         }
 
         _sample.ToGraph();
-        _timestep.Set(_noise, t);
+        _timestep.Set(_noise, t, _timestepScale);
         _unet.Run(_inputNames, _inputs, _outputNames, _outputs);
         _output.FromGraph();
-        ReadOnlySpan<float> output = _output.Values.AsSpan(0, x.Length);
+        ReadOnlySpan<float> all = _output.Values;
+        if (_packing is not null)
+        {
+            for (var half = 0; half < halves; half++)
+            {
+                _packing.Unpack(_output.Values.AsSpan(half * x.Length, x.Length), _unpacked.AsSpan(half * x.Length, x.Length), BatchSize);
+            }
+
+            all = _unpacked;
+        }
+
+        ReadOnlySpan<float> output = all[..x.Length];
         if (_guided)
         {
-            ClassifierFreeGuidance.Combine(output, _output.Values.AsSpan(x.Length, x.Length), _guidanceScale, _combined);
+            ClassifierFreeGuidance.Combine(output, all.Slice(x.Length, x.Length), _guidanceScale, _combined);
             output = _combined;
         }
 

@@ -1,4 +1,5 @@
 using HsoService.Inference.ModelClasses.ClassConditionalPixel;
+using HsoService.Inference.ModelClasses.Flux;
 using HsoService.Inference.ModelClasses.StableDiffusion;
 using HsoService.Inference.ModelClasses.StableDiffusion3;
 using HsoService.Inference.ModelClasses.StableDiffusionXl;
@@ -17,6 +18,7 @@ public static class ModelClassRegistry
     public static IReadOnlyList<IModelClass> All { get; } =
     [
         new StableDiffusion3Class(),
+        new FluxClass(),
         new StableDiffusionXlClass(),
         new StableDiffusionClass(),
         new ClassConditionalPixelClass(),

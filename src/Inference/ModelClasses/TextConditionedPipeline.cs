@@ -36,10 +36,12 @@ public abstract class TextConditionedPipeline : DiffusionPipeline
         var vae = folder.OptionalJson("vae_decoder", "config.json");
         VaeScalingFactor = vae is { } v && v.TryGetProperty("scaling_factor", out var factor) ? factor.GetDouble() : 0.18215;
         VaeShiftFactor = vae is { } w && w.TryGetProperty("shift_factor", out var shift) && shift.ValueKind == JsonValueKind.Number ? shift.GetDouble() : 0;
-        LatentChannels = Unet.Input(sampleInput).Dimensions is [_, > 0 and var channels, ..] ? channels
-            : folder.OptionalJson(network, "config.json") is { } config && config.TryGetProperty("in_channels", out var inChannels) && inChannels.ValueKind == JsonValueKind.Number ? inChannels.GetInt32() : 4;
+        // The VAE's latent_channels first: a transformer that takes packed tokens (Flux) has other input channels.
+        LatentChannels = vae is { } l && l.TryGetProperty("latent_channels", out var latentChannels) && latentChannels.ValueKind == JsonValueKind.Number ? latentChannels.GetInt32()
+            : Unet.Input(sampleInput).Dimensions is [_, > 0 and var channels, ..] ? channels : 4;
         DefaultSide = folder.OptionalJson(network, "config.json") is { } unet && unet.TryGetProperty("sample_size", out var latentSide) && latentSide.ValueKind == JsonValueKind.Number
             ? latentSide.GetInt32() * 8
+            : vae is { } p && p.TryGetProperty("sample_size", out var pixels) && pixels.ValueKind == JsonValueKind.Number ? pixels.GetInt32()
             : folder.Index.ValueKind == JsonValueKind.Object && folder.Index.TryGetProperty("sample_size", out var side) && side.ValueKind == JsonValueKind.Number ? side.GetInt32() : 512;
     }
 
@@ -55,13 +57,13 @@ public abstract class TextConditionedPipeline : DiffusionPipeline
     /// <summary>The default image side in pixels.</summary>
     public int DefaultSide { get; }
 
-    /// <summary>A side in pixels from a request: a multiple of 8 within <see cref="RequestLimits.Side"/>, or the default.</summary>
-    protected int ParseSide(int? value, string field)
+    /// <summary>A side in pixels from a request: a multiple of <paramref name="multiple"/> (8: the VAE's factor) within <see cref="RequestLimits.Side"/>, or the default.</summary>
+    protected int ParseSide(int? value, string field, int multiple = 8)
     {
         var side = value ?? DefaultSide;
-        return RequestLimits.Side.Check(side, field) % 8 == 0
+        return RequestLimits.Side.Check(side, field) % multiple == 0
             ? side
-            : throw new HsoArgumentException($"{field} must be a multiple of 8 in {RequestLimits.Side}, got {side}", field);
+            : throw new HsoArgumentException($"{field} must be a multiple of {multiple} in {RequestLimits.Side}, got {side}", field);
     }
 
     /// <summary>Throws naming the field unless the conditioning's size can be sampled.</summary>

@@ -57,16 +57,16 @@ public sealed class TimestepInput : IDisposable
 
     public OrtValue Value { get; }
 
-    /// <summary>Writes the model time of continuous t into every slot.</summary>
-    public void Set(NoiseSchedule noise, double t)
+    /// <summary>Writes the model time of continuous t (times <paramref name="scale"/>, for a float input) into every slot.</summary>
+    public void Set(NoiseSchedule noise, double t, double scale = 1.0)
     {
         if (_floats is not null)
         {
-            Array.Fill(_floats, (float)noise.ModelTime(t));
+            Array.Fill(_floats, (float)(noise.ModelTime(t) * scale));
         }
         else if (_halves is not null)
         {
-            Array.Fill(_halves, (Float16)(float)noise.ModelTime(t));
+            Array.Fill(_halves, (Float16)(float)(noise.ModelTime(t) * scale));
         }
         else if (_longs is not null)
         {

@@ -106,8 +106,29 @@ public abstract class DiffusionPipeline : IDisposable
     /// <summary>The decoded image of one sample (C, H, W) at the conditioning's size.</summary>
     public abstract int[] ImageShape(ImageConditioning conditioning);
 
-    /// <summary>The unet's conditioning inputs for these rows (one conditioning per row, neighbours often the same object).</summary>
-    protected abstract IReadOnlyList<ConditioningInput> Encode(IReadOnlyList<ImageConditioning> rows, bool guided);
+    /// <summary>
+    /// The network's conditioning inputs for these rows (one conditioning per row, neighbours often the same object);
+    /// <paramref name="guidanceScale"/> is the request's, for a class that feeds it to the network (Flux).
+    /// </summary>
+    protected abstract IReadOnlyList<ConditioningInput> Encode(IReadOnlyList<ImageConditioning> rows, bool guided, double guidanceScale);
+
+    /// <summary>
+    /// True when guidance_scale is classifier-free guidance (an unconditional half per batch); false for a
+    /// guidance-distilled network that takes the scale as an input instead (Flux).
+    /// </summary>
+    public virtual bool ClassifierFreeGuided => true;
+
+    /// <summary>How the network takes the latents at this size: the latent layout itself (null) or packed into tokens (Flux).</summary>
+    protected virtual ILatentPacking? Packing(ImageConditioning conditioning) => null;
+
+    /// <summary>The network's timestep is the schedule's model time times this (1; Flux's transformer takes s, not 1000 s).</summary>
+    protected virtual double TimestepScale => 1.0;
+
+    /// <summary>
+    /// What the model's own <c>default</c> schedule needs from the request: a flow pipeline that shifts by resolution
+    /// gives the image's token count (and whether it passes linspace sigmas itself); others nothing.
+    /// </summary>
+    public virtual Optimization.Families.FamilyOptions ScheduleOptions(ImageConditioning conditioning) => new();
 
     /// <summary>Decodes <paramref name="count"/> final latents into images in [-1, 1] (count x ImageShape values).</summary>
     public abstract float[] Decode(float[] latents, int count, ImageConditioning conditioning);
@@ -226,7 +247,7 @@ public abstract class DiffusionPipeline : IDisposable
         var outputSize = decode ? ImageShape(first.Conditioning).Aggregate(1, (a, b) => a * b) : latentSize;
         var rows = requests.SelectMany(r => Enumerable.Range(0, r.Count).Select(i => (Request: r, Index: i))).ToArray();
         var outputs = new float[rows.Length * outputSize];
-        var guided = ClassifierFreeGuidance.IsActive(first.GuidanceScale);
+        var guided = ClassifierFreeGuided && ClassifierFreeGuidance.IsActive(first.GuidanceScale);
         var evaluations = 0;
         for (var start = 0; start < rows.Length; start += MaxBatch)
         {
@@ -254,7 +275,8 @@ public abstract class DiffusionPipeline : IDisposable
             }
 
             var conditioning = rows[start..(start + batch)].Select(r => r.Request.Conditioning).ToArray();
-            using (var denoiser = new UNetDenoiser(Unet, Noise, PredictionType, batch, latentShape, first.GuidanceScale, Encode(conditioning, guided), SampleInput))
+            var network = new NetworkBinding(SampleInput, Packing(first.Conditioning), TimestepScale);
+            using (var denoiser = new UNetDenoiser(Unet, Noise, PredictionType, batch, latentShape, guided ? first.GuidanceScale : 1.0, Encode(conditioning, guided, first.GuidanceScale), network))
             {
                 SamplingRun.Run(first.Solver, wrap?.Invoke(start, denoiser) ?? denoiser, Noise, first.Times, x, _ => onStep?.Invoke(++evaluations), cancellationToken, first.FinalStep);
             }

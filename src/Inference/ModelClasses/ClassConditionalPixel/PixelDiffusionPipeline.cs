@@ -79,7 +79,7 @@ public sealed class PixelDiffusionPipeline : DiffusionPipeline
 
     public override int[] ImageShape(ImageConditioning conditioning) => [Channels, SampleSize, SampleSize];
 
-    protected override IReadOnlyList<ConditioningInput> Encode(IReadOnlyList<ImageConditioning> rows, bool guided) =>
+    protected override IReadOnlyList<ConditioningInput> Encode(IReadOnlyList<ImageConditioning> rows, bool guided, double guidanceScale) =>
         [ConditioningInput.Labels("class_labels", [.. rows.Select(row => (long)(((ClassLabelConditioning)row).Label ?? NullClassLabel))], NullClassLabel)];
 
     // Pixel space: the sampler's result is the image.

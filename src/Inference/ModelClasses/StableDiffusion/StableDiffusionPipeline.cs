@@ -45,7 +45,7 @@ public sealed class StableDiffusionPipeline : TextConditionedPipeline
         ValidateSize(conditioning);
     }
 
-    protected override IReadOnlyList<ConditioningInput> Encode(IReadOnlyList<ImageConditioning> rows, bool guided)
+    protected override IReadOnlyList<ConditioningInput> Encode(IReadOnlyList<ImageConditioning> rows, bool guided, double guidanceScale)
     {
         // One text encoder run per distinct prompt, copied to each of its rows.
         var cache = new Dictionary<string, (float[] Values, long[] Shape)>(StringComparer.Ordinal);

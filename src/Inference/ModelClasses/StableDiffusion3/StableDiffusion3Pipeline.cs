@@ -123,7 +123,7 @@ public sealed class StableDiffusion3Pipeline : TextConditionedPipeline
         return (embeddings, [.. first[1].Values, .. second[1].Values], tokens);
     }
 
-    protected override IReadOnlyList<ConditioningInput> Encode(IReadOnlyList<ImageConditioning> rows, bool guided)
+    protected override IReadOnlyList<ConditioningInput> Encode(IReadOnlyList<ImageConditioning> rows, bool guided, double guidanceScale)
     {
         var prompts = rows.Cast<PromptConditioning>().ToArray();
         var encoded = new Dictionary<string, (float[] Embeddings, float[] Pooled)>();

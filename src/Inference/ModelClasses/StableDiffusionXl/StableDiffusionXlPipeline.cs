@@ -119,7 +119,7 @@ public sealed class StableDiffusionXlPipeline : TextConditionedPipeline
         return [conditioning.Height, conditioning.Width, 0, 0, conditioning.Height, conditioning.Width];
     }
 
-    protected override IReadOnlyList<ConditioningInput> Encode(IReadOnlyList<ImageConditioning> rows, bool guided)
+    protected override IReadOnlyList<ConditioningInput> Encode(IReadOnlyList<ImageConditioning> rows, bool guided, double guidanceScale)
     {
         var prompts = rows.Cast<XlPromptConditioning>().ToArray();
         var encoded = new Dictionary<XlPromptConditioning, (float[] Embeddings, float[] Pooled, float[] NegativeEmbeddings, float[] NegativePooled)>();
