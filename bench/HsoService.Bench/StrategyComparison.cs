@@ -8,6 +8,7 @@ using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
 using HsoService.Inference.Validation;
 using HsoService.Optimization.Families;
+using HsoService.Optimization.NoiseSchedules;
 using HsoService.Optimization.Schedules;
 using HsoService.Optimization.Validated;
 
@@ -59,7 +60,7 @@ public static class StrategyComparison
                 {
                     if (earlier.FirstOrDefault(r => r["solver"].GetString() == solver.Name() && r["nfe"].GetInt32() == nfe && r["strategy"].GetString() == strategy.Name()) is { } done)
                     {
-                        rows.Add(Resume(done, solver, scorers));
+                        rows.Add(Resume(done, pipeline.Noise, solver, scorers));
                         continue;
                     }
 
@@ -69,7 +70,7 @@ public static class StrategyComparison
                     var report = schedule.Validation!;
                     File.WriteAllText(Path.Combine(output, $"{strategy.Name()}-{solver.Name()}-{nfe}.json"), ScheduleJson.Serialize(schedule, indented: true));
                     // A family's held-out FD is in docs/evaluation/auto (every family on every seed): measure only what is new.
-                    var family = ProposalConfirmation.FamilyNames(solver).Contains(report.ChosenBy);
+                    var family = ProposalConfirmation.FamilyNames(pipeline.Noise, solver).Contains(report.ChosenBy);
                     var fd = family ? null : Seeds.ToDictionary(s => s.ToString(CultureInfo.InvariantCulture), s => scorers[s].Score(solver, schedule.T, long.MaxValue, CancellationToken.None)!.Value);
                     var line = string.Create(
                         CultureInfo.InvariantCulture,
@@ -100,11 +101,11 @@ public static class StrategyComparison
     }
 
     // A run made before: kept as it was, its held-out FD measured if it is missing for a schedule that is not a family.
-    private static Dictionary<string, object?> Resume(Dictionary<string, JsonElement> done, SolverKind solver, Dictionary<long, FeatureDistanceScorer> scorers)
+    private static Dictionary<string, object?> Resume(Dictionary<string, JsonElement> done, NoiseSchedule noise, SolverKind solver, Dictionary<long, FeatureDistanceScorer> scorers)
     {
         var row = done.ToDictionary(p => p.Key, p => (object?)p.Value);
         var chosen = done["chosen_by"].GetString()!;
-        var family = ProposalConfirmation.FamilyNames(solver).Contains(chosen);
+        var family = ProposalConfirmation.FamilyNames(noise, solver).Contains(chosen);
         row["family"] = family;
         if (!family && done["fd"].ValueKind == JsonValueKind.Null)
         {

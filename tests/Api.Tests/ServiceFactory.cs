@@ -97,6 +97,8 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
             ["Hso:Models:digits16-flow:Path"] = Path.Combine(Repository.Root, "models", "digits16-flow"),
             ["Hso:Models:tiny-sd:Path"] = Path.Combine(Repository.Root, "tests", "fixtures", "tiny-sd"),
             ["Hso:Models:tiny-sdxl:Path"] = Path.Combine(Repository.Root, "tests", "fixtures", "tiny-sdxl"),
+            ["Hso:Models:tiny-sd3:Path"] = Path.Combine(Repository.Root, "tests", "fixtures", "tiny-sd3"),
+            ["Hso:Models:tiny-flux:Path"] = Path.Combine(Repository.Root, "tests", "fixtures", "tiny-flux"),
             ["ConnectionStrings:Redis"] = redis ?? "",
             ["Logging:LogLevel:Default"] = "Warning",
         };

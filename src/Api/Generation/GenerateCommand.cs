@@ -57,7 +57,7 @@ public sealed record GenerateCommand(
         var conditioning = pipeline.ParseConditioning(new ConditioningFields(
             request.ClassLabel, request.Prompt, request.NegativePrompt, request.Prompt2, request.NegativePrompt2, request.Width, request.Height), model);
         var latents = request.Latents is null ? null : LatentInput.Parse(request.Latents, count, pipeline.LatentShape(conditioning));
-        var schedule = RequestedSchedule.Parse(request.Schedule, models.Noise(model), solver, nfe);
+        var schedule = RequestedSchedule.Parse(request.Schedule, models.Noise(model), solver, nfe, pipeline.ScheduleOptions(conditioning));
         return new GenerateCommand(model, pipeline, solver, nfe, schedule, conditioning, guidance, seed, count, latents, format);
     }
 

@@ -30,7 +30,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         ArgumentNullException.ThrowIfNull(command);
         var (model, solver, nfe, count, seed) = (command.Model, command.Solver, command.Nfe, command.Count, command.Seed);
         var freshness = new Freshness();
-        var (schedule, source) = await ResolveScheduleAsync(model, solver, nfe, command.Schedule, freshness, cancellationToken);
+        var (schedule, source) = await ResolveScheduleAsync(model, solver, nfe, command.Schedule, command.Pipeline.ScheduleOptions(command.Conditioning), freshness, cancellationToken);
 
         using var activity = HsoTelemetry.Source.StartActivity("generate");
         activity?.SetTag("hso.model", model);
@@ -63,7 +63,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         var pngs = Encode(command, images);
         telemetry.GenerationLatency.Record(stopwatch.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
         telemetry.Images.Add(count, new KeyValuePair<string, object?>("model", model));
-        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedules.ForClient(model, schedule), source, command.Format, freshness.Stale, item.BatchImages);
+        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedules.ForClient(model, schedule, command.Pipeline.ScheduleOptions(command.Conditioning).ImageSeqLen), source, command.Format, freshness.Stale, item.BatchImages);
     }
 
     private static List<byte[]> Encode(GenerateCommand command, float[] images)
@@ -84,14 +84,14 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         }
     }
 
-    private async Task<(Schedule Schedule, ScheduleSource Source)> ResolveScheduleAsync(string model, SolverKind solver, int nfe, RequestedSchedule requested, Freshness freshness, CancellationToken cancellationToken)
+    private async Task<(Schedule Schedule, ScheduleSource Source)> ResolveScheduleAsync(string model, SolverKind solver, int nfe, RequestedSchedule requested, FamilyOptions familyOptions, Freshness freshness, CancellationToken cancellationToken)
     {
         switch (requested)
         {
             case RequestedSchedule.Fixed built:
                 return (built.Schedule, built.Source);
             case RequestedSchedule.Auto:
-                return await AutoAsync(model, solver, nfe, freshness, cancellationToken);
+                return await AutoAsync(model, solver, nfe, familyOptions, freshness, cancellationToken);
             case RequestedSchedule.Hso hso:
                 var key = ScheduleKey.For(model, solver, nfe, hso.Mode, ScheduleKey.DefaultSeed);
                 if (freshness.Note(await schedules.GetEntryAsync(key, cancellationToken)) is { } cached)
@@ -118,10 +118,10 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
     /// the solver's default family while the selection is queued (or cannot run: no feature score, NFE above the
     /// optimizer's limit, store unavailable). The source names which, and why for the default family.
     /// </summary>
-    private async Task<(Schedule Schedule, ScheduleSource Source)> AutoAsync(string model, SolverKind solver, int nfe, Freshness freshness, CancellationToken cancellationToken)
+    private async Task<(Schedule Schedule, ScheduleSource Source)> AutoAsync(string model, SolverKind solver, int nfe, FamilyOptions familyOptions, Freshness freshness, CancellationToken cancellationToken)
     {
         var noise = models.Noise(model);
-        Schedule Default(string why) => ScheduleSelection.Fallback(noise, solver, nfe, why);
+        Schedule Default(string why) => ScheduleSelection.Fallback(noise, solver, nfe, why, familyOptions);
         if (nfe > RequestLimits.OptimizeNfe.Max)
         {
             return (Default($"nfe {nfe} is above {RequestLimits.OptimizeNfe.Max}, the most a schedule is measured or optimized for, so the solver's default family is served"), ScheduleSource.NfeAboveLimit);

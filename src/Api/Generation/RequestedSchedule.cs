@@ -27,7 +27,8 @@ public abstract record RequestedSchedule
     public sealed record Fixed(Schedule Schedule, ScheduleSource Source) : RequestedSchedule;
 
     /// <summary>Parses the request's value for a model's noise schedule, solver and NFE; throws naming <c>schedule</c>.</summary>
-    public static RequestedSchedule Parse(JsonElement? requested, NoiseSchedule noise, SolverKind solver, int nfe)
+    /// <param name="options">What the model's default schedule needs from the request (Flux: the image's token count).</param>
+    public static RequestedSchedule Parse(JsonElement? requested, NoiseSchedule noise, SolverKind solver, int nfe, FamilyOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(noise);
         switch (requested)
@@ -49,7 +50,7 @@ public abstract record RequestedSchedule
             case { ValueKind: JsonValueKind.Object } diffusers:
                 return Explicit(noise, solver, nfe, DiffusersTimesteps(noise, solver, nfe, diffusers));
             case { ValueKind: JsonValueKind.String } text:
-                return Named(text.GetString()!, noise, solver, nfe);
+                return Named(text.GetString()!, noise, solver, nfe, options);
             case var other:
                 throw new HsoArgumentException($"schedule must be a name, an array of times, {{\"timesteps\": [...]}} or {{\"sigmas\": [...]}}, got {other.Value.ValueKind}", "schedule");
         }
@@ -62,7 +63,7 @@ public abstract record RequestedSchedule
         return new Fixed(ScheduleBuilder.Build(noise, solver, nfe, times, ScheduleMode.Explicit), ScheduleSource.Explicit);
     }
 
-    private static RequestedSchedule Named(string name, NoiseSchedule noise, SolverKind solver, int nfe)
+    private static RequestedSchedule Named(string name, NoiseSchedule noise, SolverKind solver, int nfe, FamilyOptions? options)
     {
         switch (name)
         {
@@ -76,7 +77,7 @@ public abstract record RequestedSchedule
                 return new Stored(ScheduleModes.ParseRequestMode(name));
             default:
                 return ScheduleFamilies.IsFamily(name)
-                    ? new Fixed(Family(noise, name, solver, nfe), ScheduleSource.Family)
+                    ? new Fixed(Family(noise, name, solver, nfe, options), ScheduleSource.Family)
                     : throw new HsoArgumentException(
                         $"schedule '{EchoedText.Shorten(name)}' is not auto, selected, validated, {string.Join(", ", NamedSchedules.Names)} (uniform_t:trailing|leading|linspace, edm:RHO), an array of times or {{\"timesteps\": [...]}}",
                         "schedule");
@@ -84,11 +85,11 @@ public abstract record RequestedSchedule
     }
 
     /// <summary>A family's schedule; what it refuses (ays on a flow, a bad variant) is the request's <c>schedule</c> field.</summary>
-    private static Schedule Family(NoiseSchedule noise, string name, SolverKind solver, int nfe)
+    private static Schedule Family(NoiseSchedule noise, string name, SolverKind solver, int nfe, FamilyOptions? options)
     {
         try
         {
-            return ScheduleFamilies.Build(noise, name, solver, nfe);
+            return ScheduleFamilies.Build(noise, name, solver, nfe, options);
         }
         catch (HsoArgumentException e) when (e.ParamName == "family")
         {

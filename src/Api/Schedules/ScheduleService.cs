@@ -182,11 +182,14 @@ public sealed class ScheduleService(
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Schedule, byte[]> _clientJson = [];
 
-    /// <summary>The schedule as it leaves the service: with its diffusers terms on the model's noise schedule.</summary>
-    public Schedule ForClient(string model, Schedule schedule)
+    /// <summary>
+    /// The schedule as it leaves the service: with its diffusers terms on the model's noise schedule (at the image's
+    /// token count where the model's flow scheduler shifts by resolution).
+    /// </summary>
+    public Schedule ForClient(string model, Schedule schedule, int? imageSeqLen = null)
     {
         var pipeline = models.Pipeline(model);
-        return schedule with { Diffusers = DiffusersSchedule.For(schedule, pipeline.Noise, pipeline.DiscreteTime) };
+        return schedule with { Diffusers = DiffusersSchedule.For(schedule, pipeline.Noise, pipeline.DiscreteTime, imageSeqLen) };
     }
 
     /// <summary>

@@ -137,9 +137,9 @@ public static class ScheduleSelection
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
     /// <summary>The default family's schedule, served when nothing was measured; <paramref name="why"/> becomes its warning.</summary>
-    public static Schedule Fallback(NoiseSchedule noise, SolverKind solver, int nfe, string why)
+    public static Schedule Fallback(NoiseSchedule noise, SolverKind solver, int nfe, string why, FamilyOptions? options = null)
     {
-        var family = ScheduleFamilies.Build(noise, DefaultFamily(noise, solver), solver, nfe);
+        var family = ScheduleFamilies.Build(noise, DefaultFamily(noise, solver), solver, nfe, options);
         return family with { Warnings = [.. family.Warnings, why] };
     }
 }

@@ -58,10 +58,12 @@ public sealed class ModelFolderTests : IDisposable
     public void A_class_it_does_not_serve_is_refused_naming_it_and_the_served_ones()
     {
         var copy = CopyOf(Repository.TinySd);
-        File.WriteAllText(Path.Combine(copy, "model_index.json"), """{"_class_name": "StableDiffusion3Pipeline", "transformer": ["diffusers", "SD3Transformer2DModel"]}""");
+        File.WriteAllText(Path.Combine(copy, "model_index.json"), """{"_class_name": "StableCascadeCombinedPipeline", "prior_prior": ["diffusers", "StableCascadeUNet"]}""");
         var error = Assert.Throws<ModelLoadException>(() => ModelClassRegistry.Recognise(ModelFolder.Open(copy)));
-        Assert.Contains("_class_name 'StableDiffusion3Pipeline' is not a model class this service serves", error.Message);
+        Assert.Contains("_class_name 'StableCascadeCombinedPipeline' is not a model class this service serves", error.Message);
         Assert.Contains("stable_diffusion_xl (StableDiffusionXLPipeline", error.Message);
+        Assert.Contains("stable_diffusion_3 (StableDiffusion3Pipeline", error.Message);
+        Assert.Contains("flux (FluxPipeline", error.Message);
     }
 
     [Theory]

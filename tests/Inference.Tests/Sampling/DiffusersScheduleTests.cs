@@ -59,7 +59,7 @@ public class DiffusersScheduleTests
     public void The_timesteps_and_sigmas_a_client_passes_to_diffusers_are_those_the_sampler_runs(SolverKind solver, string name, FinalStep finalStep, int nfe)
     {
         var schedule = NamedSchedules.Build(Sd, name, solver, nfe) with { FinalStep = finalStep };
-        var diffusers = DiffusersSchedule.For(schedule, Sd, discreteTime: true);
+        var diffusers = DiffusersSchedule.For(schedule, Sd, discreteTime: true)!;
 
         var denoiser = new RecordingDenoiser();
         SamplingRun.Run(solver, denoiser, Sd, schedule.T, new float[4], finalStep: finalStep);
@@ -88,7 +88,7 @@ public class DiffusersScheduleTests
     public void For_a_continuous_time_network_the_sigmas_are_exact_and_the_timesteps_the_nearest_trained_steps(SolverKind solver)
     {
         var schedule = NamedSchedules.Build(Sd, "hso-robust", solver, 6);
-        var diffusers = DiffusersSchedule.For(schedule, Sd, discreteTime: false);
+        var diffusers = DiffusersSchedule.For(schedule, Sd, discreteTime: false)!;
         var path = IntegrationPath.Times(solver, Sd, schedule.T, FinalStep.ToZero);
 
         Assert.Equal(path[..^1].Select(t => Sd.Sigma(t) / Sd.Alpha(t)).Append(0.0), diffusers.Sigmas);

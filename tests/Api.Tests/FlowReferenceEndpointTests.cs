@@ -1,0 +1,137 @@
+using System.Net;
+using System.Text.Json;
+using SkiaSharp;
+
+namespace HsoService.Api.Tests;
+
+/// <summary>
+/// SD3 and Flux (tiny-sd3, tiny-flux, optimum's layout) through the public API: diffusers' references reproduced by
+/// POST /generate with each case's noise as <c>latents</c> (the unpacked layout; the service packs for Flux), solver
+/// euler and <c>schedule: {"sigmas": [...]}</c>, and the same image again with <c>schedule: "default"</c>.
+/// </summary>
+public sealed class FlowReferenceEndpointTests : IClassFixture<FlowReferenceEndpointTests.Service>
+{
+    public sealed class Service : IDisposable
+    {
+        public ServiceFactory Factory { get; } = new();
+
+        public void Dispose() => Factory.Dispose();
+    }
+
+    private readonly HttpClient _client;
+
+    public FlowReferenceEndpointTests(Service service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        _client = service.Factory.CreateClient();
+    }
+
+    private static JsonElement Case(string model, int index)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "tests", "fixtures", model, "reference.json")));
+        return document.RootElement.GetProperty("cases")[index].Clone();
+    }
+
+    private static string Base64Floats(JsonElement array)
+    {
+        var values = array.EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        var bytes = new byte[values.Length * 4];
+        for (var i = 0; i < values.Length; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
+        }
+
+        return Convert.ToBase64String(bytes);
+    }
+
+    private async Task<double[]> Planes(Dictionary<string, object?> body, string source)
+    {
+        var response = await _client.PostJsonAsync("/generate", body);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        Assert.Equal(source, response.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        using var bitmap = SKBitmap.Decode(await response.Content.ReadAsByteArrayAsync());
+        var pixels = bitmap.Pixels;
+        // Channel-first like diffusers' image: red plane first, then green and blue.
+        return [.. new[] { pixels.Select(p => p.Red / 255.0), pixels.Select(p => p.Green / 255.0), pixels.Select(p => p.Blue / 255.0) }.SelectMany(plane => plane)];
+    }
+
+    [Theory]
+    [InlineData("tiny-sd3", 0)]
+    [InlineData("tiny-sd3", 1)]
+    [InlineData("tiny-flux", 0)]
+    [InlineData("tiny-flux", 1)]
+    public async Task Diffusers_reference_is_reproduced_with_its_sigmas_and_again_with_default(string model, int index)
+    {
+        var reference = Case(model, index);
+        var body = new Dictionary<string, object?>
+        {
+            ["model"] = model,
+            ["nfe"] = reference.GetProperty("num_inference_steps").GetInt32(),
+            ["solver"] = "euler",
+            ["schedule"] = new { sigmas = reference.GetProperty("sigmas").EnumerateArray().Select(s => s.GetDouble()).ToArray() },
+            ["prompt"] = reference.GetProperty("prompt").GetString(),
+            ["guidance_scale"] = reference.GetProperty("guidance_scale").GetDouble(),
+            ["width"] = reference.GetProperty("width").GetInt32(),
+            ["height"] = reference.GetProperty("height").GetInt32(),
+            ["latents"] = Base64Floats(reference.GetProperty("noise")),
+        };
+        if (reference.TryGetProperty("negative_prompt", out var negative))
+        {
+            body["negative_prompt"] = negative.GetString();
+        }
+
+        var planes = await Planes(body, "explicit");
+        var image = reference.GetProperty("image");
+        Assert.Equal(image.GetProperty("shape")[2].GetInt32() * image.GetProperty("shape")[3].GetInt32() * 3, planes.Length);
+        var first8 = image.GetProperty("first8").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.Equal(first8[i], planes[i], 1.0 / 255);
+        }
+
+        Assert.Equal(image.GetProperty("sum").GetDouble() / planes.Length, planes.Average(), 1.0 / 255);
+
+        // The model's own default is the same sigmas (diffusers' set_timesteps, Flux's mu from width and height).
+        body["schedule"] = "default";
+        var byDefault = await Planes(body, "family");
+        Assert.True(planes.Zip(byDefault).All(pair => Math.Abs(pair.First - pair.Second) <= 1.0 / 255), "default gave another image");
+    }
+
+    [Fact]
+    public async Task Models_lists_both_classes_with_their_fields_and_the_unpacked_latent_shape()
+    {
+        var models = await (await _client.GetAsync("/models")).JsonAsync();
+        var sd3 = models.EnumerateArray().Single(m => m.GetProperty("id").GetString() == "tiny-sd3");
+        Assert.Equal("stable_diffusion_3", sd3.GetProperty("pipeline").GetString());
+        Assert.Equal([16, 16, 16], sd3.GetProperty("latent_shape").EnumerateArray().Select(d => d.GetInt32()));
+        Assert.Equal(3.0, sd3.GetProperty("noise_schedule").GetProperty("shift").GetDouble());
+        var flux = models.EnumerateArray().Single(m => m.GetProperty("id").GetString() == "tiny-flux");
+        Assert.Equal("flux", flux.GetProperty("pipeline").GetString());
+        Assert.Equal(["prompt", "width", "height"], flux.GetProperty("conditioning").EnumerateArray().Select(f => f.GetString()));
+        Assert.True(flux.GetProperty("noise_schedule").GetProperty("dynamic_shifting").GetBoolean());
+        Assert.Equal(3.5, flux.GetProperty("defaults").GetProperty("guidance_scale").GetDouble());
+    }
+
+    [Theory]
+    [InlineData("""{"model": "tiny-flux", "nfe": 4, "prompt": "cat", "negative_prompt": "dog"}""", "negative_prompt", "guidance-distilled")]
+    [InlineData("""{"model": "tiny-flux", "nfe": 4, "prompt": "cat", "width": 72}""", "width", "multiple of 16")]
+    [InlineData("""{"model": "tiny-sd3", "nfe": 4, "prompt": "cat", "schedule": "ays"}""", "schedule", "DDPM")]
+    public async Task What_a_flow_class_does_not_take_is_refused_by_name(string body, string field, string detail)
+    {
+        var response = await _client.PostAsync("/generate", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.JsonAsync();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out var messages), problem.ToString());
+        Assert.Contains(detail, messages[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Auto_on_a_flow_model_without_a_scorer_serves_its_default_and_says_so()
+    {
+        var response = await _client.PostJsonAsync("/generate", new { model = "tiny-flux", nfe = 4, prompt = "a cat", width = 64, height = 64, response_format = "b64_json" });
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        Assert.Equal("family-default:no-scorer", response.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        var result = await response.JsonAsync();
+        Assert.Equal("default", result.GetProperty("schedule").GetProperty("family").GetString());
+    }
+}
