@@ -123,7 +123,9 @@ public sealed class GenerateEndpointTests : IClassFixture<GenerateEndpointTests.
     [InlineData("""{"timesteps": [999, 600, 600, 300]}""", "strictly descending")]
     [InlineData("""{"timesteps": [999, 600, 300, 0]}""", "must end at 1 or above for dpmpp2m")]
     [InlineData("""{"timesteps": [1000, 600, 300, 100]}""", "integers in 0..999")]
-    [InlineData("""{"sigmas": [14.6, 1, 0.1, 0]}""", "must be {\"timesteps\": [...]}")]
+    [InlineData("""{"sigmas": [14.6, 1, 0.1, 0]}""", "must hold NFE + 1 = 5 values")]
+    [InlineData("""{"sigmas": [20000, 14.6, 1, 0.1, 0]}""", "this model's sigma range")]
+    [InlineData("""{"steps": [1, 2]}""", "or {\"sigmas\": [...]}")]
     public async Task Bad_diffusers_timesteps_are_refused_naming_the_schedule(string schedule, string detail)
     {
         var body = "{\"model\": \"digits16-ddpm\", \"nfe\": 4, \"solver\": \"dpmpp2m\", \"schedule\": " + schedule + "}";

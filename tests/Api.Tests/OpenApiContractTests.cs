@@ -130,6 +130,7 @@ public sealed partial class OpenApiContractTests
             ["note"] = "a candidate that could not be measured",
             ["next_cursor"] = "only when a model has more schedules than one page (ScheduleEndpointTests pages through them)",
             ["unreadable_keys"] = "only when the store holds a corrupt record (ExhaustionTests corrupts some)",
+            ["mu"] = "a diffusers block for a flow model that shifts by resolution (FlowReferenceEndpointTests' Flux)",
         };
         var responseSchemas = new[] { "Schedule", "OptimizationJob", "JobAccepted", "GenerateResponse", "GeneratedImage", "ModelInfo", "NoiseScheduleInfo", "HealthReport", "CachedSchedule", "CachedSchedules", "DiffusersSchedule", "ScheduleParameters", "CandidateScore", "FinalistScore", "ValidationCost", "ValidationReport", "ProblemDetails" };
         var declared = document.Properties().Where(p => responseSchemas.Contains(p.Schema)).Select(p => p.Property).ToHashSet();
