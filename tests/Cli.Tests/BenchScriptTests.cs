@@ -75,6 +75,7 @@ public class BenchScriptTests
     [InlineData("rule-replay.py", "docs/evaluation/validated/gpu-confirmed/dpmpp2m-6", "-6 | mean | ")]
     [InlineData("confirmation-replay.py", null, "| unipc | 10 |")]
     [InlineData("strategy-table.py", "docs/evaluation/strategies", "| unipc | 10 | refine |")]
+    [InlineData("flow-table.py", "docs/evaluation/flow", "| unipc | 10 |")]
     public void Table_scripts_rebuild_their_tables_from_the_committed_reports(string script, string? argument, string row)
     {
         // Their normal run is the smoke: seconds over the reports in docs/evaluation.
@@ -128,6 +129,30 @@ public class BenchScriptTests
         var fd = lines.Except(heldOut).ToArray();
         Assert.Equal(2, fd.Length);
         Assert.All(fd, row => Assert.Equal(14, row.Split('|').Length));
+    }
+
+    [Fact]
+    public void Flow_heldout_smoke_draws_every_flow_schedule_as_a_ratio_of_the_seed_means()
+    {
+        var result = RunScript("flow-heldout.sh", "--smoke");
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        // One row per setting: the best family's mean FD, then default, flow_shift:3, uniform_t, uniform_lambda, edm,
+        // hso-robust, hso-paper and auto as ratios, what auto serves and its worst seed.
+        var rows = result.Stdout.Split('\n').Where(l => l.StartsWith("| ddim | 4 |", StringComparison.Ordinal) || l.StartsWith("| unipc | 4 |", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, rows.Length);
+        foreach (var row in rows)
+        {
+            var cells = row.Split('|', StringSplitOptions.TrimEntries)[1..^1];
+            Assert.Equal(13, cells.Length);
+            var ratios = cells[3..11].Select(Number).ToArray();
+            Assert.All(ratios, r => Assert.InRange(r, 0.1, 100));
+            // The best family's own ratio is 1 and no family is below it.
+            Assert.Equal(1.0, ratios[..5].Min(), 3);
+        }
+
+        Assert.Contains("2-seed means (seeds 1234, 5000; 64 samples each)", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("settings above 1.02", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
