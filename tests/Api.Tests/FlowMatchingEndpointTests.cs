@@ -137,4 +137,22 @@ public sealed class FlowMatchingEndpointTests : IClassFixture<FlowMatchingEndpoi
         Assert.True(problem.GetProperty("errors").TryGetProperty("schedule", out var messages), problem.ToString());
         Assert.Contains(detail, messages[0].GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_measured_selection_runs_on_the_flow_among_flow_schedules()
+    {
+        var accepted = await _client.PostJsonAsync("/schedules", new { model = "digits16-flow", nfe = 4, solver = "dpmpp2m", mode = "selected" });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var job = await _client.WaitForJobAsync((await accepted.JsonAsync()).GetProperty("location").GetString()!, 300);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        var schedule = await (await _client.GetAsync("/schedules/digits16-flow/4?solver=dpmpp2m&mode=selected")).JsonAsync();
+        var candidates = schedule.GetProperty("validation").GetProperty("candidates").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToArray();
+        Assert.Equal(["default", "uniform_t:trailing", "uniform_lambda", "edm:7", "flow_shift:3", "hso-robust", "hso-paper"], candidates);
+        Assert.All(schedule.GetProperty("validation").GetProperty("candidates").EnumerateArray(), c => Assert.True(c.GetProperty("score").GetDouble() > 0));
+        Assert.Contains(schedule.GetProperty("family").GetString(), candidates);
+
+        var served = await _client.PostJsonAsync("/generate", new { model = "digits16-flow", nfe = 4, solver = "dpmpp2m", class_label = 2 });
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal("selected", served.Headers.GetValues("X-Hso-Schedule-Source").Single());
+    }
 }
