@@ -134,4 +134,21 @@ public sealed class FlowReferenceEndpointTests : IClassFixture<FlowReferenceEndp
         var result = await response.JsonAsync();
         Assert.Equal("default", result.GetProperty("schedule").GetProperty("family").GetString());
     }
+
+    [Fact]
+    public async Task A_flux_schedules_diffusers_block_takes_the_image_size_from_the_query()
+    {
+        var accepted = await _client.PostJsonAsync("/schedules", new { model = "tiny-flux", nfe = 4, solver = "ddim", mode = "robust" });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var job = await _client.WaitForJobAsync((await accepted.JsonAsync()).GetProperty("location").GetString()!, 120);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        var bare = await (await _client.GetAsync("/schedules/tiny-flux/4?solver=ddim&mode=robust")).JsonAsync();
+        Assert.False(bare.TryGetProperty("diffusers", out _));
+        var sized = await (await _client.GetAsync("/schedules/tiny-flux/4?solver=ddim&mode=robust&width=128&height=128")).JsonAsync();
+        var block = sized.GetProperty("diffusers");
+        Assert.Equal("FlowMatchEulerDiscreteScheduler", block.GetProperty("scheduler").GetString());
+        // mu for 64 tokens, as the reference records it for 128 x 128.
+        Assert.Equal(Case("tiny-flux", 0).GetProperty("mu").GetDouble(), block.GetProperty("mu").GetDouble(), 12);
+        Assert.Equal(4, block.GetProperty("sigmas").GetArrayLength());
+    }
 }

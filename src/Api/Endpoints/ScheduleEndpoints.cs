@@ -27,6 +27,7 @@ public static class ScheduleEndpoints
         group.MapGet("/jobs/{id}", GetJob).WithName("GetJob").WithSummary("Status, progress and result location of an optimization job")
             .ProducesProblems(404, 429, 500, 503);
         group.MapGet("/{model}/{nfe:int}", GetSchedule).WithName("GetSchedule").WithSummary("The cached schedule for a model and NFE (solver and mode as query)")
+            .WithDescription("width and height (pixels): the image size a flow model that shifts its sigmas by resolution (Flux) needs for the diffusers block's mu; without them such a model's schedule comes without the block. Other models ignore them.")
             .Produces<Schedule>(StatusCodes.Status200OK, "application/json")
             .ProducesProblems(400, 404, 429, 500, 503);
         group.MapGet("/{model}", ListSchedules).WithName("ListSchedules").WithSummary("The cached schedules of a model, a page at a time in key order")
@@ -95,7 +96,7 @@ public static class ScheduleEndpoints
     }
 
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetSchedule(
-        string model, int nfe, string? solver, string? mode, long? seed, string? strategy, ScheduleService schedules, ModelCatalog models, HttpContext context, CancellationToken cancellationToken)
+        string model, int nfe, string? solver, string? mode, long? seed, string? strategy, int? width, int? height, ScheduleService schedules, ModelCatalog models, HttpContext context, CancellationToken cancellationToken)
     {
         models.Require(model);
         HsoService.Inference.Requests.RequestLimits.OptimizeNfe.Check(nfe, "nfe");
@@ -109,6 +110,16 @@ public static class ScheduleEndpoints
             if (entry.Stale)
             {
                 context.Response.Headers[GenerateEndpoints.StaleHeader] = GenerateEndpoints.StaleValue;
+            }
+
+            if (width is not null || height is not null)
+            {
+                // A flow model that shifts by resolution needs the image size for its diffusers block's mu.
+                var side = models.Pipeline(model).Defaults;
+                var options = models.Pipeline(model).ScheduleOptions(
+                    (int)HsoService.Inference.Requests.RequestLimits.Side.Check(width ?? side.Width, "width"),
+                    (int)HsoService.Inference.Requests.RequestLimits.Side.Check(height ?? side.Height, "height"));
+                return TypedResults.File(schedules.ClientJson(model, schedule, options.ImageSeqLen), "application/json");
             }
 
             // The schedule's JSON made once (documented as Schedule above): the hot read copies bytes.

@@ -182,6 +182,10 @@ public sealed class ScheduleService(
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Schedule, byte[]> _clientJson = [];
 
+    /// <summary>The wire's JSON at an image's token count (a flow model that shifts by resolution): made per call, not cached.</summary>
+    public byte[] ClientJson(string model, Schedule schedule, int? imageSeqLen) =>
+        imageSeqLen is null ? ClientJson(model, schedule) : System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ForClient(model, schedule, imageSeqLen), json.Value.SerializerOptions);
+
     /// <summary>
     /// The schedule as it leaves the service: with its diffusers terms on the model's noise schedule (at the image's
     /// token count where the model's flow scheduler shifts by resolution).

@@ -128,7 +128,14 @@ public abstract class DiffusionPipeline : IDisposable
     /// What the model's own <c>default</c> schedule needs from the request: a flow pipeline that shifts by resolution
     /// gives the image's token count (and whether it passes linspace sigmas itself); others nothing.
     /// </summary>
-    public virtual Optimization.Families.FamilyOptions ScheduleOptions(ImageConditioning conditioning) => new();
+    public Optimization.Families.FamilyOptions ScheduleOptions(ImageConditioning conditioning)
+    {
+        ArgumentNullException.ThrowIfNull(conditioning);
+        return ScheduleOptions(conditioning.Width, conditioning.Height);
+    }
+
+    /// <summary>What the model's own <c>default</c> schedule needs at an image size (see the overload).</summary>
+    public virtual Optimization.Families.FamilyOptions ScheduleOptions(int width, int height) => new();
 
     /// <summary>Decodes <paramref name="count"/> final latents into images in [-1, 1] (count x ImageShape values).</summary>
     public abstract float[] Decode(float[] latents, int count, ImageConditioning conditioning);

@@ -65,8 +65,8 @@ public sealed class FluxPipeline : TextConditionedPipeline
         return conditioning.Height / 16 * (conditioning.Width / 16);
     }
 
-    public override FamilyOptions ScheduleOptions(ImageConditioning conditioning) =>
-        new() { ImageSeqLen = ImageSeqLen(conditioning), PipelineLinspace = true };
+    public override FamilyOptions ScheduleOptions(int width, int height) =>
+        new() { ImageSeqLen = height / 16 * (width / 16), PipelineLinspace = true };
 
     protected override ILatentPacking Packing(ImageConditioning conditioning) =>
         new FluxLatentPacking(LatentChannels, conditioning.Height / 8, conditioning.Width / 8);
