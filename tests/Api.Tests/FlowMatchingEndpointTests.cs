@@ -29,17 +29,6 @@ public sealed class FlowMatchingEndpointTests : IClassFixture<FlowMatchingEndpoi
 
     private static NoiseSchedule Ddpm { get; } = NoiseSchedule.FromJson(File.ReadAllText(Path.Combine(Repository.Root, "models", "digits16-ddpm", "scheduler", "scheduler_config.json")));
 
-    private static string Base64(float[] values)
-    {
-        var bytes = new byte[values.Length * 4];
-        for (var i = 0; i < values.Length; i++)
-        {
-            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
-        }
-
-        return Convert.ToBase64String(bytes);
-    }
-
     private static float[] Gaussian(int count, int seed)
     {
         var random = new Random(seed);
@@ -73,8 +62,8 @@ public sealed class FlowMatchingEndpointTests : IClassFixture<FlowMatchingEndpoi
         var scale = (Ddpm.Alpha(times[0]) + Ddpm.Sigma(times[0])) * sigmas[0];
         var flowNoise = noise.Select(v => (float)(v / scale)).ToArray();
 
-        var ddpm = Gray(await Png(new { model = "digits16-ddpm", nfe, solver = "ddim", schedule = times, class_label = 3, latents = Base64(noise) }, "explicit"));
-        var flow = Gray(await Png(new { model = "digits16-flow", nfe, solver = "euler", schedule = new { sigmas = sigmas.Append(0) }, class_label = 3, latents = Base64(flowNoise) }, "explicit"));
+        var ddpm = Gray(await Png(new { model = "digits16-ddpm", nfe, solver = "ddim", schedule = times, class_label = 3, latents = Latents.Base64(noise) }, "explicit"));
+        var flow = Gray(await Png(new { model = "digits16-flow", nfe, solver = "euler", schedule = new { sigmas = sigmas.Append(0) }, class_label = 3, latents = Latents.Base64(flowNoise) }, "explicit"));
         Assert.Equal(ddpm.Length, flow.Length);
         var worst = ddpm.Zip(flow).Max(pair => Math.Abs(pair.First - pair.Second));
         Assert.True(worst <= 1, $"images differ by up to {worst}/255");

@@ -32,18 +32,6 @@ public sealed class FlowReferenceEndpointTests : IClassFixture<FlowReferenceEndp
         return document.RootElement.GetProperty("cases")[index].Clone();
     }
 
-    private static string Base64Floats(JsonElement array)
-    {
-        var values = array.EnumerateArray().Select(v => v.GetSingle()).ToArray();
-        var bytes = new byte[values.Length * 4];
-        for (var i = 0; i < values.Length; i++)
-        {
-            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
-        }
-
-        return Convert.ToBase64String(bytes);
-    }
-
     private async Task<double[]> Planes(Dictionary<string, object?> body, string source)
     {
         var response = await _client.PostJsonAsync("/generate", body);
@@ -73,7 +61,7 @@ public sealed class FlowReferenceEndpointTests : IClassFixture<FlowReferenceEndp
             ["guidance_scale"] = reference.GetProperty("guidance_scale").GetDouble(),
             ["width"] = reference.GetProperty("width").GetInt32(),
             ["height"] = reference.GetProperty("height").GetInt32(),
-            ["latents"] = Base64Floats(reference.GetProperty("noise")),
+            ["latents"] = Latents.Base64(reference.GetProperty("noise")),
         };
         if (reference.TryGetProperty("negative_prompt", out var negative))
         {

@@ -73,7 +73,7 @@ public sealed class GeneratedClientTests
         Assert.Equal(4, schedule.T.Count);
         Assert.Equal(FinalStep.To_zero, schedule.Final_step);
         Assert.Equal(3, schedule.Diffusers!.Timesteps!.Count);
-        var same = await client.GetScheduleAsync("digits16-ddpm", 3, Solver.Dpmpp2m, Mode.Robust, null, null);
+        var same = await client.GetScheduleAsync("digits16-ddpm", 3, Solver.Dpmpp2m, Mode.Robust, null, null, null, null);
         Assert.Equal(schedule.T, same.T);
         Assert.Contains((await client.ListSchedulesAsync("digits16-ddpm", null, null)).Schedules, s => s.Key == "digits16-ddpm:dpmpp2m:3:robust");
 

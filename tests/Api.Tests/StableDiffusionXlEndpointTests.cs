@@ -32,18 +32,6 @@ public sealed class StableDiffusionXlEndpointTests : IClassFixture<StableDiffusi
         return document.RootElement.GetProperty("cases")[index].Clone();
     }
 
-    private static string Base64Floats(JsonElement array)
-    {
-        var values = array.EnumerateArray().Select(v => v.GetSingle()).ToArray();
-        var bytes = new byte[values.Length * 4];
-        for (var i = 0; i < values.Length; i++)
-        {
-            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
-        }
-
-        return Convert.ToBase64String(bytes);
-    }
-
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -62,7 +50,7 @@ public sealed class StableDiffusionXlEndpointTests : IClassFixture<StableDiffusi
             guidance_scale = reference.GetProperty("guidance_scale").GetDouble(),
             width = reference.GetProperty("width").GetInt32(),
             height = reference.GetProperty("height").GetInt32(),
-            latents = Base64Floats(reference.GetProperty("noise")),
+            latents = Latents.Base64(reference.GetProperty("noise")),
         });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("explicit", response.Headers.GetValues("X-Hso-Schedule-Source").Single());

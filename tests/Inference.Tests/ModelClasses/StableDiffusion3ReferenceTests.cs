@@ -17,24 +17,16 @@ namespace HsoService.Inference.Tests.ModelClasses;
 /// </summary>
 public sealed class StableDiffusion3ReferenceTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static readonly string Fixture = Path.Combine(Repository.Root, "tests", "fixtures", "tiny-sd3");
+    private static readonly string Fixture = ReferenceCases.Fixture("tiny-sd3");
 
     private static readonly Lazy<StableDiffusion3Pipeline> LazyPipeline = new(() =>
         (StableDiffusion3Pipeline)ModelClassRegistry.Load(ModelFolder.Open(Fixture), new OnnxSessionFactory(new OnnxOptions())));
 
     private static StableDiffusion3Pipeline Pipeline => LazyPipeline.Value;
 
-    private static JsonElement Case(int index)
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixture, "reference.json")));
-        return document.RootElement.GetProperty("cases")[index].Clone();
-    }
+    private static JsonElement Case(int index) => ReferenceCases.Case("tiny-sd3", index);
 
     public static TheoryData<int> Cases => [0, 1];
-
-    private static float[] Floats(JsonElement array) => [.. array.EnumerateArray().Select(v => v.GetSingle())];
-
-    private static int[] Ints(JsonElement array) => [.. array.EnumerateArray().Select(v => v.GetInt32())];
 
     /// <summary>The case's request: Euler (DDIM on a flow) over diffusers' sigmas, its noise as the latents.</summary>
     private static GenerationRequest Request(JsonElement reference)
@@ -43,21 +35,7 @@ public sealed class StableDiffusion3ReferenceTests(Xunit.Abstractions.ITestOutpu
             Prompt: reference.GetProperty("prompt").GetString(), NegativePrompt: reference.GetProperty("negative_prompt").GetString(),
             Width: reference.GetProperty("width").GetInt32(), Height: reference.GetProperty("height").GetInt32()));
         var sigmas = reference.GetProperty("sigmas").EnumerateArray().Select(s => s.GetDouble()).ToArray();
-        return new GenerationRequest(SolverKind.Ddim, sigmas[..^1], conditioning, 1, reference.GetProperty("guidance_scale").GetDouble(), 0, Latents: Floats(reference.GetProperty("noise")));
-    }
-
-    private static double AssertChecksums(JsonElement expected, float[] actual, double tolerance)
-    {
-        var first8 = Floats(expected.GetProperty("first8"));
-        var worst = Enumerable.Range(0, 8).Max(i => Math.Abs(first8[i] - actual[i]));
-        for (var i = 0; i < 8; i++)
-        {
-            Assert.Equal(first8[i], actual[i], tolerance);
-        }
-
-        Assert.Equal(expected.GetProperty("sum").GetDouble() / actual.Length, actual.Average(v => (double)v), tolerance);
-        Assert.Equal(expected.GetProperty("abs_sum").GetDouble() / actual.Length, actual.Average(v => Math.Abs((double)v)), tolerance);
-        return worst;
+        return new GenerationRequest(SolverKind.Ddim, sigmas[..^1], conditioning, 1, reference.GetProperty("guidance_scale").GetDouble(), 0, Latents: ReferenceCases.Floats(reference.GetProperty("noise")));
     }
 
     [Theory]
@@ -68,9 +46,9 @@ public sealed class StableDiffusion3ReferenceTests(Xunit.Abstractions.ITestOutpu
         foreach (var (field, prompt) in new[] { ("input_ids", reference.GetProperty("prompt").GetString()!), ("negative_input_ids", reference.GetProperty("negative_prompt").GetString()!) })
         {
             var ids = reference.GetProperty(field);
-            Assert.Equal(Ints(ids.GetProperty("tokenizer")), Pipeline.Tokenizer.Encode(prompt));
-            Assert.Equal(Ints(ids.GetProperty("tokenizer_2")), Pipeline.Tokenizer2.Encode(prompt));
-            Assert.Equal(Ints(ids.GetProperty("tokenizer_3")), Pipeline.Tokenizer3!.Encode(prompt, StableDiffusion3Pipeline.T5Tokens));
+            Assert.Equal(ReferenceCases.Ints(ids.GetProperty("tokenizer")), Pipeline.Tokenizer.Encode(prompt));
+            Assert.Equal(ReferenceCases.Ints(ids.GetProperty("tokenizer_2")), Pipeline.Tokenizer2.Encode(prompt));
+            Assert.Equal(ReferenceCases.Ints(ids.GetProperty("tokenizer_3")), Pipeline.Tokenizer3!.Encode(prompt, StableDiffusion3Pipeline.T5Tokens));
         }
     }
 
@@ -81,12 +59,12 @@ public sealed class StableDiffusion3ReferenceTests(Xunit.Abstractions.ITestOutpu
         var reference = Case(index);
         var (embeddings, pooled, tokens) = Pipeline.EncodePrompt(reference.GetProperty("prompt").GetString()!);
         Assert.Equal(333, tokens);
-        AssertChecksums(reference.GetProperty("prompt_embeds"), embeddings, 1e-5);
-        AssertChecksums(reference.GetProperty("pooled_prompt_embeds"), pooled, 1e-5);
+        ReferenceCases.AssertChecksums(reference.GetProperty("prompt_embeds"), embeddings, 1e-5);
+        ReferenceCases.AssertChecksums(reference.GetProperty("pooled_prompt_embeds"), pooled, 1e-5);
         // The negative prompt ("" by default) is encoded, not zeros.
         var (negative, negativePooled, _) = Pipeline.EncodePrompt(reference.GetProperty("negative_prompt").GetString()!);
-        AssertChecksums(reference.GetProperty("negative_prompt_embeds"), negative, 1e-5);
-        AssertChecksums(reference.GetProperty("negative_pooled_prompt_embeds"), negativePooled, 1e-5);
+        ReferenceCases.AssertChecksums(reference.GetProperty("negative_prompt_embeds"), negative, 1e-5);
+        ReferenceCases.AssertChecksums(reference.GetProperty("negative_pooled_prompt_embeds"), negativePooled, 1e-5);
     }
 
     [Theory]
@@ -110,14 +88,14 @@ public sealed class StableDiffusion3ReferenceTests(Xunit.Abstractions.ITestOutpu
         var reference = Case(index);
         var request = Request(reference);
         var latents = Pipeline.SampleLatents([request])[0];
-        var expected = Floats(reference.GetProperty("final_latents"));
+        var expected = ReferenceCases.Floats(reference.GetProperty("final_latents"));
         var scale = expected.Max(Math.Abs);
         var worst = latents.Zip(expected).Max(pair => Math.Abs(pair.First - pair.Second));
         Assert.True(worst <= 1e-4 * scale, $"final latents differ by {worst} (1e-4 relative of {scale} allowed)");
 
         // diffusers' image is (vae(latents / scaling_factor + shift_factor) / 2 + 0.5).clamp(0, 1).
         var image = Pipeline.Decode(latents, 1, request.Conditioning).Select(v => (v + 1) / 2).ToArray();
-        var pixel = AssertChecksums(reference.GetProperty("image"), image, 1.0 / 255);
+        var pixel = ReferenceCases.AssertChecksums(reference.GetProperty("image"), image, 1.0 / 255);
         output.WriteLine($"case {index}: final latents worst {worst:E2} ({worst / scale:E2} relative); image first8 worst {pixel * 255:F4}/255");
     }
 

@@ -15,7 +15,7 @@ namespace HsoService.Inference.Tests.ModelClasses;
 /// </summary>
 public sealed class StableDiffusionXlReferenceTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static readonly string Fixture = Path.Combine(Repository.Root, "tests", "fixtures", "tiny-sdxl");
+    private static readonly string Fixture = ReferenceCases.Fixture("tiny-sdxl");
 
     private static readonly Lazy<StableDiffusionXlPipeline> LazyPipeline = new(() => Load("tiny-sdxl"));
 
@@ -24,17 +24,9 @@ public sealed class StableDiffusionXlReferenceTests(Xunit.Abstractions.ITestOutp
     private static StableDiffusionXlPipeline Load(string fixture) =>
         (StableDiffusionXlPipeline)ModelClassRegistry.Load(ModelFolder.Open(Path.Combine(Repository.Root, "tests", "fixtures", fixture)), new OnnxSessionFactory(new OnnxOptions()));
 
-    private static JsonElement Case(int index)
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixture, "reference.json")));
-        return document.RootElement.GetProperty("cases")[index].Clone();
-    }
+    private static JsonElement Case(int index) => ReferenceCases.Case("tiny-sdxl", index);
 
     public static TheoryData<int> Cases => [0, 1];
-
-    private static float[] Floats(JsonElement array) => [.. array.EnumerateArray().Select(v => v.GetSingle())];
-
-    private static int[] Ints(JsonElement array) => [.. array.EnumerateArray().Select(v => v.GetInt32())];
 
     private static string? Text(JsonElement reference, string name) =>
         reference.GetProperty(name).ValueKind == JsonValueKind.Null ? null : reference.GetProperty(name).GetString();
@@ -47,21 +39,7 @@ public sealed class StableDiffusionXlReferenceTests(Xunit.Abstractions.ITestOutp
             Width: reference.GetProperty("width").GetInt32(), Height: reference.GetProperty("height").GetInt32()));
         // diffusers' timesteps k are evaluated at t = (k + 1) / N; Euler is DDIM (the same update in sigma).
         var times = reference.GetProperty("timesteps").EnumerateArray().Select(k => (k.GetDouble() + 1) / pipeline.Noise.TrainSteps).ToArray();
-        return new GenerationRequest(SolverKind.Ddim, times, conditioning, 1, reference.GetProperty("guidance_scale").GetDouble(), 0, Latents: Floats(reference.GetProperty("noise")));
-    }
-
-    private static double AssertChecksums(JsonElement expected, float[] actual, double tolerance)
-    {
-        var first8 = Floats(expected.GetProperty("first8"));
-        var worst = Enumerable.Range(0, 8).Max(i => Math.Abs(first8[i] - actual[i]));
-        for (var i = 0; i < 8; i++)
-        {
-            Assert.Equal(first8[i], actual[i], tolerance);
-        }
-
-        Assert.Equal(expected.GetProperty("sum").GetDouble() / actual.Length, actual.Average(v => (double)v), tolerance);
-        Assert.Equal(expected.GetProperty("abs_sum").GetDouble() / actual.Length, actual.Average(v => Math.Abs((double)v)), tolerance);
-        return worst;
+        return new GenerationRequest(SolverKind.Ddim, times, conditioning, 1, reference.GetProperty("guidance_scale").GetDouble(), 0, Latents: ReferenceCases.Floats(reference.GetProperty("noise")));
     }
 
     [Theory]
@@ -70,12 +48,12 @@ public sealed class StableDiffusionXlReferenceTests(Xunit.Abstractions.ITestOutp
     {
         var reference = Case(index);
         var prompt = reference.GetProperty("prompt").GetString()!;
-        Assert.Equal(Ints(reference.GetProperty("input_ids").GetProperty("tokenizer")), Pipeline.Tokenizer.Encode(prompt));
-        Assert.Equal(Ints(reference.GetProperty("input_ids").GetProperty("tokenizer_2")), Pipeline.Tokenizer2.Encode(prompt));
+        Assert.Equal(ReferenceCases.Ints(reference.GetProperty("input_ids").GetProperty("tokenizer")), Pipeline.Tokenizer.Encode(prompt));
+        Assert.Equal(ReferenceCases.Ints(reference.GetProperty("input_ids").GetProperty("tokenizer_2")), Pipeline.Tokenizer2.Encode(prompt));
         Assert.Equal(0, Pipeline.Tokenizer2.PadId);
         if (Text(reference, "negative_prompt") is { } negative)
         {
-            Assert.Equal(Ints(reference.GetProperty("negative_input_ids").GetProperty("tokenizer_2")), Pipeline.Tokenizer2.Encode(negative));
+            Assert.Equal(ReferenceCases.Ints(reference.GetProperty("negative_input_ids").GetProperty("tokenizer_2")), Pipeline.Tokenizer2.Encode(negative));
         }
     }
 
@@ -88,12 +66,12 @@ public sealed class StableDiffusionXlReferenceTests(Xunit.Abstractions.ITestOutp
         var conditioning = (XlPromptConditioning)request.Conditioning;
         var (embeddings, pooled, tokens, width) = Pipeline.EncodePrompt(conditioning.Prompt, conditioning.Prompt2);
         Assert.Equal((77L, 80L), (tokens, width));
-        AssertChecksums(reference.GetProperty("prompt_embeds"), embeddings, 1e-5);
-        AssertChecksums(reference.GetProperty("pooled_prompt_embeds"), pooled, 1e-5);
+        ReferenceCases.AssertChecksums(reference.GetProperty("prompt_embeds"), embeddings, 1e-5);
+        ReferenceCases.AssertChecksums(reference.GetProperty("pooled_prompt_embeds"), pooled, 1e-5);
         var (negative, negativePooled) = Pipeline.EncodeNegative(conditioning, embeddings.Length, pooled.Length);
-        AssertChecksums(reference.GetProperty("negative_prompt_embeds"), negative, 1e-5);
-        AssertChecksums(reference.GetProperty("negative_pooled_prompt_embeds"), negativePooled, 1e-5);
-        Assert.Equal(Floats(reference.GetProperty("add_time_ids")), StableDiffusionXlPipeline.TimeIds(conditioning));
+        ReferenceCases.AssertChecksums(reference.GetProperty("negative_prompt_embeds"), negative, 1e-5);
+        ReferenceCases.AssertChecksums(reference.GetProperty("negative_pooled_prompt_embeds"), negativePooled, 1e-5);
+        Assert.Equal(ReferenceCases.Floats(reference.GetProperty("add_time_ids")), StableDiffusionXlPipeline.TimeIds(conditioning));
     }
 
     [Theory]
@@ -119,14 +97,14 @@ public sealed class StableDiffusionXlReferenceTests(Xunit.Abstractions.ITestOutp
         var reference = Case(index);
         var request = Request(Pipeline, reference);
         var latents = Pipeline.SampleLatents([request])[0];
-        var expected = Floats(reference.GetProperty("final_latents"));
+        var expected = ReferenceCases.Floats(reference.GetProperty("final_latents"));
         var scale = expected.Max(Math.Abs);
         var worst = latents.Zip(expected).Max(pair => Math.Abs(pair.First - pair.Second));
         Assert.True(worst <= 1e-4 * scale, $"final latents differ by {worst} (1e-4 relative of {scale} allowed)");
 
         // diffusers' image is (vae(...) / 2 + 0.5).clamp(0, 1).
         var image = Pipeline.Decode(latents, 1, request.Conditioning).Select(v => (v + 1) / 2).ToArray();
-        var pixel = AssertChecksums(reference.GetProperty("image"), image, 1.0 / 255);
+        var pixel = ReferenceCases.AssertChecksums(reference.GetProperty("image"), image, 1.0 / 255);
         output.WriteLine($"case {index}: final latents worst {worst:E2} ({worst / scale:E2} relative); image first8 worst {pixel * 255:F4}/255");
     }
 
@@ -137,7 +115,7 @@ public sealed class StableDiffusionXlReferenceTests(Xunit.Abstractions.ITestOutp
         using var half = Load("tiny-sdxl-fp16");
         var reference = Case(index);
         var image = half.Generate(Request(half, reference)).Select(v => (v + 1) / 2).ToArray();
-        var pixel = AssertChecksums(reference.GetProperty("image"), image, 2.0 / 255);
+        var pixel = ReferenceCases.AssertChecksums(reference.GetProperty("image"), image, 2.0 / 255);
         output.WriteLine($"case {index}: fp16 image first8 worst {pixel * 255:F4}/255");
     }
 
