@@ -9,11 +9,12 @@ internal static class ScheduleOutput
 {
     /// <summary>
     /// Writes <paramref name="schedule"/> with its diffusers terms, computed on the noise it was made for; a schedule
-    /// made from a scheduler config alone is for an integer-timestep network, as diffusers' UNets are.
+    /// made from a scheduler config alone is for an integer-timestep network, as diffusers' UNets are, unless it is a
+    /// flow's (SD3's and Flux's transformers take float timesteps).
     /// </summary>
-    public static void Write(Schedule schedule, NoiseSchedule noise, bool json, TextWriter output, bool discreteTime = true)
+    public static void Write(Schedule schedule, NoiseSchedule noise, bool json, TextWriter output, bool? discreteTime = null)
     {
-        schedule = schedule with { Diffusers = DiffusersSchedule.For(schedule, noise, discreteTime) };
+        schedule = schedule with { Diffusers = DiffusersSchedule.For(schedule, noise, discreteTime ?? !noise.IsFlow) };
         if (json)
         {
             output.WriteLine(ScheduleJson.Serialize(schedule));
@@ -30,8 +31,15 @@ internal static class ScheduleOutput
         };
         output.WriteLine(string.Create(c, $"{name}, solver {schedule.Solver.Name()}, nfe {schedule.Nfe}, noise schedule {schedule.NoiseScheduleHash}"));
         output.WriteLine($"final step {schedule.FinalStep.Name()}");
-        var diffusers = schedule.Diffusers!;
-        output.WriteLine($"diffusers: {diffusers.Scheduler ?? "no diffusers scheduler takes custom timesteps for this solver"}, timesteps [{string.Join(", ", diffusers.Timesteps)}], sigmas [{string.Join(", ", diffusers.Sigmas.Select(v => v.ToString("G6", c)))}], final_sigmas_type {diffusers.FinalSigmasType ?? "none"}");
+        if (schedule.Diffusers is { } diffusers)
+        {
+            var mu = diffusers.Mu is { } m ? string.Create(c, $", mu {m:G6}") : "";
+            output.WriteLine($"diffusers: {diffusers.Scheduler ?? "no diffusers scheduler takes custom timesteps for this solver"}, timesteps [{string.Join(", ", diffusers.Timesteps)}], sigmas [{string.Join(", ", diffusers.Sigmas.Select(v => v.ToString("G6", c)))}]{mu}, final_sigmas_type {diffusers.FinalSigmasType ?? "none"}");
+        }
+        else
+        {
+            output.WriteLine("diffusers: no block (the model's flow scheduler cannot visit these sigmas as shipped: shift_terminal, a non-zero end, or a resolution-dependent shift without a size)");
+        }
         // HSO's objective, shown for every schedule; its spacing penalty is huge for schedules HSO did not make.
         var objective = schedule.Mode is ScheduleMode.Paper or ScheduleMode.Robust || schedule.Penalty == 0
             ? ""

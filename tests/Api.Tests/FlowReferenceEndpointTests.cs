@@ -103,6 +103,7 @@ public sealed class FlowReferenceEndpointTests : IClassFixture<FlowReferenceEndp
     [Theory]
     [InlineData("""{"model": "tiny-flux", "nfe": 4, "prompt": "cat", "negative_prompt": "dog"}""", "negative_prompt", "guidance-distilled")]
     [InlineData("""{"model": "tiny-flux", "nfe": 4, "prompt": "cat", "width": 72}""", "width", "multiple of 16")]
+    [InlineData("""{"model": "tiny-sd3", "nfe": 4, "prompt": "cat", "width": 136}""", "width", "multiple of 16")]
     [InlineData("""{"model": "tiny-sd3", "nfe": 4, "prompt": "cat", "schedule": "ays"}""", "schedule", "DDPM")]
     public async Task What_a_flow_class_does_not_take_is_refused_by_name(string body, string field, string detail)
     {

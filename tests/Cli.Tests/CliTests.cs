@@ -89,6 +89,29 @@ public class CliTests
     }
 
     [Fact]
+    public void A_flow_configs_default_is_diffusers_and_its_block_is_not_snapped_to_the_grid()
+    {
+        // tiny-sd3 ships FlowMatchEulerDiscreteScheduler with shift 3; its reference.json records diffusers' sigmas.
+        var result = HsoProcess.Run("schedule", "--family", "default", "--scheduler-config", Path.Combine(HsoService.Tests.Shared.RepositoryRoot.Path, "tests", "fixtures", "tiny-sd3"), "--solver", "euler", "--nfe", "4", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var t = json.RootElement.GetProperty("t").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal([1.0, 0.857692301273346, 0.602150559425354, 0.008928571827709675], t, new ToleranceComparer(1e-6));
+        var block = json.RootElement.GetProperty("diffusers");
+        Assert.Equal("FlowMatchEulerDiscreteScheduler", block.GetProperty("scheduler").GetString());
+        // The block's sigmas are t through the inverse of shift 3: s / (3 - 2 s); exact, not rounded to trained steps.
+        Assert.Equal(t.Select(s => s / (3 - (2 * s))), block.GetProperty("sigmas").EnumerateArray().Select(e => e.GetDouble()), new ToleranceComparer(1e-12));
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(double obj) => 0;
+    }
+
+    [Fact]
     public void Without_json_it_prints_a_table_people_can_read()
     {
         var result = HsoProcess.Run("schedule", "--family", "edm", "--scheduler-config", "cosine", "--nfe", "4");

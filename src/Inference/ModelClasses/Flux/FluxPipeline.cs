@@ -45,7 +45,7 @@ public sealed class FluxPipeline : TextConditionedPipeline
         _takesGuidance = Unet.Session.InputMetadata.ContainsKey("guidance");
         Defaults = new ModelClassDefaults(
             [ConditioningFields.Names.Prompt, ConditioningFields.Names.Width, ConditioningFields.Names.Height],
-            "a FLUX text-to-image model (guidance-distilled: no negative prompt)", "prompt, width and height", DefaultSide, DefaultSide, 3.5);
+            "a FLUX text-to-image model (guidance-distilled: guidance_scale is an input, there is no negative prompt)", "prompt, width and height", DefaultSide, DefaultSide, 3.5);
     }
 
     public override ModelClassDefaults Defaults { get; }

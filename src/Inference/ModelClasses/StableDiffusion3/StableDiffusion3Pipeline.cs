@@ -31,6 +31,7 @@ public sealed class StableDiffusion3Pipeline : TextConditionedPipeline
     private readonly string _hidden;
     private readonly string _hidden2;
     private readonly int _jointWidth;
+    private readonly int _patch;
 
     public StableDiffusion3Pipeline(ModelFolder folder, OnnxSessionFactory sessions)
         : base(folder, "stable_diffusion_3", sessions, network: "transformer", sampleInput: "hidden_states")
@@ -54,6 +55,7 @@ public sealed class StableDiffusion3Pipeline : TextConditionedPipeline
         _jointWidth = Unet.Input("encoder_hidden_states").Dimensions is [.., > 0 and var width] ? width
             : folder.OptionalJson("transformer", "config.json") is { } config && config.TryGetProperty("joint_attention_dim", out var joint) && joint.ValueKind == JsonValueKind.Number ? joint.GetInt32()
             : throw new ModelLoadException("transformer: neither its encoder_hidden_states input nor transformer/config.json's joint_attention_dim gives the text width");
+        _patch = folder.OptionalJson("transformer", "config.json") is { } transformer && transformer.TryGetProperty("patch_size", out var patch) && patch.ValueKind == JsonValueKind.Number ? patch.GetInt32() : 2;
         Defaults = new ModelClassDefaults(
             [ConditioningFields.Names.Prompt, ConditioningFields.Names.NegativePrompt, ConditioningFields.Names.Width, ConditioningFields.Names.Height],
             "a Stable Diffusion 3 text-to-image model", "prompt, negative_prompt, width and height", DefaultSide, DefaultSide, 7.0);
@@ -75,13 +77,23 @@ public sealed class StableDiffusion3Pipeline : TextConditionedPipeline
     protected override ImageConditioning Parse(ConditioningFields fields) => new PromptConditioning(
         fields.Prompt ?? throw new HsoArgumentException("prompt is required for a stable_diffusion_3 model", "prompt"),
         fields.NegativePrompt ?? "",
-        ParseSide(fields.Width, "width"),
-        ParseSide(fields.Height, "height"));
+        ParseSide(fields.Width, "width", SideMultiple),
+        ParseSide(fields.Height, "height", SideMultiple));
+
+    /// <summary>Sides are multiples of 8 (the VAE) times the transformer's patch size (2 for SD3).</summary>
+    private int SideMultiple => 8 * _patch;
 
     protected override void ValidateConditioning(ImageConditioning conditioning)
     {
         _ = conditioning as PromptConditioning ?? throw new ArgumentException($"a {ClassName} model takes prompts, not {conditioning.GetType().Name}", nameof(conditioning));
         ValidateSize(conditioning);
+        foreach (var (field, value) in new[] { ("width", conditioning.Width), ("height", conditioning.Height) })
+        {
+            if (value % SideMultiple != 0)
+            {
+                throw new HsoArgumentException($"{field} must be a multiple of {SideMultiple} for a stable_diffusion_3 model (the transformer's {_patch}x{_patch} patches of the 8x latents), got {value}", field);
+            }
+        }
     }
 
     /// <summary>
