@@ -100,6 +100,18 @@ public abstract class StoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Schedules_no_client_asked_for_count_towards_the_total_only()
+    {
+        var store = Reopen(Bounds);
+        foreach (var seed in new[] { 1, 2, 3, 4, 5 })
+        {
+            Assert.Empty(await store.SetAsync(Seeded(seed), Sample with { Seed = seed }));
+        }
+
+        Assert.Equal([Seeded(1).ToString()], await store.SetAsync(Seeded(6), Sample with { Seed = 6 }));
+    }
+
+    [Fact]
     public async Task A_schedule_written_again_belongs_to_its_last_writer_from_then_on()
     {
         var store = Reopen(Bounds);

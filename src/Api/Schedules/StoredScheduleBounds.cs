@@ -10,6 +10,10 @@ public sealed record StoredScheduleBounds(int PerClient, int Total)
 {
     public static StoredScheduleBounds None { get; } = new(int.MaxValue, int.MaxValue);
 
-    /// <summary>The owner recorded when a job has no client (none asked for it over HTTP).</summary>
+    /// <summary>
+    /// The owner recorded when a job has no client (none asked for it over HTTP) and for schedules stored before owners
+    /// were recorded: many clients' at once, so they count towards the total only, never towards a per-client bound
+    /// (an upgraded store does not lose all but 200 of them at its first start).
+    /// </summary>
     public const string NoClient = "";
 }

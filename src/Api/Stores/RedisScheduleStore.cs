@@ -92,7 +92,7 @@ public sealed class RedisScheduleStore(IConnectionMultiplexer redis, TimeSpan? o
             var removed = (RedisResult[])(await Database.ScriptEvaluateAsync(
                 SetOptionScript,
                 [RedisKeys.Schedule(text), RedisKeys.ModelIndex(key.Model), RedisKeys.OptionOwners, RedisKeys.OptionSchedules, RedisKeys.ClientSchedules(owner)],
-                [ScheduleJson.Serialize(schedule), (long)(optionRetention?.TotalMilliseconds ?? 0), owner, text, _bounds.PerClient, _bounds.Total, RedisKeys.Schedule(""), RedisKeys.ClientSchedules(""), RedisKeys.ModelIndex("")]))!;
+                [ScheduleJson.Serialize(schedule), (long)(optionRetention?.TotalMilliseconds ?? 0), owner, text, owner == StoredScheduleBounds.NoClient ? int.MaxValue : _bounds.PerClient, _bounds.Total, RedisKeys.Schedule(""), RedisKeys.ClientSchedules(""), RedisKeys.ModelIndex("")]))!;
             return [.. removed.Select(r => r.ToString())];
         }
 

@@ -54,7 +54,7 @@ public sealed class StoredScheduleIndex(StoredScheduleBounds bounds)
 
             var removed = new List<string>();
             var own = Of(owner);
-            while (own.Count > bounds.PerClient)
+            while (owner != StoredScheduleBounds.NoClient && own.Count > bounds.PerClient)
             {
                 removed.Add(ForgetLocked(own.Min.Key));
             }
