@@ -205,6 +205,8 @@ public sealed class OperationsTests
     [InlineData("Hso:Onnx:MaxBatch", "0", "1..65536")]
     [InlineData("Hso:Onnx:IntraOpThreads", "-1", "0..4096")]
     [InlineData("Hso:Onnx:CudaDeviceId", "-1", "0..2147483647")]
+    [InlineData("Hso:MaxStoredSchedulesPerClient", "0", "1..1000000")]
+    [InlineData("Hso:MaxStoredSchedules", "-5", "1..100000000")]
     public async Task A_setting_out_of_its_range_stops_the_service_at_start_naming_it_its_value_and_its_range(string key, string value, string allowed)
     {
         // Nested sections included: their ranges were once declared but never checked.

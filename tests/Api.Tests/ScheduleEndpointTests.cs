@@ -147,4 +147,45 @@ public sealed class ScheduleEndpointTests : IClassFixture<ScheduleEndpointTests.
         Assert.Equal(HttpStatusCode.BadRequest, badCursor.StatusCode);
         Assert.True((await badCursor.JsonAsync()).GetProperty("errors").TryGetProperty("cursor", out _));
     }
+
+    [Fact]
+    public async Task A_client_storing_more_seeds_than_its_bound_loses_its_oldest_and_nobody_elses()
+    {
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?>
+        {
+            ["Hso:MaxStoredSchedulesPerClient"] = "3",
+            ["Hso:RateLimit:KnownProxies:0"] = "127.0.0.1",
+        });
+        factory.StartOnSocket();
+        using var alice = factory.SocketClient();
+        alice.DefaultRequestHeaders.Add("X-Forwarded-For", "10.0.0.1");
+        using var bob = factory.SocketClient();
+        bob.DefaultRequestHeaders.Add("X-Forwarded-For", "10.0.0.2");
+        async Task Store(HttpClient client, int? seed)
+        {
+            var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 4, solver = "ddim", mode = "robust", seed });
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            Assert.Equal("succeeded", (await client.WaitForJobAsync(accepted.Headers.Location!.ToString())).GetProperty("status").GetString());
+        }
+
+        Task<HttpResponseMessage> Read(int? seed) =>
+            alice.GetAsync("/schedules/digits16-ddpm/4?solver=ddim&mode=robust" + (seed is null ? "" : $"&seed={seed}"));
+
+        await Store(bob, 11);
+        await Store(alice, null);
+        for (var seed = 1; seed <= 3; seed++)
+        {
+            await Store(alice, seed);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await Read(1)).StatusCode);
+        await Store(alice, 4);
+
+        // Alice's fourth seed removed her first; bob's seed and the default schedule (not counted) stay.
+        Assert.Equal(HttpStatusCode.NotFound, (await Read(1)).StatusCode);
+        foreach (int? kept in new int?[] { 2, 3, 4, 11, null })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Read(kept)).StatusCode);
+        }
+    }
 }

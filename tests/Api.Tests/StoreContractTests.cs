@@ -16,8 +16,125 @@ public abstract class StoreContractTests : IDisposable
 
     protected abstract IJobQueue Queue { get; }
 
-    /// <summary>A new store over the same data, with nothing read yet, that keeps schedules of any option for good.</summary>
-    protected abstract IScheduleStore Reopen();
+    /// <summary>
+    /// A new store over the same data, with nothing read yet, that keeps schedules of any option for good, as many as
+    /// <paramref name="bounds"/> allow (any number without).
+    /// </summary>
+    protected abstract IScheduleStore Reopen(StoredScheduleBounds? bounds = null);
+
+    /// <summary>The bounds of the tests of bounds: three schedules of non-default options per client, five in all.</summary>
+    protected static readonly StoredScheduleBounds Bounds = new(PerClient: 3, Total: 5);
+
+    private static ScheduleKey Seeded(int seed) => ScheduleKey.For("q", SolverKind.UniPc, 4, ScheduleMode.Robust, seed);
+
+    private static async Task<IReadOnlyList<string>> StoreSeeded(IScheduleStore store, string owner, params int[] seeds)
+    {
+        var removed = new List<string>();
+        foreach (var seed in seeds)
+        {
+            removed.AddRange(await store.SetAsync(Seeded(seed), Sample with { Seed = seed }, owner));
+        }
+
+        return removed;
+    }
+
+    private static async Task<int[]> StoredSeeds(IScheduleStore store, params int[] seeds)
+    {
+        var kept = new List<int>();
+        foreach (var seed in seeds)
+        {
+            if (await store.GetAsync(Seeded(seed)) is not null)
+            {
+                kept.Add(seed);
+            }
+        }
+
+        return [.. kept];
+    }
+
+    [Fact]
+    public async Task A_client_over_its_bound_loses_only_its_own_oldest_schedule()
+    {
+        var store = Reopen(Bounds);
+        Assert.Empty(await StoreSeeded(store, "address:10.0.0.2", 10));
+        Assert.Empty(await StoreSeeded(store, "address:10.0.0.1", 1, 2, 3));
+
+        Assert.Equal([Seeded(1).ToString()], await StoreSeeded(store, "address:10.0.0.1", 4));
+        Assert.Equal(new[] { 2, 3, 4, 10 }, await StoredSeeds(store, 1, 2, 3, 4, 10));
+        var listed = (await store.ListAsync("q")).Entries.Select(e => e.Key);
+        Assert.Equal(new[] { 2, 3, 4, 10 }.Select(seed => Seeded(seed).ToString()).Order(StringComparer.Ordinal), listed);
+    }
+
+    [Fact]
+    public async Task The_store_over_its_total_loses_the_oldest_schedule_of_anyone()
+    {
+        var store = Reopen(Bounds);
+        await StoreSeeded(store, "alice", 1, 2);
+        await StoreSeeded(store, "bob", 3, 4);
+        Assert.Empty(await StoreSeeded(store, "carol", 5));
+
+        Assert.Equal([Seeded(1).ToString()], await StoreSeeded(store, "dave", 6));
+        Assert.Equal(new[] { 2, 3, 4, 5, 6 }, await StoredSeeds(store, 1, 2, 3, 4, 5, 6));
+        Assert.Equal([Seeded(2).ToString()], await StoreSeeded(store, "dave", 7));
+        Assert.Equal(new[] { 3, 4, 5, 6, 7 }, await StoredSeeds(store, 1, 2, 3, 4, 5, 6, 7));
+    }
+
+    [Fact]
+    public async Task Schedules_of_default_options_are_never_counted_nor_removed()
+    {
+        var store = Reopen(Bounds);
+        var defaults = Enumerable.Range(1, 8).Select(i => new ScheduleKey($"d{i}", SolverKind.UniPc, 4, ScheduleMode.Robust)).ToList();
+        foreach (var key in defaults)
+        {
+            Assert.Empty(await store.SetAsync(key, Sample, "alice"));
+        }
+
+        // Eight defaults of alice's, and still five of her non-default ones fit the total before the oldest goes.
+        Assert.Empty(await StoreSeeded(store, "alice", 1, 2, 3));
+        Assert.Empty(await StoreSeeded(store, "bob", 4, 5));
+        Assert.Equal([Seeded(1).ToString()], await StoreSeeded(store, "bob", 6));
+        foreach (var key in defaults)
+        {
+            Assert.NotNull(await store.GetAsync(key));
+        }
+    }
+
+    [Fact]
+    public async Task Schedules_no_client_asked_for_count_towards_the_total_only()
+    {
+        var store = Reopen(Bounds);
+        foreach (var seed in new[] { 1, 2, 3, 4, 5 })
+        {
+            Assert.Empty(await store.SetAsync(Seeded(seed), Sample with { Seed = seed }));
+        }
+
+        Assert.Equal([Seeded(1).ToString()], await store.SetAsync(Seeded(6), Sample with { Seed = 6 }));
+    }
+
+    [Fact]
+    public async Task A_schedule_written_again_belongs_to_its_last_writer_from_then_on()
+    {
+        var store = Reopen(Bounds);
+        await StoreSeeded(store, "alice", 1, 2, 3);
+        Assert.Empty(await StoreSeeded(store, "bob", 1));
+
+        // Seed 1 is bob's now: alice holds 2 and 3, so her next fits, and the one after removes her oldest, 2.
+        Assert.Empty(await StoreSeeded(store, "alice", 4));
+        Assert.Equal([Seeded(2).ToString()], await StoreSeeded(store, "alice", 5));
+        Assert.Equal(new[] { 1, 3, 4, 5 }, await StoredSeeds(store, 1, 2, 3, 4, 5));
+    }
+
+    [Fact]
+    public async Task A_new_store_on_the_same_data_keeps_the_bound_and_the_order()
+    {
+        await StoreSeeded(Reopen(Bounds), "alice", 1, 2, 3);
+        await StoreSeeded(Reopen(Bounds), "bob", 4);
+
+        var reopened = Reopen(Bounds);
+        Assert.Equal([Seeded(1).ToString()], await StoreSeeded(reopened, "alice", 5));
+        Assert.Equal([Seeded(2).ToString()], await StoreSeeded(Reopen(Bounds), "bob", 6, 7));
+        Assert.Equal(new[] { 3, 4, 5, 6, 7 }, await StoredSeeds(Reopen(Bounds), 1, 2, 3, 4, 5, 6, 7));
+    }
 
     [Fact]
     public async Task A_page_of_a_model_with_5000_schedules_reads_only_its_page()
@@ -436,7 +553,7 @@ public sealed class EmbeddedStoreContractTests : StoreContractTests
 
     protected override IJobQueue Queue { get; }
 
-    protected override IScheduleStore Reopen() => new FileScheduleStore(_data.FullName);
+    protected override IScheduleStore Reopen(StoredScheduleBounds? bounds = null) => new FileScheduleStore(_data.FullName, bounds: bounds);
 
     protected override Task CorruptAsync(ScheduleKey key, string value)
     {
@@ -480,7 +597,7 @@ public sealed class RedisStoreContractTests : StoreContractTests
 
     protected override IJobQueue Queue { get; }
 
-    protected override IScheduleStore Reopen() => new RedisScheduleStore(_connection);
+    protected override IScheduleStore Reopen(StoredScheduleBounds? bounds = null) => new RedisScheduleStore(_connection, bounds: bounds);
 
     protected override async Task CorruptAsync(ScheduleKey key, string value)
     {

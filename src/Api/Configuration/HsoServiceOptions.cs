@@ -49,6 +49,23 @@ public sealed class HsoServiceOptions
     public int OptionRetentionDays { get; set; } = 30;
 
     /// <summary>
+    /// Most schedules of non-default options one client (its valid API key, else its address) keeps stored; a new one
+    /// beyond it removes that client's oldest. 200 of about 8 KB each: about 1.6 MB per client.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxStoredSchedulesPerClient { get; set; } = 200;
+
+    /// <summary>
+    /// Most schedules of non-default options stored in all (per data directory, or per Redis); a new one beyond it
+    /// removes the oldest of anyone's. Schedules of the default options are never counted nor removed.
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int MaxStoredSchedules { get; set; } = 10_000;
+
+    /// <summary><see cref="MaxStoredSchedulesPerClient"/> and <see cref="MaxStoredSchedules"/> as the stores take them.</summary>
+    internal Schedules.StoredScheduleBounds StoredBounds => new(MaxStoredSchedulesPerClient, MaxStoredSchedules);
+
+    /// <summary>
     /// Seconds an instance serves a schedule it has read without reading the store again (0: always read). While the
     /// store is unavailable, older copies are served too, with the header X-Hso-Stale.
     /// </summary>

@@ -52,7 +52,7 @@ public static class ServiceRegistration
             {
                 _ = provider.GetRequiredService<DataDirectoryLock>();
                 var settings = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value;
-                return new FileScheduleStore(settings.DataDirectory, TimeSpan.FromDays(settings.OptionRetentionDays));
+                return new FileScheduleStore(settings.DataDirectory, TimeSpan.FromDays(settings.OptionRetentionDays), settings.StoredBounds);
             });
             services.AddSingleton<IJobQueue>(provider =>
             {
@@ -75,9 +75,11 @@ public static class ServiceRegistration
             redisOptions.SyncTimeout = Math.Min(redisOptions.SyncTimeout, 2000);
             redisOptions.AsyncTimeout = Math.Min(redisOptions.AsyncTimeout, 2000);
             services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisOptions));
-            services.AddSingleton<IScheduleStore>(provider => new RedisScheduleStore(
-                provider.GetRequiredService<IConnectionMultiplexer>(),
-                TimeSpan.FromDays(provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.OptionRetentionDays)));
+            services.AddSingleton<IScheduleStore>(provider =>
+            {
+                var settings = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value;
+                return new RedisScheduleStore(provider.GetRequiredService<IConnectionMultiplexer>(), TimeSpan.FromDays(settings.OptionRetentionDays), settings.StoredBounds);
+            });
             services.AddSingleton<IJobQueue>(provider =>
             {
                 var worker = provider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Worker;

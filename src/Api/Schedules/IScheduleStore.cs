@@ -11,7 +11,12 @@ public interface IScheduleStore
 {
     Task<Schedule?> GetAsync(ScheduleKey key, CancellationToken cancellationToken = default);
 
-    Task SetAsync(ScheduleKey key, Schedule schedule, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Stores <paramref name="schedule"/> under <paramref name="key"/>. A key of non-default options records its owner
+    /// (the client that asked) and the time; written again, it moves to the last writer with the new time. Returns the
+    /// keys removed to keep the store's <see cref="StoredScheduleBounds"/> (oldest first; never this key, never a default).
+    /// </summary>
+    Task<IReadOnlyList<string>> SetAsync(ScheduleKey key, Schedule schedule, string? owner = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// A model's stored keys after <paramref name="after"/> in ordinal order, at most <paramref name="most"/> of them,

@@ -122,13 +122,19 @@ public sealed class ScheduleService(
         }
     }
 
-    public async Task SetAsync(ScheduleKey key, Schedule schedule, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a schedule for <paramref name="owner"/> (the client that asked; null when none did). Schedules the store
+    /// removed to keep its <see cref="StoredScheduleBounds"/> leave this instance's memory too, so they are not served
+    /// from it afterwards.
+    /// </summary>
+    public async Task SetAsync(ScheduleKey key, Schedule schedule, CancellationToken cancellationToken, string? owner = null)
     {
-        await Guard(async () =>
+        var removed = await Guard(() => store.SetAsync(key, schedule, owner, cancellationToken));
+        foreach (var gone in removed)
         {
-            await store.SetAsync(key, schedule, cancellationToken);
-            return 0;
-        });
+            _seen.TryRemove(gone, out _);
+        }
+
         _seen[key.ToString()] = (schedule, DateTimeOffset.UtcNow);
     }
 

@@ -9,7 +9,10 @@ namespace HsoService.Api.Stores;
 /// file and renamed over the old one, so a crash never leaves a half-written schedule and cached schedules survive
 /// restarts. Model ids come from configuration only and are checked to be plain names before they become paths.
 /// Schedules of non-default options (a key with an options hash) expire <c>optionRetention</c> after they were
-/// written, as Redis expires them, so <c>seed</c> alone cannot fill the disk. A file that cannot be read or is not
+/// written, as Redis expires them, and are bounded in number (<see cref="StoredScheduleBounds"/>): each has an owner
+/// file beside it (<c>{name}.owner</c>, the client that stored it; its time is the schedule file's write time), from
+/// which <see cref="StoredScheduleIndex"/> is rebuilt at start, so <c>seed</c> alone cannot fill the disk, however
+/// long one client keeps asking. A file that cannot be read or is not
 /// the schedule its name says is <see cref="UnreadableRecordException"/> (skipped by the listing); a write that fails
 /// (full disk, read-only directory) is <see cref="StoreWriteException"/> and leaves no temporary file.
 /// </summary>
@@ -17,21 +20,79 @@ public sealed class FileScheduleStore : IScheduleStore
 {
     private readonly string _root;
     private readonly TimeSpan? _optionRetention;
+    private const string OwnerSuffix = ".owner";
     private readonly ConcurrentDictionary<string, Schedule> _memory = new();
+    private readonly StoredScheduleIndex _index;
 
-    public FileScheduleStore(string dataDirectory, TimeSpan? optionRetention = null)
+    // Writes of non-default keys one at a time: a key removed for the bound is never one being written again.
+    private readonly SemaphoreSlim _optionWrites = new(1, 1);
+
+    public FileScheduleStore(string dataDirectory, TimeSpan? optionRetention = null, StoredScheduleBounds? bounds = null)
     {
         _optionRetention = optionRetention;
         _root = Path.GetFullPath(Path.Combine(dataDirectory, "schedules"));
         Directory.CreateDirectory(_root);
         AtomicFile.RemoveTemporaries(_root);
+        _index = new StoredScheduleIndex(bounds ?? StoredScheduleBounds.None);
+        Rebuild();
     }
+
+    /// <summary>Schedules of non-default options this store holds (what its bounds count).</summary>
+    public int OptionSchedules => _index.Count;
+
+    // The index from the files, oldest first, so a bound lowered since the last run removes the oldest at start. A
+    // schedule without an owner file (stored before owners were recorded) counts as stored by no client.
+    private void Rebuild()
+    {
+        var stored = new List<(string Key, string Path, DateTime Written)>();
+        foreach (var folder in Directory.EnumerateDirectories(_root))
+        {
+            var model = Path.GetFileName(folder);
+            foreach (var file in Directory.EnumerateFiles(folder))
+            {
+                var name = Path.GetFileName(file);
+                if (name.EndsWith(OwnerSuffix, StringComparison.Ordinal) && !File.Exists(Path.ChangeExtension(file, ".json")))
+                {
+                    TryDelete(file);
+                }
+                else if (name.EndsWith(".json", StringComparison.Ordinal) && HasOptions(name))
+                {
+                    stored.Add(($"{model}:{Path.GetFileNameWithoutExtension(name)}", file, File.GetLastWriteTimeUtc(file)));
+                }
+            }
+        }
+
+        foreach (var (key, path, written) in stored.OrderBy(s => s.Written))
+        {
+            var ownerFile = Path.ChangeExtension(path, OwnerSuffix);
+            var owner = File.Exists(ownerFile) ? ReadOwner(ownerFile) : StoredScheduleBounds.NoClient;
+            foreach (var removed in _index.Record(key, owner, written.Ticks))
+            {
+                Delete(removed);
+            }
+        }
+    }
+
+    private static string ReadOwner(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return StoredScheduleBounds.NoClient;
+        }
+    }
+
+    // A name solver:nfe:mode:hash (a model's folder holds model:solver:nfe:mode[:hash] without the model).
+    private static bool HasOptions(string name) => name.Count(c => c == ':') > 2;
 
     public async Task<Schedule?> GetAsync(ScheduleKey key, CancellationToken cancellationToken = default)
     {
         var text = key.ToString();
         var path = PathOf(key);
-        if (Expired(path, key.OptionsHash is not null))
+        if (Expired(path, text, key.OptionsHash is not null))
         {
             _memory.TryRemove(text, out _);
             return null;
@@ -52,7 +113,7 @@ public sealed class FileScheduleStore : IScheduleStore
         return schedule;
     }
 
-    public async Task SetAsync(ScheduleKey key, Schedule schedule, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> SetAsync(ScheduleKey key, Schedule schedule, string? owner = null, CancellationToken cancellationToken = default)
     {
         var path = PathOf(key);
         try
@@ -64,8 +125,69 @@ public sealed class FileScheduleStore : IScheduleStore
             throw new StoreWriteException($"the schedule {key}", e);
         }
 
-        await AtomicFile.WriteAsync(path, ScheduleJson.Serialize(schedule), $"the schedule {key}", cancellationToken);
-        _memory[key.ToString()] = schedule;
+        if (key.OptionsHash is null)
+        {
+            await AtomicFile.WriteAsync(path, ScheduleJson.Serialize(schedule), $"the schedule {key}", cancellationToken);
+            _memory[key.ToString()] = schedule;
+            return [];
+        }
+
+        await _optionWrites.WaitAsync(cancellationToken);
+        try
+        {
+            // The owner file first: a crash between the two writes leaves the old schedule with its new owner, or an
+            // owner file without a schedule (removed at start), never a schedule nobody is counted for. Written again,
+            // the key moves to this writer and its time is now: the bound counts who stored it last.
+            var text = key.ToString();
+            var stored = _index.NextTime();
+            await AtomicFile.WriteAsync(Path.ChangeExtension(path, OwnerSuffix), owner ?? StoredScheduleBounds.NoClient, $"the owner of schedule {key}", cancellationToken);
+            await AtomicFile.WriteAsync(path, ScheduleJson.Serialize(schedule), $"the schedule {key}", cancellationToken);
+            // The file's time is the index's, so the order rebuilt at start is the order written (the file system's
+            // own clock is coarse: writes a few milliseconds apart share it).
+            try
+            {
+                File.SetLastWriteTimeUtc(path, new DateTime(stored, DateTimeKind.Utc));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The file keeps the file system's time: the order at the next start may differ by milliseconds.
+            }
+
+            _memory[text] = schedule;
+            var removed = _index.Record(text, owner ?? StoredScheduleBounds.NoClient, stored);
+            foreach (var victim in removed)
+            {
+                Delete(victim);
+            }
+
+            return removed;
+        }
+        finally
+        {
+            _optionWrites.Release();
+        }
+    }
+
+    // A schedule removed for the bound: its file, its owner file and its copy in memory.
+    private void Delete(string key)
+    {
+        _memory.TryRemove(key, out _);
+        var separator = key.IndexOf(':', StringComparison.Ordinal);
+        var path = Path.Combine(_root, SafeName(key[..separator]), SafeName(key[(separator + 1)..]) + ".json");
+        TryDelete(path);
+        TryDelete(Path.ChangeExtension(path, OwnerSuffix));
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only directory keeps the file; forgotten by the index, it is counted again at the next start.
+        }
     }
 
     public async Task<ScheduleListing> ListAsync(string model, string? after = null, int most = int.MaxValue, CancellationToken cancellationToken = default)
@@ -90,7 +212,7 @@ public sealed class FileScheduleStore : IScheduleStore
                 break;
             }
 
-            if (Expired(file, key.Count(c => c == ':') > 3))
+            if (Expired(file, key, key.Count(c => c == ':') > 3))
             {
                 _memory.TryRemove(key, out _);
                 continue;
@@ -128,22 +250,17 @@ public sealed class FileScheduleStore : IScheduleStore
     public Task<bool> PingAsync(CancellationToken cancellationToken = default) => Task.FromResult(Directory.Exists(_root));
 
     // An expired schedule of non-default options is deleted when it is next looked at.
-    private bool Expired(string path, bool hasOptions)
+    // A read-only directory keeps the file; expired, it is not served either way.
+    private bool Expired(string path, string key, bool hasOptions)
     {
         if (!hasOptions || _optionRetention is not { } retention || !File.Exists(path) || File.GetLastWriteTimeUtc(path) > DateTime.UtcNow - retention)
         {
             return false;
         }
 
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A read-only directory keeps the file; expired, it is not served either way.
-        }
-
+        _index.Forget(key);
+        TryDelete(path);
+        TryDelete(Path.ChangeExtension(path, OwnerSuffix));
         return true;
     }
 

@@ -142,7 +142,7 @@ public sealed class OptimizationWorker(
                 return;
             }
 
-            await schedules.SetAsync(key, schedule, CancellationToken.None);
+            await schedules.SetAsync(key, schedule, CancellationToken.None, job.Client);
             await queue.CompleteAsync(job, result, CancellationToken.None);
             telemetry.Optimizations.Add(1, new KeyValuePair<string, object?>("status", JobStatus.Succeeded.Name()));
             telemetry.OptimizationDuration.Record(stopwatch.Elapsed.TotalMilliseconds);
