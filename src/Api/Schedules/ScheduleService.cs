@@ -22,7 +22,9 @@ public sealed class ScheduleService(
     StoreCircuit circuit,
     IOptions<HsoServiceOptions> options,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
-    Stores.UnreadableRecords unreadable)
+    Stores.UnreadableRecords unreadable,
+    Telemetry.HsoTelemetry telemetry,
+    ILogger<ScheduleService> logger)
 {
     private const string StoreName = "schedule";
 
@@ -133,6 +135,12 @@ public sealed class ScheduleService(
         foreach (var gone in removed)
         {
             _seen.TryRemove(gone, out _);
+            logger.LogInformation("Stored schedule {Removed} removed to keep the storage bounds (Hso:MaxStoredSchedulesPerClient, Hso:MaxStoredSchedules) after storing {Key}", gone, key);
+        }
+
+        if (removed.Count > 0)
+        {
+            telemetry.StoredSchedulesRemoved.Add(removed.Count);
         }
 
         _seen[key.ToString()] = (schedule, DateTimeOffset.UtcNow);

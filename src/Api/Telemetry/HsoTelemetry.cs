@@ -26,6 +26,7 @@ public sealed class HsoTelemetry : IDisposable
         BatchImages = Meter.CreateHistogram<int>("hso.generation.batch_size", "{image}", "Images sampled together in one run of the dynamic batcher");
         UnreadableRecords = Meter.CreateCounter<long>("hso.store.unreadable_records", description: "Stored records skipped because they could not be read, by store and kind");
         WorkerErrors = Meter.CreateCounter<long>("hso.worker.errors", description: "Unexpected errors the optimization worker survived");
+        StoredSchedulesRemoved = Meter.CreateCounter<long>("hso.store.schedules_removed", description: "Stored schedules of non-default options removed to keep the per-client and total storage bounds");
         Meter.CreateObservableGauge("hso.queue.depth", () => Interlocked.Read(ref _queueDepth), description: "Optimization jobs waiting");
         Meter.CreateObservableUpDownCounter("hso.generation.active", () => GenerationsActive, description: "Generations sampling now");
         Meter.CreateObservableUpDownCounter("hso.generation.waiting", () => GenerationsWaiting, description: "Generations waiting for their batch to start");
@@ -46,6 +47,9 @@ public sealed class HsoTelemetry : IDisposable
     public Histogram<int> BatchImages { get; }
 
     public Counter<long> UnreadableRecords { get; }
+
+    /// <summary>Stored schedules removed to keep the storage bounds (the oldest of a client over its bound, or of all).</summary>
+    public Counter<long> StoredSchedulesRemoved { get; }
 
     public Counter<long> WorkerErrors { get; }
 
