@@ -16,6 +16,18 @@ public sealed class ScheduleEndpointTests : IClassFixture<ScheduleEndpointTests.
     public ScheduleEndpointTests(Service service) => _client = service.Factory.CreateClient();
 
     [Fact]
+    public async Task A_missing_seeded_schedules_hint_names_its_seed()
+    {
+        var response = await _client.GetAsync("/schedules/digits16-ddpm/4?solver=unipc&mode=robust&seed=5");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        var detail = (await response.JsonAsync()).GetProperty("detail").GetString()!;
+        // Following the hint must store the seed-5 schedule, not the default seed's.
+        Assert.Contains("\"mode\": \"robust\", \"seed\": 5}", detail, StringComparison.Ordinal);
+        var plain = (await (await _client.GetAsync("/schedules/digits16-ddpm/11?solver=ddim&mode=paper")).JsonAsync()).GetProperty("detail").GetString()!;
+        Assert.DoesNotContain("seed", plain, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_request_runs_a_job_and_then_serves_the_schedule_from_the_cache()
     {
         var accepted = await _client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 7, mode = "paper" });

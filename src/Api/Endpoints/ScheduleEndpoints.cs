@@ -130,12 +130,15 @@ public static class ScheduleEndpoints
         {
             // The store's fault, not the request's: the record is treated as missing, and a request stores it again.
             return Problems.NotFound(
-                $"the schedule store's record for {key} is unreadable ({reason}), so it is treated as missing; store it again with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"{Named(strategy)}}}");
+                $"the schedule store's record for {key} is unreadable ({reason}), so it is treated as missing; store it again with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"{Seeded(seed)}{Named(strategy)}}}");
         }
 
         return Problems.NotFound(
-            $"no schedule cached for {key}; request it with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"{Named(strategy)}}}");
+            $"no schedule cached for {key}; request it with POST /schedules {{\"model\": \"{model}\", \"solver\": \"{solverKind.Name()}\", \"nfe\": {nfe}, \"mode\": \"{modeKind.Name()}\"{Seeded(seed)}{Named(strategy)}}}");
     }
+
+    // The repair hint names the seed of a seeded key: without it, the POST would store the default-seed schedule.
+    private static string Seeded(long? seed) => seed is null || seed == ScheduleKey.DefaultSeed ? "" : $", \"seed\": {seed}";
 
     private static string Named(string? strategy) => strategy is null ? "" : $", \"strategy\": \"{EchoedText.Shorten(strategy.Trim().ToLowerInvariant())}\"";
 
