@@ -115,8 +115,9 @@ public static class ScheduleEndpoints
             if (width is not null || height is not null)
             {
                 // A flow model that shifts by resolution needs the image size for its diffusers block's mu.
-                var side = models.Pipeline(model).Defaults;
-                var options = models.Pipeline(model).ScheduleOptions(
+                var pipeline = models.Pipeline(model);
+                var side = pipeline.Defaults;
+                var options = pipeline.ScheduleOptions(
                     (int)HsoService.Inference.Requests.RequestLimits.Side.Check(width ?? side.Width, "width"),
                     (int)HsoService.Inference.Requests.RequestLimits.Side.Check(height ?? side.Height, "height"));
                 return TypedResults.File(schedules.ClientJson(model, schedule, options.ImageSeqLen), "application/json");

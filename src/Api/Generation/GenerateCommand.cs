@@ -3,6 +3,7 @@ using HsoService.Inference.Denoising;
 using HsoService.Inference.Pipelines;
 using HsoService.Inference.Requests;
 using HsoService.Optimization;
+using HsoService.Optimization.Families;
 using HsoService.Optimization.Schedules;
 
 namespace HsoService.Api.Generation;
@@ -11,7 +12,7 @@ namespace HsoService.Api.Generation;
 /// <c>POST /generate</c> parsed once, before any slot is waited for: a served model's pipeline, a solver and NFE within
 /// <see cref="RequestLimits"/>, the conditioning as the model's class parses it (a field the model does not take is
 /// refused, not ignored), the schedule as a typed value, guidance (the class's default when absent), seed, count,
-/// the initial latents when given, and the response format.
+/// the initial latents when given, the response format, and what the model's default schedule needs from the request.
 /// </summary>
 public sealed record GenerateCommand(
     string Model,
@@ -24,7 +25,8 @@ public sealed record GenerateCommand(
     long Seed,
     int Count,
     float[]? Latents,
-    ResponseFormat Format)
+    ResponseFormat Format,
+    FamilyOptions ScheduleOptions)
 {
     public static GenerateCommand Parse(GenerateRequest request, ModelCatalog models, bool preferJson = false)
     {
@@ -57,8 +59,10 @@ public sealed record GenerateCommand(
         var conditioning = pipeline.ParseConditioning(new ConditioningFields(
             request.ClassLabel, request.Prompt, request.NegativePrompt, request.Prompt2, request.NegativePrompt2, request.Width, request.Height), model);
         var latents = request.Latents is null ? null : LatentInput.Parse(request.Latents, count, pipeline.LatentShape(conditioning));
-        var schedule = RequestedSchedule.Parse(request.Schedule, models.Noise(model), solver, nfe, pipeline.ScheduleOptions(conditioning));
-        return new GenerateCommand(model, pipeline, solver, nfe, schedule, conditioning, guidance, seed, count, latents, format);
+        // What the model's default schedule needs from this request (Flux: its token count), worked out once.
+        var scheduleOptions = pipeline.ScheduleOptions(conditioning);
+        var schedule = RequestedSchedule.Parse(request.Schedule, models.Noise(model), solver, nfe, scheduleOptions);
+        return new GenerateCommand(model, pipeline, solver, nfe, schedule, conditioning, guidance, seed, count, latents, format, scheduleOptions);
     }
 
     /// <summary>The pipeline request of these images over a schedule's times.</summary>

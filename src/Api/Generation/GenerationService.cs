@@ -30,7 +30,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         ArgumentNullException.ThrowIfNull(command);
         var (model, solver, nfe, count, seed) = (command.Model, command.Solver, command.Nfe, command.Count, command.Seed);
         var freshness = new Freshness();
-        var (schedule, source) = await ResolveScheduleAsync(model, solver, nfe, command.Schedule, command.Pipeline.ScheduleOptions(command.Conditioning), freshness, cancellationToken);
+        var (schedule, source) = await ResolveScheduleAsync(model, solver, nfe, command.Schedule, command.ScheduleOptions, freshness, cancellationToken);
 
         using var activity = HsoTelemetry.Source.StartActivity("generate");
         activity?.SetTag("hso.model", model);
@@ -63,7 +63,7 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
         var pngs = Encode(command, images);
         telemetry.GenerationLatency.Record(stopwatch.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
         telemetry.Images.Add(count, new KeyValuePair<string, object?>("model", model));
-        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedules.ForClient(model, schedule, command.Pipeline.ScheduleOptions(command.Conditioning).ImageSeqLen), source, command.Format, freshness.Stale, item.BatchImages);
+        return new GenerationResult(pngs, [.. Enumerable.Range(0, count).Select(i => seed + i)], schedules.ForClient(model, schedule, command.ScheduleOptions.ImageSeqLen), source, command.Format, freshness.Stale, item.BatchImages);
     }
 
     private static List<byte[]> Encode(GenerateCommand command, float[] images)

@@ -4,6 +4,7 @@ using HsoService.Inference.Models;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
 using HsoService.Inference.Requests;
+using HsoService.Inference.Text;
 using HsoService.Optimization;
 using Microsoft.ML.OnnxRuntime;
 
@@ -56,6 +57,15 @@ public abstract class TextConditionedPipeline : DiffusionPipeline
 
     /// <summary>The default image side in pixels.</summary>
     public int DefaultSide { get; }
+
+    /// <summary>A CLIP text encoder component with its tokenizer folder (optimum's <c>text_encoder</c> / <c>tokenizer</c> pairs).</summary>
+    protected static ClipTextEncoder OpenClip(ModelFolder folder, OnnxSessionFactory sessions, string encoder, string tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(sessions);
+        return new(sessions.Open(folder.Require(encoder, "model.onnx"), $"{encoder}/model.onnx"),
+            new ClipTokenizer(folder.Require(tokenizer, "vocab.json"), folder.Require(tokenizer, "merges.txt")));
+    }
 
     /// <summary>A side in pixels from a request: a multiple of <paramref name="multiple"/> (8: the VAE's factor) within <see cref="RequestLimits.Side"/>, or the default.</summary>
     protected int ParseSide(int? value, string field, int multiple = 8)

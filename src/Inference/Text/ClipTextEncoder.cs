@@ -49,19 +49,10 @@ public sealed class ClipTextEncoder : IDisposable
             _graph.OutputType(name, TensorElementType.Float, TensorElementType.Float16);
         }
 
-        using var idValue = _idType == TensorElementType.Int32
-            ? OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length])
-            : OrtValue.CreateTensorValueFromMemory(ids.Select(i => (long)i).ToArray(), [1, ids.Length]);
+        using var idValue = EncoderTensors.Ids(ids, _idType);
         using var options = new RunOptions();
         using var results = _graph.Session.Run(options, ["input_ids"], [idValue], outputs);
-        return [.. results.Select(value =>
-        {
-            var info = value.GetTensorTypeAndShape();
-            float[] values = info.ElementDataType == TensorElementType.Float16
-                ? [.. value.GetTensorDataAsSpan<Float16>().ToArray().Select(h => (float)h)]
-                : value.GetTensorDataAsSpan<float>().ToArray();
-            return (values, info.Shape);
-        })];
+        return [.. results.Select(EncoderTensors.Floats)];
     }
 
     public void Dispose() => _graph.Dispose();

@@ -28,16 +28,11 @@ public sealed class T5TextEncoder : IDisposable
     public (float[] Values, long Width) Encode(string prompt, int tokens)
     {
         var ids = Tokenizer.Encode(prompt, tokens);
-        using var idValue = _idType == TensorElementType.Int32
-            ? OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length])
-            : OrtValue.CreateTensorValueFromMemory(ids.Select(i => (long)i).ToArray(), [1, ids.Length]);
+        using var idValue = EncoderTensors.Ids(ids, _idType);
         using var options = new RunOptions();
         using var results = _graph.Session.Run(options, ["input_ids"], [idValue], [_graph.FirstOutput]);
-        var info = results[0].GetTensorTypeAndShape();
-        float[] values = info.ElementDataType == TensorElementType.Float16
-            ? [.. results[0].GetTensorDataAsSpan<Float16>().ToArray().Select(h => (float)h)]
-            : results[0].GetTensorDataAsSpan<float>().ToArray();
-        return (values, info.Shape[^1]);
+        var (values, shape) = EncoderTensors.Floats(results[0]);
+        return (values, shape[^1]);
     }
 
     public void Dispose() => _graph.Dispose();

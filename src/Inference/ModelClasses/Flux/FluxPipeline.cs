@@ -30,9 +30,7 @@ public sealed class FluxPipeline : TextConditionedPipeline
     public FluxPipeline(ModelFolder folder, OnnxSessionFactory sessions)
         : base(folder, "flux", sessions, network: "transformer", sampleInput: "hidden_states")
     {
-        _clip = new ClipTextEncoder(
-            sessions.Open(folder.Require("text_encoder", "model.onnx"), "text_encoder/model.onnx"),
-            new ClipTokenizer(folder.Require("tokenizer", "vocab.json"), folder.Require("tokenizer", "merges.txt")));
+        _clip = OpenClip(folder, sessions, "text_encoder", "tokenizer");
         _clip.Graph.OutputType("pooler_output", TensorElementType.Float, TensorElementType.Float16);
         _t5 = new T5TextEncoder(
             sessions.Open(folder.Require("text_encoder_2", "model.onnx"), "text_encoder_2/model.onnx"),

@@ -21,8 +21,7 @@ public sealed class StableDiffusionPipeline : TextConditionedPipeline
     public StableDiffusionPipeline(ModelFolder folder, OnnxSessionFactory sessions)
         : base(folder, "stable_diffusion", sessions)
     {
-        var tokenizer = new ClipTokenizer(folder.Require("tokenizer", "vocab.json"), folder.Require("tokenizer", "merges.txt"));
-        _textEncoder = new ClipTextEncoder(sessions.Open(folder.Require("text_encoder", "model.onnx"), "text_encoder/model.onnx"), tokenizer);
+        _textEncoder = OpenClip(folder, sessions, "text_encoder", "tokenizer");
         Unet.RequireType("encoder_hidden_states", Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16);
         Defaults = new ModelClassDefaults(
             [ConditioningFields.Names.Prompt, ConditioningFields.Names.NegativePrompt, ConditioningFields.Names.Width, ConditioningFields.Names.Height],

@@ -36,8 +36,8 @@ public sealed class StableDiffusion3Pipeline : TextConditionedPipeline
     public StableDiffusion3Pipeline(ModelFolder folder, OnnxSessionFactory sessions)
         : base(folder, "stable_diffusion_3", sessions, network: "transformer", sampleInput: "hidden_states")
     {
-        _clip = Open(folder, sessions, "text_encoder", "tokenizer");
-        _clip2 = Open(folder, sessions, "text_encoder_2", "tokenizer_2");
+        _clip = OpenClip(folder, sessions, "text_encoder", "tokenizer");
+        _clip2 = OpenClip(folder, sessions, "text_encoder_2", "tokenizer_2");
         _hidden = _clip.PenultimateOutput ?? throw new ModelLoadException("text_encoder/model.onnx: has no hidden_states.N outputs; SD3 reads the penultimate layer's states (export with optimum, which adds them)");
         _hidden2 = _clip2.PenultimateOutput ?? throw new ModelLoadException("text_encoder_2/model.onnx: has no hidden_states.N outputs; SD3 reads the penultimate layer's states (export with optimum, which adds them)");
         if (folder.Optional("text_encoder_3", "model.onnx") is { } t5)
@@ -69,10 +69,6 @@ public sealed class StableDiffusion3Pipeline : TextConditionedPipeline
 
     /// <summary>The T5 tokenizer, or null when the export has no text_encoder_3.</summary>
     public T5Tokenizer? Tokenizer3 => _t5?.Tokenizer;
-
-    private static ClipTextEncoder Open(ModelFolder folder, OnnxSessionFactory sessions, string encoder, string tokenizer) =>
-        new(sessions.Open(folder.Require(encoder, "model.onnx"), $"{encoder}/model.onnx"),
-            new ClipTokenizer(folder.Require(tokenizer, "vocab.json"), folder.Require(tokenizer, "merges.txt")));
 
     protected override ImageConditioning Parse(ConditioningFields fields) => new PromptConditioning(
         fields.Prompt ?? throw new HsoArgumentException("prompt is required for a stable_diffusion_3 model", "prompt"),

@@ -30,8 +30,8 @@ public sealed class StableDiffusionXlPipeline : TextConditionedPipeline
     public StableDiffusionXlPipeline(ModelFolder folder, OnnxSessionFactory sessions)
         : base(folder, "stable_diffusion_xl", sessions)
     {
-        _encoder = Open(folder, sessions, "text_encoder", "tokenizer");
-        _encoder2 = Open(folder, sessions, "text_encoder_2", "tokenizer_2");
+        _encoder = OpenClip(folder, sessions, "text_encoder", "tokenizer");
+        _encoder2 = OpenClip(folder, sessions, "text_encoder_2", "tokenizer_2");
         _hidden = _encoder.PenultimateOutput ?? throw new ModelLoadException("text_encoder/model.onnx: has no hidden_states.N outputs; SDXL reads the penultimate layer's states (export with optimum, which adds them)");
         _hidden2 = _encoder2.PenultimateOutput ?? throw new ModelLoadException("text_encoder_2/model.onnx: has no hidden_states.N outputs; SDXL reads the penultimate layer's states (export with optimum, which adds them)");
         _encoder2.Graph.OutputType("text_embeds", TensorElementType.Float, TensorElementType.Float16);
@@ -53,10 +53,6 @@ public sealed class StableDiffusionXlPipeline : TextConditionedPipeline
     public ClipTokenizer Tokenizer => _encoder.Tokenizer;
 
     public ClipTokenizer Tokenizer2 => _encoder2.Tokenizer;
-
-    private static ClipTextEncoder Open(ModelFolder folder, OnnxSessionFactory sessions, string encoder, string tokenizer) =>
-        new(sessions.Open(folder.Require(encoder, "model.onnx"), $"{encoder}/model.onnx"),
-            new ClipTokenizer(folder.Require(tokenizer, "vocab.json"), folder.Require(tokenizer, "merges.txt")));
 
     protected override ImageConditioning Parse(ConditioningFields fields)
     {
