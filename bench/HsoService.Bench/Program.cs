@@ -6,6 +6,7 @@ using HsoService.Bench;
 // dotnet run -c Release --project bench/HsoService.Bench -- calibration ORACLE_DIR K DRAWS
 // dotnet run -c Release --project bench/HsoService.Bench -- strategies OUTDIR SOLVERS NFES STRATEGIES HELDOUT_SAMPLES   (bench/strategies.sh)
 // dotnet run -c Release --project bench/HsoService.Bench -- load URL MODEL_DIR SECONDS MAX_BATCH N...   (bench/load.sh)
+// dotnet run -c Release --project bench/HsoService.Bench -- determinism RUNS GRAPH...   (bench/determinism.sh)
 switch (args.FirstOrDefault())
 {
     case "oracle":
@@ -16,6 +17,8 @@ switch (args.FirstOrDefault())
         return StrategyComparison.Run(args[1..]);
     case "load":
         return LoadTest.Run(args[1..]);
+    case "determinism":
+        return DeterminismProbe.Run(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

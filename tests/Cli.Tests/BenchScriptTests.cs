@@ -189,4 +189,27 @@ public class BenchScriptTests
         Assert.Equal(fds.MinBy(f => f.Value).Key, match.Groups[1].Value);
         Assert.All(fds.Values, fd => Assert.InRange(fd, 0.01, 1000));
     }
+
+    [Fact]
+    public void Determinism_smoke_counts_differing_runs_per_setting_and_distinct_files_per_promise()
+    {
+        var result = RunScript("determinism.sh", "--smoke");
+
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("load: 1 busy loop(s) on " + Environment.ProcessorCount + " cores", lines[0]);
+        // One row per session setting: the classifier, 3 runs, how many differed from the first, how far.
+        var rows = lines.Select(l => l.Split('\t')).Where(cells => cells.Length == 7 && cells[0] == "digits16-ddpm/classifier/model.onnx").ToArray();
+        Assert.Equal(6, rows.Length);
+        Assert.All(rows, r => Assert.Equal("3", r[2]));
+        // Under the busy loop too, no run differs in any bit from its session's first (docs/determinism.md).
+        Assert.All(rows, r => Assert.Equal("0", r[3]));
+        // The service setting against itself is 0; basic graph optimisations fuse less, so they round differently.
+        Assert.Equal(0, Number(rows[0][5]));
+        Assert.True(Number(rows[3][5]) > 0, string.Join(' ', rows[3]));
+        foreach (var name in new[] { "reference-stats", "digits-generate", "tiny-sd-generate" })
+        {
+            Assert.Equal($"{name}: 2 runs, 1 distinct file(s)", lines.Single(l => l.StartsWith(name + ":", StringComparison.Ordinal)));
+        }
+    }
 }
