@@ -229,8 +229,8 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
     public long SelectionBudget(int nfe) => (long)(ScheduleSelection.BudgetShare * settings.BudgetFor(pipeline.Provider, nfe));
 
     /// <summary>
-    /// The measured choice for a solver and NFE (<see cref="ScheduleSelection"/>) on the validated search's draw, or the
-    /// default family, saying why, when the model has no feature score.
+    /// The measured choice for a solver and NFE (<see cref="ScheduleSelection"/>) on the validated search's draw and its
+    /// confirmation draws, or the default family, saying why, when the model has no feature score.
     /// </summary>
     public Schedule Select(SolverKind solver, int nfe, IReadOnlyList<NamedTimes>? extra = null, Action<double>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -240,7 +240,7 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
             return ScheduleSelection.Fallback(pipeline.Noise, solver, nfe, NoScoreReason) with { Mode = ScheduleMode.Selected };
         }
 
-        return ScheduleSelection.Select(pipeline.Noise, Scorer(cancellationToken), solver, nfe, SelectionBudget(nfe), extra, progress: progress, cancellationToken: cancellationToken);
+        return ScheduleSelection.Select(pipeline.Noise, Scorer(cancellationToken), solver, nfe, SelectionBudget(nfe), extra, progress: progress, confirmation: ConfirmationScorers(cancellationToken), cancellationToken: cancellationToken);
     }
 
     /// <summary>Why a model without a feature score is served the default family.</summary>

@@ -8,9 +8,12 @@ namespace HsoService.Optimization.Validated;
 
 /// <summary>
 /// The cheap measured choice behind <c>auto</c>: every candidate (the families, HSO in both modes, cached schedules
-/// of the key) is measured once on the same calibration draw, so every one sees the same noise, and the lowest score
-/// is served. No search: the whole cost is one measurement per candidate, a few percent of a validated search. The
-/// solver's default family is measured first and always, so what is served never scores worse than it on the draw.
+/// of the key) is measured once on the same calibration draw, so every one sees the same noise. Without confirmation
+/// draws the lowest score is served. With them, the candidates within <see cref="FinalistMargin"/> of the best (at
+/// most <see cref="MaxFinalists"/>) are measured again on each draw and the lowest mean there is served: one draw of
+/// K = 256 cannot rank near candidates (on digits16-flow at NFE 8 and 10 its FD is about 7 for every candidate, where
+/// 1797 samples separate them by 1.4x), and a fresh draw's mean is not biased toward the first draw's luck. No search:
+/// the cost is one measurement per candidate and one per finalist and draw, an eighth of a validated search.
 /// </summary>
 public static class ScheduleSelection
 {
@@ -34,13 +37,26 @@ public static class ScheduleSelection
         return [first, .. families.Where(f => f != first), NamedSchedules.HsoRobust, NamedSchedules.HsoPaper];
     }
 
-    /// <summary>Share of a default validated search's model evaluations a selection may spend.</summary>
-    public const double BudgetShare = 0.05;
+    /// <summary>
+    /// Share of a default validated search's model evaluations a selection may spend: 19.5 measurements of the CPU
+    /// default's 150, enough for seven candidates and four finalists on three confirmation draws.
+    /// </summary>
+    public const double BudgetShare = 0.13;
 
     /// <summary>
-    /// Measures the candidates and <paramref name="extra"/> with <paramref name="scorer"/> within
-    /// <paramref name="budget"/> model evaluations (scores the scorer already knows cost nothing) and returns the best,
-    /// as a <see cref="ScheduleMode.Selected"/> schedule whose <see cref="Schedule.Validation"/> lists every score.
+    /// A candidate is a finalist when its first-draw score is at most this multiple of the best: on digits16-flow the
+    /// ratio of two candidates' FD at K = 256 moved by about 10% from one calibration draw to the next.
+    /// </summary>
+    public const double FinalistMargin = 1.25;
+
+    /// <summary>Finalists at most, the lowest first-draw scores.</summary>
+    public const int MaxFinalists = 4;
+
+    /// <summary>
+    /// Measures the candidates and <paramref name="extra"/> with <paramref name="scorer"/>, then the finalists on each
+    /// <paramref name="confirmation"/> draw, within <paramref name="budget"/> model evaluations in all (scores a scorer
+    /// already knows cost nothing), and returns the best as a <see cref="ScheduleMode.Selected"/> schedule whose
+    /// <see cref="Schedule.Validation"/> lists every score.
     /// </summary>
     public static Schedule Select(
         NoiseSchedule noise,
@@ -51,10 +67,12 @@ public static class ScheduleSelection
         IReadOnlyList<NamedTimes>? extra = null,
         int hsoSeed = Search.HsoOptions.DefaultSeed,
         Action<double>? progress = null,
+        IReadOnlyList<IScheduleScorer>? confirmation = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(noise);
         ArgumentNullException.ThrowIfNull(scorer);
+        confirmation ??= [];
         Solvers.ValidateNfe(nfe, noise.TrainSteps);
         if (budget < scorer.Cost(nfe))
         {
@@ -64,6 +82,8 @@ public static class ScheduleSelection
 
         var stopwatch = Stopwatch.StartNew();
         var start = scorer.ModelEvaluations;
+        var confirmationStart = confirmation.Select(c => c.ModelEvaluations).ToArray();
+        long Spent() => scorer.ModelEvaluations - start + confirmation.Select((c, i) => c.ModelEvaluations - confirmationStart[i]).Sum();
         var named = new List<(string Name, Schedule? Schedule, string? Note)>();
         foreach (var name in Candidates(noise, solver))
         {
@@ -83,6 +103,8 @@ public static class ScheduleSelection
             named.Add((cached.Name, ScheduleBuilder.Build(noise, solver, nfe, cached.T, ScheduleMode.Explicit), null));
         }
 
+        // Progress counts measurements, the finalists' at most (fewer finalists finish early).
+        var planned = named.Count + (confirmation.Count > 0 ? MaxFinalists * confirmation.Count : 0);
         var scores = new List<CandidateScore>();
         for (var i = 0; i < named.Count; i++)
         {
@@ -94,9 +116,9 @@ public static class ScheduleSelection
                 continue;
             }
 
-            var score = scorer.Score(solver, schedule.T, budget - (scorer.ModelEvaluations - start), cancellationToken);
+            var score = scorer.Score(solver, schedule.T, budget - Spent(), cancellationToken);
             scores.Add(new CandidateScore(name, schedule.T, schedule.Mep, score, score is null ? "not measured: the budget was spent" : null));
-            progress?.Invoke((i + 1.0) / named.Count);
+            progress?.Invoke((i + 1.0) / planned);
         }
 
         var measured = scores.Where(c => c.Score is not null).ToArray();
@@ -105,9 +127,10 @@ public static class ScheduleSelection
             throw new InvalidOperationException("no candidate schedule could be measured within the budget");
         }
 
-        var best = measured.MinBy(c => c.Score!.Value)!;
-        var chosen = named.First(n => n.Name == best.Name).Schedule!;
+        var firstDraw = measured.MinBy(c => c.Score!.Value)!;
         var warnings = scores.Where(c => c.Note is not null).Select(c => $"{c.Name} {c.Note}").ToList();
+        var (best, finalists, confirmationScore) = Confirm(measured, firstDraw, confirmation, solver, budget, Spent, warnings, done => progress?.Invoke((named.Count + done) / (double)planned), cancellationToken);
+        var chosen = named.First(n => n.Name == best.Name).Schedule!;
         var report = new ValidationReport
         {
             Metric = scorer.Metric,
@@ -115,13 +138,17 @@ public static class ScheduleSelection
             Samples = scorer.Samples,
             Seed = scorer.Seed,
             Score = best.Score!.Value,
-            BestCandidate = best.Name,
-            BestCandidateScore = best.Score!.Value,
+            ConfirmationSeeds = finalists.Count > 0 ? [.. confirmation.Select(c => c.Seed)] : [],
+            ConfirmationScore = confirmationScore,
+            ConfirmationRule = confirmationScore is null ? null : ConfirmationRule.Mean.Name(),
+            Finalists = finalists,
+            BestCandidate = firstDraw.Name,
+            BestCandidateScore = firstDraw.Score!.Value,
             ChosenBy = "selection",
             Candidates = scores,
             SchedulesMeasured = measured.Length,
             SpearmanMepScore = measured.Length < 3 ? null : Finite(SpearmanCorrelation.Compute([.. measured.Select(c => c.Mep)], [.. measured.Select(c => c.Score!.Value)])),
-            Cost = new ValidationCost(scorer.ModelEvaluations - start, budget, stopwatch.Elapsed.TotalSeconds, scorer.Provider),
+            Cost = new ValidationCost(Spent(), budget, stopwatch.Elapsed.TotalSeconds, scorer.Provider),
             Strategy = "selection",
         };
         return chosen with
@@ -132,6 +159,57 @@ public static class ScheduleSelection
             ElapsedMs = stopwatch.Elapsed.TotalMilliseconds,
             Warnings = [.. chosen.Warnings, .. warnings],
         };
+    }
+
+    /// <summary>
+    /// The finalists' scores on every confirmation draw and the lowest mean among those measured on all of them; the
+    /// first draw's best when there are no draws, one finalist, or no room in the budget.
+    /// </summary>
+    private static (CandidateScore Best, List<FinalistScore> Finalists, double? Mean) Confirm(
+        CandidateScore[] measured,
+        CandidateScore firstDraw,
+        IReadOnlyList<IScheduleScorer> confirmation,
+        SolverKind solver,
+        long budget,
+        Func<long> spent,
+        List<string> warnings,
+        Action<int> measuredAgain,
+        CancellationToken cancellationToken)
+    {
+        var near = measured.Where(c => c.Score!.Value <= FinalistMargin * firstDraw.Score!.Value).OrderBy(c => c.Score!.Value).Take(MaxFinalists).ToArray();
+        if (confirmation.Count == 0 || near.Length < 2)
+        {
+            return (firstDraw, [], null);
+        }
+
+        var finalists = new List<FinalistScore>();
+        foreach (var candidate in near)
+        {
+            var draws = new List<double>();
+            foreach (var draw in confirmation)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (draw.Score(solver, candidate.T, budget - spent(), cancellationToken) is not { } score)
+                {
+                    break;
+                }
+
+                draws.Add(score);
+                measuredAgain(finalists.Sum(f => f.ConfirmationScores.Count) + draws.Count);
+            }
+
+            finalists.Add(new FinalistScore(candidate.Name, candidate.T, candidate.Score!.Value, draws));
+        }
+
+        var confirmed = finalists.Where(f => f.ConfirmationScores.Count == confirmation.Count).ToArray();
+        if (confirmed.Length < 2)
+        {
+            warnings.Add("the finalists could not all be measured on every confirmation draw within the budget, so the first draw's best is served");
+            return (firstDraw, finalists, null);
+        }
+
+        var winner = confirmed.MinBy(f => f.ConfirmationMean!.Value)!;
+        return (measured.First(c => c.Name == winner.Origin), finalists, winner.ConfirmationMean);
     }
 
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;

@@ -73,4 +73,106 @@ public sealed class ScheduleSelectionTests
         var error = Assert.Throws<HsoArgumentException>(() => ScheduleSelection.Select(Ddpm, scorer, SolverKind.UniPc, 5, budget: 499));
         Assert.Equal("budget", error.ParamName);
     }
+    /// <summary>A score per candidate name (by its times), 100 for anything else, charged as the real scorers are.</summary>
+    private sealed class NamedScorer(SolverKind solver, int nfe, Dictionary<string, double> scores, long seed) : IScheduleScorer
+    {
+        private readonly (IReadOnlyList<double> T, double Score)[] _table =
+            [.. scores.Select(pair => (NamedSchedules.Build(Ddpm, pair.Key, solver, nfe).T, pair.Value))];
+
+        public string Metric => "fd";
+
+        public string Description => "a score per candidate (test)";
+
+        public int Samples => 100;
+
+        public long Seed => seed;
+
+        public string Provider => "cpu";
+
+        public long ModelEvaluations { get; private set; }
+
+        public List<IReadOnlyList<double>> Measured { get; } = [];
+
+        public long Cost(int steps) => 100L * steps;
+
+        public double? Score(SolverKind kind, IReadOnlyList<double> times, long allowance, CancellationToken cancellationToken)
+        {
+            if (Cost(nfe) > allowance)
+            {
+                return null;
+            }
+
+            ModelEvaluations += Cost(nfe);
+            Measured.Add(times);
+            return _table.FirstOrDefault(row => row.T.SequenceEqual(times)) is { T: not null } hit ? hit.Score : 100;
+        }
+    }
+
+    private static readonly Dictionary<string, double> FirstDraw = new()
+    {
+        ["uniform_lambda"] = 10,
+        ["edm:7"] = 9,
+        ["uniform_t:trailing"] = 11,
+        ["ays"] = 12,
+        ["hso-robust"] = 20,
+        ["hso-paper"] = 20,
+    };
+
+    [Fact]
+    public void Finalists_near_the_first_draws_best_are_measured_again_and_the_lowest_mean_there_is_served()
+    {
+        // Within 1.25 x 9 of the first draw: edm:7, uniform_lambda and uniform_t (11.25 > 11); ays (12) is not a
+        // finalist, so its low confirmation scores are never measured.
+        var first = new NamedScorer(SolverKind.DpmPp2M, 8, FirstDraw, seed: 1);
+        var again = new Dictionary<string, double> { ["edm:7"] = 10, ["uniform_lambda"] = 8, ["uniform_t:trailing"] = 9, ["ays"] = 1 };
+        NamedScorer[] draws = [new(SolverKind.DpmPp2M, 8, again, 2), new(SolverKind.DpmPp2M, 8, again, 3), new(SolverKind.DpmPp2M, 8, again, 4)];
+
+        var schedule = ScheduleSelection.Select(Ddpm, first, SolverKind.DpmPp2M, 8, budget: 20 * 100 * 8, confirmation: draws);
+
+        Assert.Equal("uniform_lambda", schedule.Family);
+        var report = schedule.Validation!;
+        Assert.Equal("edm:7", report.BestCandidate);
+        Assert.Equal(9, report.BestCandidateScore);
+        Assert.Equal(10, report.Score);
+        Assert.Equal(8, report.ConfirmationScore);
+        Assert.Equal("mean", report.ConfirmationRule);
+        Assert.Equal<long>([2, 3, 4], report.ConfirmationSeeds);
+        Assert.Equal<string>(["edm:7", "uniform_lambda", "uniform_t:trailing"], report.Finalists.Select(f => f.Origin));
+        Assert.Equal<double>([10, 10, 10], report.Finalists[0].ConfirmationScores);
+        Assert.All(draws, d => Assert.Equal(3, d.Measured.Count));
+        var measuredFirst = first.Measured.Count;
+        Assert.Equal((measuredFirst + 9) * 100L * 8, report.Cost.ModelEvaluations);
+    }
+
+    [Fact]
+    public void Without_room_for_the_confirmation_the_first_draws_best_is_served_and_the_warning_says_why()
+    {
+        var first = new NamedScorer(SolverKind.DpmPp2M, 8, FirstDraw, seed: 1);
+        var again = new Dictionary<string, double> { ["uniform_lambda"] = 1 };
+        NamedScorer[] draws = [new(SolverKind.DpmPp2M, 8, again, 2), new(SolverKind.DpmPp2M, 8, again, 3)];
+
+        // The six candidates' first-draw measurements and two more: one finalist on both draws, no other.
+        var schedule = ScheduleSelection.Select(Ddpm, first, SolverKind.DpmPp2M, 8, budget: (6 + 2) * 100 * 8, confirmation: draws);
+
+        Assert.Equal(6, first.Measured.Count);
+        Assert.Equal("edm:7", schedule.Family);
+        Assert.Null(schedule.Validation!.ConfirmationScore);
+        Assert.Contains(schedule.Warnings, w => w.Contains("first draw's best is served", StringComparison.Ordinal));
+        Assert.True(schedule.Validation.Cost.ModelEvaluations <= schedule.Validation.Cost.Budget);
+    }
+
+    [Fact]
+    public void A_single_finalist_is_served_without_measuring_it_again()
+    {
+        var scores = new Dictionary<string, double>(FirstDraw) { ["edm:7"] = 5 };
+        var first = new NamedScorer(SolverKind.DpmPp2M, 8, scores, seed: 1);
+        NamedScorer[] draws = [new(SolverKind.DpmPp2M, 8, [], 2)];
+
+        var schedule = ScheduleSelection.Select(Ddpm, first, SolverKind.DpmPp2M, 8, budget: 20 * 100 * 8, confirmation: draws);
+
+        Assert.Equal("edm:7", schedule.Family);
+        Assert.Empty(draws[0].Measured);
+        Assert.Empty(schedule.Validation!.Finalists);
+        Assert.Empty(schedule.Validation.ConfirmationSeeds);
+    }
 }
