@@ -51,6 +51,7 @@ public sealed class GeneratedClientTests
         }
 
         Assert.Equal("ready", ready!.Status);
+        Assert.Equal("started", (await client.StartedAsync()).Status);
         var models = await client.ListModelsAsync();
         Assert.Contains(models, m => m.Id == "digits16-ddpm" && m.Pipeline == "class_conditional_pixel" && m.Conditioning.SequenceEqual(["class_label"]));
 

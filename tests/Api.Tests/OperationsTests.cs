@@ -43,13 +43,70 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task Start_up_and_readiness_name_the_model_still_loading_or_warming_up_until_every_model_is_ready()
+    {
+        // 256 images per model through two steps: long enough on a CPU to be seen warming up, at 10 ms a look.
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:WarmupImages"] = "256", ["Hso:Onnx:MaxBatch"] = "256" });
+        var client = factory.CreateClient();
+        var ids = factory.Service<ModelCatalog>().Ids;
+        var seen = new List<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(240);
+        HttpResponseMessage started;
+        while ((started = await client.GetAsync("/health/started")).StatusCode != HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, started.StatusCode);
+            var report = await started.JsonAsync();
+            Assert.Equal("starting", report.GetProperty("status").GetString());
+            seen.Add(report.GetProperty("models").GetString()!);
+            var ready = await client.GetAsync("/health/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal("not_ready", (await ready.JsonAsync()).GetProperty("status").GetString());
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, started.StatusCode);
+        Assert.Equal("loaded", (await started.JsonAsync()).GetProperty("models").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        var states = seen.Where(s => s != "loading").Distinct().ToList();
+        Assert.NotEmpty(states);
+        foreach (var state in states)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(state, @"^(loading|warming up) (\S+) \((\d+) of (\d+) models ready\)$");
+            Assert.True(match.Success, state);
+            Assert.Contains(match.Groups[2].Value, ids);
+            Assert.Equal(ids.ToList().IndexOf(match.Groups[2].Value).ToString(System.Globalization.CultureInfo.InvariantCulture), match.Groups[3].Value);
+            Assert.Equal(ids.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), match.Groups[4].Value);
+        }
+
+        Assert.Contains(states, s => s.StartsWith("warming up ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_warm_up_runs_the_largest_batch_that_fits_and_none_on_cpu_unless_asked()
+    {
+        using var configured = new ServiceFactory(settings: new Dictionary<string, string?> { ["Hso:WarmupImages"] = "100", ["Hso:GenerationMemoryBudgetMegabytes"] = "16" });
+        var warmup = configured.Service<ModelWarmup>();
+        var models = configured.Service<ModelCatalog>();
+        Assert.Equal(64, warmup.WarmupImages(models.Pipeline("digits16-ddpm")));
+
+        // tiny-sdxl at its default size: the 16 MB budget holds fewer images than asked for.
+        var sdxl = models.Pipeline("tiny-sdxl");
+        var perImage = sdxl.WorkingBytes(ModelWarmup.WarmupRequest(sdxl, 1));
+        Assert.Equal((int)Math.Clamp((16L << 20) / perImage, 1, 64), warmup.WarmupImages(sdxl));
+        Assert.True(warmup.WarmupImages(sdxl) < 64, $"{perImage} bytes per image");
+
+        using var plain = new ServiceFactory();
+        Assert.Equal(0, plain.Service<ModelWarmup>().WarmupImages(plain.Service<ModelCatalog>().Pipeline("digits16-ddpm")));
+    }
+
+    [Fact]
     public async Task Swagger_documents_every_endpoint_with_request_examples()
     {
         using var factory = new ServiceFactory();
         var client = factory.CreateClient();
         var document = await (await client.GetAsync("/swagger/v1/swagger.json")).JsonAsync();
         var paths = document.GetProperty("paths");
-        foreach (var path in new[] { "/schedules", "/schedules/jobs/{id}", "/schedules/{model}/{nfe}", "/schedules/{model}", "/generate", "/models", "/health/live", "/health/ready" })
+        foreach (var path in new[] { "/schedules", "/schedules/jobs/{id}", "/schedules/{model}/{nfe}", "/schedules/{model}", "/generate", "/models", "/health/live", "/health/started", "/health/ready" })
         {
             Assert.True(paths.TryGetProperty(path, out _), path);
         }
@@ -207,6 +264,8 @@ public sealed class OperationsTests
     [InlineData("Hso:Onnx:CudaDeviceId", "-1", "0..2147483647")]
     [InlineData("Hso:MaxStoredSchedulesPerClient", "0", "1..1000000")]
     [InlineData("Hso:MaxStoredSchedules", "-5", "1..100000000")]
+    [InlineData("Hso:Onnx:CudaMemoryLimitMegabytes", "-1", "0..16777216")]
+    [InlineData("Hso:WarmupImages", "-1", "0..65536")]
     public async Task A_setting_out_of_its_range_stops_the_service_at_start_naming_it_its_value_and_its_range(string key, string value, string allowed)
     {
         // Nested sections included: their ranges were once declared but never checked.
@@ -220,6 +279,8 @@ public sealed class OperationsTests
     [InlineData("Hso__RateLimit__PermitsPerWindow", "1000000000", "Hso:RateLimit:PermitsPerWindow is 1000000000; allowed: 1..1000000")]
     [InlineData("Hso__Role", "foo", "Hso:Role is 'foo'; allowed: one of All, Http, Worker (case ignored)")]
     [InlineData("Hso__Onnx__Provider", "Tpu", "Hso:Onnx:Provider is 'Tpu'; allowed: one of Cpu, Cuda (case ignored)")]
+    [InlineData("Hso__Onnx__CudnnConvAlgoSearch", "Fastest", "Hso:Onnx:CudnnConvAlgoSearch is 'Fastest'; allowed: one of Exhaustive, Heuristic, Default (case ignored)")]
+    [InlineData("Hso__Onnx__CudaArenaExtendStrategy", "kNextPowerOfTwo", "Hso:Onnx:CudaArenaExtendStrategy is 'kNextPowerOfTwo'; allowed: one of NextPowerOfTwo, SameAsRequested (case ignored)")]
     [InlineData("Hso__Models__mine__Path", "/no/such/folder", "Hso:Models:mine:Path: model folder '/no/such/folder' does not exist")]
     [InlineData("Hso__RateLimit__KnownProxies__0", "proxy.local", "Hso:RateLimit:KnownProxies:0 is 'proxy.local'; allowed: an IPv4 or IPv6 address")]
     [InlineData("Hso__Models__digits16-ddpm__DefaultSolver", "heun", "Hso:Models:digits16-ddpm:DefaultSolver is 'heun'; allowed: ddim, euler, unipc, dpmpp2m")]

@@ -32,6 +32,19 @@ internal static partial class Manifests
 
     public static string? Text(YamlNode node, params string[] path) => ((YamlScalarNode)Node(node, path)).Value;
 
+    /// <summary>The scalars of a sequence (empty when the key is absent).</summary>
+    public static IReadOnlyList<string> Sequence(YamlNode node, params string[] path)
+    {
+        try
+        {
+            return [.. ((YamlSequenceNode)Node(node, path)).Children.Cast<YamlScalarNode>().Select(n => n.Value!)];
+        }
+        catch (KeyNotFoundException)
+        {
+            return [];
+        }
+    }
+
     public static YamlMappingNode Container(YamlMappingNode deployment) =>
         (YamlMappingNode)((YamlSequenceNode)Node(deployment, "spec", "template", "spec", "containers")).Children.Single();
 

@@ -104,6 +104,18 @@ public sealed class HsoServiceOptions
     /// </summary>
     [Range(16, 1_048_576)]
     public int GenerationMemoryBudgetMegabytes { get; set; } = 2048;
+
+    /// <summary>
+    /// Images of the warm-up run each model makes after loading, before the instance reports started and ready: one
+    /// batch at the model's default size and guidance, two steps. On CUDA the first run of a shape is slow (cuDNN's
+    /// algorithm search, the arena's growth), so by default it runs the largest batch the batcher forms there
+    /// (<c>Hso:Onnx:MaxBatch</c>, within the memory budget); on CPU none by default. 0: no warm-up.
+    /// </summary>
+    [Range(0, OnnxOptions.MaxBatchLimit)]
+    public int? WarmupImages { get; set; }
+
+    /// <summary>GET /metrics in Prometheus' text format (OpenTelemetry's exporter), on every role; the autoscaler reads it.</summary>
+    public bool PrometheusMetrics { get; set; } = true;
 }
 
 /// <summary>The parts of the service an instance runs.</summary>

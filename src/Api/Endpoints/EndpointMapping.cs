@@ -3,13 +3,18 @@ using Microsoft.Extensions.Options;
 
 namespace HsoService.Api.Endpoints;
 
-/// <summary>All endpoint groups; a worker-only instance maps just the health probes.</summary>
+/// <summary>All endpoint groups; a worker-only instance maps just the health probes (and /metrics, as every role does when it is on).</summary>
 public static class EndpointMapping
 {
     public static IEndpointRouteBuilder MapHsoEndpoints(this IEndpointRouteBuilder app)
     {
-        var role = app.ServiceProvider.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Role;
-        if (role == ServiceRole.Worker)
+        var settings = app.ServiceProvider.GetRequiredService<IOptions<HsoServiceOptions>>().Value;
+        if (settings.PrometheusMetrics)
+        {
+            app.MapMetricsEndpoint();
+        }
+
+        if (settings.Role == ServiceRole.Worker)
         {
             return app.MapHealthEndpoints();
         }

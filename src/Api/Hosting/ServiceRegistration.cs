@@ -162,7 +162,12 @@ public static class ServiceRegistration
                     tracing.AddRedisInstrumentation();
                 }
             })
-            .WithMetrics(metrics => metrics.AddMeter(HsoTelemetry.Name).AddAspNetCoreInstrumentation());
+            .WithMetrics(metrics => metrics
+                .AddMeter(HsoTelemetry.Name)
+                .AddAspNetCoreInstrumentation()
+                .AddView(HsoTelemetry.GenerationDurationName, new ExplicitBucketHistogramConfiguration { Boundaries = HsoTelemetry.GenerationDurationBuckets })
+                // Collected only when /metrics is scraped (Hso:PrometheusMetrics maps it); nothing is done without a scrape.
+                .AddPrometheusExporter());
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             telemetry.UseOtlpExporter();

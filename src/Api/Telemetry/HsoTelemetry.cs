@@ -5,11 +5,26 @@ namespace HsoService.Api.Telemetry;
 
 /// <summary>
 /// The service's own spans (<c>optimize</c>, <c>generate</c>) and metrics: optimizations by outcome and their duration,
-/// queue depth, generation latency, generations active and waiting, batch sizes, images generated, unreadable records skipped and worker errors survived. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+/// queue depth, generation latency, generations active and waiting, batch sizes, images generated, unreadable records skipped and worker errors survived. Exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set,
+/// and on GET /metrics for Prometheus (Hso:PrometheusMetrics).
 /// </summary>
 public sealed class HsoTelemetry : IDisposable
 {
     public const string Name = "HsoService";
+
+    /// <summary>Generations waiting for their batch to start: the autoscaler's metric (deploy/k8s/generation-scaledobject.yaml).</summary>
+    public const string GenerationsWaitingName = "hso.generation.waiting";
+
+    /// <summary>Generations sampling now.</summary>
+    public const string GenerationsActiveName = "hso.generation.active";
+
+    public const string GenerationDurationName = "hso.generation.duration";
+
+    /// <summary>
+    /// Latency buckets in ms up to the default generation timeout (120 s): the SDK's default buckets end at 10 s, below
+    /// a Stable Diffusion class batch.
+    /// </summary>
+    public static double[] GenerationDurationBuckets { get; } = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 20000, 30000, 60000, 120000];
 
     private long _queueDepth;
     private long _searches;
@@ -21,15 +36,15 @@ public sealed class HsoTelemetry : IDisposable
         Meter = new Meter(Name);
         Optimizations = Meter.CreateCounter<long>("hso.optimizations", description: "Optimization jobs finished, by status");
         OptimizationDuration = Meter.CreateHistogram<double>("hso.optimization.duration", "ms", "Time of one HSO search");
-        GenerationLatency = Meter.CreateHistogram<double>("hso.generation.duration", "ms", "Time of one /generate request's sampling");
+        GenerationLatency = Meter.CreateHistogram<double>(GenerationDurationName, "ms", "Time of one /generate request's sampling");
         Images = Meter.CreateCounter<long>("hso.images", description: "Images generated");
         BatchImages = Meter.CreateHistogram<int>("hso.generation.batch_size", "{image}", "Images sampled together in one run of the dynamic batcher");
         UnreadableRecords = Meter.CreateCounter<long>("hso.store.unreadable_records", description: "Stored records skipped because they could not be read, by store and kind");
         WorkerErrors = Meter.CreateCounter<long>("hso.worker.errors", description: "Unexpected errors the optimization worker survived");
         StoredSchedulesRemoved = Meter.CreateCounter<long>("hso.store.schedules_removed", description: "Stored schedules of non-default options removed to keep the per-client and total storage bounds");
         Meter.CreateObservableGauge("hso.queue.depth", () => Interlocked.Read(ref _queueDepth), description: "Optimization jobs waiting");
-        Meter.CreateObservableUpDownCounter("hso.generation.active", () => GenerationsActive, description: "Generations sampling now");
-        Meter.CreateObservableUpDownCounter("hso.generation.waiting", () => GenerationsWaiting, description: "Generations waiting for their batch to start");
+        Meter.CreateObservableUpDownCounter(GenerationsActiveName, () => GenerationsActive, description: "Generations sampling now");
+        Meter.CreateObservableUpDownCounter(GenerationsWaitingName, () => GenerationsWaiting, description: "Generations waiting for their batch to start");
     }
 
     public static ActivitySource Source { get; } = new(Name);

@@ -2,7 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace HsoService.Inference.Onnx;
 
-/// <summary>How sessions are created: the execution provider (CPU by default), the CUDA device, and CPU threads.</summary>
+/// <summary>
+/// How sessions are created: the execution provider (CPU by default), the CUDA device and its provider options, CPU
+/// threads and arena. The CUDA defaults are ONNX Runtime's own, not measured here (docs/performance.md).
+/// </summary>
 public sealed record OnnxOptions
 {
     /// <summary>The largest <see cref="MaxBatch"/> accepted, by the service's start-up check and by the CLI's <c>--batch</c>.</summary>
@@ -34,4 +37,14 @@ public sealed record OnnxOptions
     /// it grew to (docs/performance.md).
     /// </summary>
     public bool CpuMemoryArena { get; init; }
+
+    /// <summary>How cuDNN's convolution algorithms are chosen on CUDA (<c>cudnn_conv_algo_search</c>); ONNX Runtime's default, exhaustive.</summary>
+    public CudnnConvAlgoSearch CudnnConvAlgoSearch { get; init; } = CudnnConvAlgoSearch.Exhaustive;
+
+    /// <summary>How the CUDA device memory arena grows (<c>arena_extend_strategy</c>); ONNX Runtime's default, next power of two.</summary>
+    public CudaArenaExtendStrategy CudaArenaExtendStrategy { get; init; } = CudaArenaExtendStrategy.NextPowerOfTwo;
+
+    /// <summary>Most MB the CUDA device memory arena may hold (<c>gpu_mem_limit</c>); 0 means no limit, ONNX Runtime's default.</summary>
+    [Range(0, 16_777_216)]
+    public int CudaMemoryLimitMegabytes { get; init; }
 }

@@ -3,7 +3,8 @@ using Microsoft.ML.OnnxRuntime;
 namespace HsoService.Inference.Onnx;
 
 /// <summary>
-/// Creates the sessions of every graph with one set of <see cref="OnnxOptions"/>. When CUDA is asked for but its
+/// Creates the sessions of every graph with one set of <see cref="OnnxOptions"/> (on CUDA, through the provider's
+/// options: device, cuDNN convolution search, arena growth and limit; <see cref="CudaProviderOptions"/>). When CUDA is asked for but its
 /// provider cannot load (no GPU, no CUDA 13 / cuDNN 9 libraries), it falls back to CPU for good and reports one warning;
 /// <see cref="ActiveProvider"/> says what is really in use. Thread-safe.
 /// </summary>
@@ -26,8 +27,11 @@ public sealed class OnnxSessionFactory(OnnxOptions options, Action<string>? onWa
             {
                 try
                 {
-                    var cuda = CreateOptions();
-                    cuda.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                    // The provider's options object is read when the provider is appended; the session keeps its own copy.
+                    using var provider = new OrtCUDAProviderOptions();
+                    provider.UpdateOptions(CudaProviderOptions.From(options));
+                    using var cuda = CreateOptions();
+                    cuda.AppendExecutionProvider_CUDA(provider);
                     return new OnnxGraph(new InferenceSession(path, cuda), displayName, ExecutionProvider.Cuda);
                 }
                 catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
@@ -39,7 +43,8 @@ public sealed class OnnxSessionFactory(OnnxOptions options, Action<string>? onWa
 
             try
             {
-                return new OnnxGraph(new InferenceSession(path, CreateOptions()), displayName, ExecutionProvider.Cpu);
+                using var cpu = CreateOptions();
+                return new OnnxGraph(new InferenceSession(path, cpu), displayName, ExecutionProvider.Cpu);
             }
             catch (OnnxRuntimeException e)
             {
