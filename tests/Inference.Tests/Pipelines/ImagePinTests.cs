@@ -60,6 +60,10 @@ public sealed class ImagePinTests
     public void Images_are_byte_identical_to_the_pinned_ones(string name)
     {
         var pins = JsonSerializer.Deserialize<Dictionary<string, string[]>>(File.ReadAllText(PinFile))!;
-        Assert.Equal(pins[name], Hashes(name));
+        var actual = Hashes(name);
+        // Bytes are promised on one kind of machine (docs/determinism.md): the pins were made on an AVX-512 AMD EPYC.
+        Assert.True(
+            pins[name].SequenceEqual(actual),
+            $"{name}: PNG hashes {string.Join(", ", actual)}, pinned {string.Join(", ", pins[name])}. Run to run they do not move under load; on a CPU of another kind ONNX Runtime's kernels may round differently, and the pins must be made again there");
     }
 }
