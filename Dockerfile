@@ -3,7 +3,7 @@
 #   docker build -t hso-service:cuda --target cuda .        NVIDIA GPU: ONNX Runtime 1.31's CUDA provider needs
 #                                                           CUDA 13 (libcublas.so.13, libcudart.so.13) and cuDNN 9
 # The service listens on port 8080, keeps embedded-mode schedules under /data (mount a volume there), runs as a
-# non-root user, and ships the default model digits16-ddpm in /app/models. Health: GET /health/live, /health/ready.
+# non-root user, and ships the default model digits16-ddpm in /app/models. Health: GET /health/live, /health/started, /health/ready.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
