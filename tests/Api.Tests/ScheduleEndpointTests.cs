@@ -104,6 +104,7 @@ public sealed class ScheduleEndpointTests : IClassFixture<ScheduleEndpointTests.
     [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "solver": "heun"}""", 400, "solver", "'heun'")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "mode": "fast"}""", 400, "mode", "'fast'")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": "five"}""", 400, "nfe", "nfe: expected an integer")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": "6"}""", 400, "nfe", "nfe: expected an integer")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "colour": "red"}""", 400, "colour", "unknown field")]
     [InlineData("""{"model": "sdxl", "nfe": 5}""", 404, "model", "'sdxl' is not served")]
     [InlineData("""{"model": "../../etc/passwd", "nfe": 5}""", 404, "model", "is not served")]

@@ -138,7 +138,8 @@ public static class ServiceRegistration
 
     /// <summary>
     /// The service's JSON: snake_case names matched exactly (ASP.NET Core's web defaults ignore case), enum names as
-    /// strings, unknown fields and a field given twice rejected, shallow nesting.
+    /// strings, numbers only as JSON numbers (the web defaults also read "6"), unknown fields and a field given twice
+    /// rejected, shallow nesting.
     /// </summary>
     public static void Configure(JsonSerializerOptions options)
     {
@@ -149,6 +150,7 @@ public static class ServiceRegistration
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.MaxDepth = 16;
+        options.NumberHandling = JsonNumberHandling.Strict;
     }
 
     private static void AddTelemetry(WebApplicationBuilder builder, string? redis)

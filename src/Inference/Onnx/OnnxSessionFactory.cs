@@ -37,7 +37,8 @@ public sealed class OnnxSessionFactory(OnnxOptions options, Action<string>? onWa
                 catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
                 {
                     _cudaFailed = true;
-                    onWarning?.Invoke($"CUDA execution provider (device {options.CudaDeviceId}) could not load, using CPU: {e.Message}");
+                    // ONNX Runtime's own message often names a symptom (a logger, a missing symbol), not the cause.
+                    onWarning?.Invoke($"CUDA execution provider (device {options.CudaDeviceId}) could not load, using CPU: it needs an NVIDIA GPU, a driver for CUDA 13 and the CUDA 13 and cuDNN 9 libraries (the image's cuda target has them); ONNX Runtime said: {e.Message}");
                 }
             }
 
