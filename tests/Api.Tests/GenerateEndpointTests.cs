@@ -149,7 +149,7 @@ public sealed class GenerateEndpointTests : IClassFixture<GenerateEndpointTests.
     [InlineData("""{"model": "digits16-ddpm", "nfe": 0}""", 400, "nfe", "2..1000")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": 1001}""", 400, "nfe", "2..1000")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "n": 17}""", 400, "n", "1..16")]
-    [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "guidance_scale": "NaN"}""", 400, "guidance_scale", "finite number")]
+    [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "guidance_scale": "NaN"}""", 400, "guidance_scale", "guidance_scale: expected a number")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "guidance_scale": 1e308}""", 400, "guidance_scale", "[0, 50]")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "response_format": "jpeg"}""", 400, "response_format", "png or b64_json")]
     [InlineData("""{"model": "digits16-ddpm", "nfe": 5, "schedule": "karras"}""", 400, "schedule", "'karras'")]
