@@ -182,24 +182,10 @@ public static class ScheduleSelection
             return (firstDraw, [], null);
         }
 
-        var finalists = new List<FinalistScore>();
-        foreach (var candidate in near)
-        {
-            var draws = new List<double>();
-            foreach (var draw in confirmation)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (draw.Score(solver, candidate.T, budget - spent(), cancellationToken) is not { } score)
-                {
-                    break;
-                }
-
-                draws.Add(score);
-                measuredAgain(finalists.Sum(f => f.ConfirmationScores.Count) + draws.Count);
-            }
-
-            finalists.Add(new FinalistScore(candidate.Name, candidate.T, candidate.Score!.Value, draws));
-        }
+        var again = 0;
+        var finalists = near
+            .Select(c => ConfirmationDraws.Measure(c.Name, c.T, c.Score!.Value, confirmation, solver, () => budget - spent(), () => measuredAgain(++again), cancellationToken))
+            .ToList();
 
         var confirmed = finalists.Where(f => f.ConfirmationScores.Count == confirmation.Count).ToArray();
         if (confirmed.Length < 2)

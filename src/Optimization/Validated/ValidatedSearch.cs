@@ -110,19 +110,9 @@ public static class ValidatedSearch
             var points = run.Finalists();
             foreach (var (finalist, _) in points)
             {
-                var scores = new List<double>();
-                foreach (var draw in confirmation)
-                {
-                    var allowance = budget - (scorer.ModelEvaluations - run.StartEvaluations) - Spent();
-                    if (draw.Score(options.Solver, finalist.Times, allowance, cancellationToken) is not { } score)
-                    {
-                        break;
-                    }
-
-                    scores.Add(score);
-                }
-
-                finalists.Add(new FinalistScore(finalist.Origin, finalist.Times, finalist.Score, scores));
+                finalists.Add(ConfirmationDraws.Measure(
+                    finalist.Origin, finalist.Times, finalist.Score, confirmation, options.Solver,
+                    () => budget - (scorer.ModelEvaluations - run.StartEvaluations) - Spent(), measured: null, cancellationToken));
                 progress?.Invoke(Math.Min(1.0, (double)(scorer.ModelEvaluations - run.StartEvaluations + Spent()) / budget));
             }
 

@@ -1,0 +1,38 @@
+using HsoService.Optimization.Schedules;
+
+namespace HsoService.Optimization.Validated;
+
+/// <summary>A finalist measured again on the confirmation draws, as the validated search and the selection both do.</summary>
+internal static class ConfirmationDraws
+{
+    /// <summary>
+    /// The schedule's score on each draw in turn, each within what <paramref name="allowance"/> says is left of the
+    /// budget; it stops at the first draw without room, so the finalist has a score on every draw or is incomplete.
+    /// <paramref name="measured"/> is told after each draw's score.
+    /// </summary>
+    public static FinalistScore Measure(
+        string origin,
+        IReadOnlyList<double> times,
+        double score,
+        IReadOnlyList<IScheduleScorer> draws,
+        SolverKind solver,
+        Func<long> allowance,
+        Action? measured,
+        CancellationToken cancellationToken)
+    {
+        var scores = new List<double>();
+        foreach (var draw in draws)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (draw.Score(solver, times, allowance(), cancellationToken) is not { } again)
+            {
+                break;
+            }
+
+            scores.Add(again);
+            measured?.Invoke();
+        }
+
+        return new FinalistScore(origin, times, score, scores);
+    }
+}
