@@ -23,6 +23,21 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>The solver of a command that samples a model: default the model class's, as the service's.</summary>
+    public static Option<string?> ModelSolver()
+    {
+        var option = new Option<string?>("--solver") { Description = "sampler (default: the model's, as GET /models lists it)" };
+        option.AcceptOnlyFromAmong([.. Solvers.AcceptedNames]);
+        return option;
+    }
+
+    /// <summary>The data directory the service uses (<c>Hso:DataDirectory</c>), so both keep their measurements in one place.</summary>
+    public static Option<string> DataDirectory() => new("--data-dir")
+    {
+        Description = "where measured schedules are kept, shared with a service on this machine (Hso:DataDirectory; default: $Hso__DataDirectory, else ~/.local/share/hso/data)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Hso__DataDirectory") is { Length: > 0 } configured ? configured : Inference.Storage.DataDirectory.Default,
+    };
+
     public static Option<int> Nfe() => new("--nfe") { Description = "number of model evaluations", Required = true };
 
     public static Option<bool> Json() => new("--json") { Description = "print one JSON schedule (snake_case) and nothing else" };

@@ -6,6 +6,7 @@ using HsoService.Inference.Pipelines;
 using HsoService.Inference.Validation;
 using HsoService.Optimization;
 using HsoService.Optimization.Schedules;
+using HsoService.Optimization.Validated;
 
 namespace HsoService.Cli;
 
@@ -27,7 +28,10 @@ internal static class EvaluateCommand
         };
         var samples = new Option<int>("--n") { Description = "samples per schedule", DefaultValueFactory = _ => 1797 };
         var seed = new Option<long>("--seed") { Description = "seed of sample 0", DefaultValueFactory = _ => 1234 };
-        var referenceSamples = new Option<int>("--reference-samples") { Description = "samples of the RMSE reference", DefaultValueFactory = _ => 128 };
+        var referenceSamples = new Option<int?>("--reference-samples")
+        {
+            Description = $"samples of the RMSE reference (default: sized from --n, so the reference run costs at most a quarter of the evaluation's model evaluations, and at most {MaxReferenceSamples})",
+        };
         var referenceSteps = new Option<int>("--reference-steps") { Description = "DDIM steps of the RMSE reference", DefaultValueFactory = _ => 1000 };
         var cache = new Option<string>("--cache-dir")
         {
@@ -68,12 +72,26 @@ internal static class EvaluateCommand
                 Solvers.ValidateNfe(nfe, pipeline.Noise.TrainSteps);
             }
 
+            var earlier = result.GetValue(remeasure) is { } path ? ReportWriter.Read(path).Rows : null;
+            // An earlier report is measured whole unless --solvers, --nfe or --schedules are given to filter it.
+            var filterNames = result.GetResult(schedules) is { Implicit: false };
+            var filterSolvers = result.GetResult(solvers) is { Implicit: false };
+            var filterNfes = result.GetResult(nfes) is { Implicit: false };
+            var plan = earlier is null
+                ? (from solver in solverList from nfe in nfeList from name in scheduleList select (solver, nfe, name)).ToArray()
+                : [.. earlier
+                    .Where(r => (!filterSolvers || solverList.Contains(Solvers.Parse(r.Solver))) && (!filterNfes || nfeList.Contains(r.Nfe)) && (!filterNames || scheduleList.Contains(r.Schedule)))
+                    .Select(r => (Solvers.Parse(r.Solver), r.Nfe, r.Schedule))];
+
+            var sampleCount = result.GetValue(samples);
+            var steps = result.GetValue(referenceSteps);
+            var evaluationCost = plan.Sum(p => (long)p.nfe * sampleCount);
             var options = new EvaluationOptions
             {
-                Samples = result.GetValue(samples),
+                Samples = sampleCount,
                 Seed = HsoService.Inference.Requests.RequestLimits.ImageSeed.Check(result.GetValue(seed), "seed"),
-                ReferenceSamples = Math.Min(result.GetValue(referenceSamples), result.GetValue(samples)),
-                ReferenceSteps = result.GetValue(referenceSteps),
+                ReferenceSamples = Math.Min(result.GetValue(referenceSamples) ?? ReferenceSize(evaluationCost, steps), sampleCount),
+                ReferenceSteps = steps,
                 CacheDirectory = result.GetRequiredValue(cache),
                 FinalStep = FinalSteps.Parse(result.GetRequiredValue(finalStep), "final-step"),
             };
@@ -89,7 +107,6 @@ internal static class EvaluateCommand
                 }
             }
 
-            var earlier = result.GetValue(remeasure) is { } path ? ReportWriter.Read(path).Rows : null;
             foreach (var row in earlier ?? [])
             {
                 foreach (var start in row.Validation is { } v ? v.ConfirmationSeeds.Prepend(v.Seed) : [])
@@ -103,6 +120,7 @@ internal static class EvaluateCommand
                 }
             }
 
+            PrintPlan(plan, options, validation: (settings, pipeline.Provider), evaluationCost);
             var evaluator = new DigitsEvaluator(pipeline, DigitsDataset.Load(result.GetRequiredValue(data)), options);
             ConsoleProgress.Run("reference run (cached after the first time)", options.ReferenceSteps * Math.Ceiling(options.ReferenceSamples / (double)pipeline.MaxBatch), report =>
             {
@@ -111,16 +129,6 @@ internal static class EvaluateCommand
             });
 
             using var validation = new ModelValidation(pipeline, sessions, settings);
-            // An earlier report is measured whole unless --solvers, --nfe or --schedules are given to filter it.
-            var filterNames = result.GetResult(schedules) is { Implicit: false };
-            var filterSolvers = result.GetResult(solvers) is { Implicit: false };
-            var filterNfes = result.GetResult(nfes) is { Implicit: false };
-            var plan = earlier is null
-                ? (from solver in solverList from nfe in nfeList from name in scheduleList select (solver, nfe, name)).ToArray()
-                : [.. earlier
-                    .Where(r => (!filterSolvers || solverList.Contains(Solvers.Parse(r.Solver))) && (!filterNfes || nfeList.Contains(r.Nfe)) && (!filterNames || scheduleList.Contains(r.Schedule)))
-                    .Select(r => (Solvers.Parse(r.Solver), r.Nfe, r.Schedule))];
-
             var chunks = Math.Ceiling(options.Samples / (double)pipeline.MaxBatch);
             var total = plan.Sum(p => p.nfe * chunks);
             var rows = ConsoleProgress.Run($"evaluating {plan.Length} schedules x {options.Samples} samples", total, report =>
@@ -169,7 +177,7 @@ internal static class EvaluateCommand
                     }
 
                     done = before + nfe * chunks;
-                    list.Add(new EvaluationRow(solver.Name(), nfe, name, scores.Fd, scores.Rmse, scores.Agreement, schedule.Mep, schedule.Fitness, scores.Seconds, schedule.T, schedule.Validation));
+                    list.Add(new EvaluationRow(solver.Name(), nfe, name, scores.Fd, scores.Rmse, scores.Agreement, schedule.Mep, schedule.Fitness, scores.Seconds, schedule.T, schedule.Validation, scores.QuarterFds));
                 }
 
                 return list;
@@ -181,9 +189,46 @@ internal static class EvaluateCommand
                 Console.WriteLine($"wrote {file}");
             }
 
+            var comparisons = Separation.Compare(rows);
+            if (comparisons.Count(c => !c.Separated) is var unseparated and > 0)
+            {
+                Console.Error.WriteLine($"warning: {options.Samples} samples cannot order the best schedule and the runner-up in {unseparated} of {comparisons.Count} (solver, NFE): the order flips between quarters of the samples; more samples (--n) separate them (report.md lists which)");
+            }
+
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Most of the evaluation's model evaluations the RMSE reference may cost when its size is not given.</summary>
+    private const double ReferenceShare = 0.25;
+
+    private const int MaxReferenceSamples = 128;
+
+    /// <summary>Reference samples so that samples x steps is at most <see cref="ReferenceShare"/> of the evaluation (1 to 128).</summary>
+    internal static int ReferenceSize(long evaluationCost, int steps) =>
+        (int)Math.Clamp((long)(ReferenceShare * evaluationCost / Math.Max(steps, 1)), 1, MaxReferenceSamples);
+
+    // What the run will spend, before it spends it, so a user sizes it before waiting: the reference run (unless
+    // cached), the schedules' sampling, and the measurements behind auto and validated.
+    private static void PrintPlan((SolverKind solver, int nfe, string name)[] plan, EvaluationOptions options, (ValidationSettings Settings, Inference.Onnx.ExecutionProvider Provider) validation, long evaluationCost)
+    {
+        var reference = (long)options.ReferenceSamples * options.ReferenceSteps;
+        var searches = plan.Where(p => p.name == AutoName).Sum(p => (long)(ScheduleSelection.BudgetShare * validation.Settings.BudgetFor(validation.Provider, p.nfe)));
+        var parts = new List<(string What, long Cost)>
+        {
+            ($"reference run {options.ReferenceSamples} samples x {options.ReferenceSteps} steps (none when cached)", reference),
+            ($"{plan.Length} schedules x {options.Samples} samples", evaluationCost),
+        };
+        if (searches > 0)
+        {
+            parts.Add(("auto's selections (at most)", searches));
+        }
+
+        var total = parts.Sum(p => p.Cost);
+        var items = string.Join("; ", parts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.What} {p.Cost:N0} ({100.0 * p.Cost / Math.Max(total, 1):F0}%)")));
+        var validated = plan.Any(p => p.name == ValidationOptions.Name) ? ", besides the validated searches (their cost depends on --strategy: README)" : "";
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plan: about {total:N0} model evaluations: {items}; most of the time goes to the {parts.MaxBy(p => p.Cost).What.Split(" (")[0]}{validated}"));
     }
 
     /// <summary>The schedule name that measures what the service's <c>auto</c> serves.</summary>

@@ -2,12 +2,16 @@ using System.CommandLine;
 using System.Globalization;
 using HsoService.Inference.Denoising;
 using HsoService.Inference.Images;
+using HsoService.Inference.ModelClasses;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
 using HsoService.Inference.Requests;
+using HsoService.Inference.Storage;
 using HsoService.Inference.Validation;
 using HsoService.Optimization;
+using HsoService.Optimization.Families;
 using HsoService.Optimization.Schedules;
+using HsoService.Optimization.Validated;
 
 namespace HsoService.Cli;
 
@@ -25,7 +29,7 @@ internal static class GenerateCommand
         var width = new Option<int?>("--width") { Description = "image width in pixels, a multiple of 8 (Stable Diffusion and SDXL models; default: the model's)" };
         var height = new Option<int?>("--height") { Description = "image height in pixels, a multiple of 8 (Stable Diffusion and SDXL models; default: the model's)" };
         var latents = new Option<string?>("--latents") { Description = "a file of the initial noise as raw little-endian float32, n x C x h x w (numpy's tofile of diffusers' latents=); replaces the seed's noise" };
-        var solver = CommonOptions.Solver();
+        var solver = CommonOptions.ModelSolver();
         var nfe = CommonOptions.Nfe();
         var schedule = new Option<string>("--schedule")
         {
@@ -38,21 +42,32 @@ internal static class GenerateCommand
         var output = new Option<string>("--out") { Description = "PNG file to write", Required = true };
         var provider = ModelSource.ProviderOption();
         var device = ModelSource.DeviceOption();
+        var data = CommonOptions.DataDirectory();
+        var force = new Option<bool>("--force") { Description = "auto: measure the selection again and replace the stored one" };
+        var measurement = ValidationOptions.Create();
 
         var command = new Command("generate", "Generate images with a schedule and write them as a PNG")
         {
-            model, label, prompt, negative, prompt2, negative2, width, height, latents, solver, nfe, schedule, seed, count, guidance, output, provider, device,
+            model, label, prompt, negative, prompt2, negative2, width, height, latents, solver, nfe, schedule, seed, count, guidance, output, provider, device, data, force,
         };
+        measurement.AddTo(command);
         command.SetAction(result =>
         {
             var n = result.GetValue(count);
             RequestLimits.GridImages.Check(n, "n");
             RequestLimits.ImageSeed.Check(result.GetValue(seed), "seed");
 
-            var solverKind = Solvers.Parse(result.GetRequiredValue(solver));
             var steps = RequestLimits.SampleNfe.Check(result.GetValue(nfe), "nfe");
-            var sessions = ModelSource.Sessions(result.GetRequiredValue(provider), result.GetValue(device));
-            using var pipeline = ModelSource.Open(result.GetRequiredValue(model), sessions);
+            if (measurement.StrategyGiven(result))
+            {
+                throw new HsoArgumentException("--strategy applies to hso optimize --mode validated; generate's auto runs the selection (or reads a stored validated schedule)", "strategy");
+            }
+
+            var sessions = ModelSource.Sessions(result.GetRequiredValue(provider), result.GetValue(device), measurement.Batch(result));
+            var modelName = result.GetRequiredValue(model);
+            using var pipeline = ModelSource.Open(modelName, sessions);
+            // The service's default: the model class's solver.
+            var solverKind = result.GetValue(solver) is { } named ? Solvers.Parse(named) : ModelClassRegistry.Recognise(pipeline.Folder).DefaultSolver;
             Solvers.ValidateNfe(steps, pipeline.Noise.TrainSteps);
             // Checked before auto spends its seconds measuring schedules.
             var guidanceScale = result.GetValue(guidance) ?? pipeline.Defaults.GuidanceScale;
@@ -70,7 +85,10 @@ internal static class GenerateCommand
             }
 
             var initial = result.GetValue(latents) is { } file ? ReadLatents(file) : null;
-            var times = ResolveTimes(pipeline, sessions, result.GetRequiredValue(schedule), solverKind, steps);
+            var store = new ScheduleCache(result.GetRequiredValue(data));
+            var settings = measurement.Settings(result, DataDirectory.Calibration(result.GetRequiredValue(data)));
+            var auto = new AutoContext(ModelSource.Id(modelName), pipeline, sessions, settings, store, result.GetValue(force), pipeline.ScheduleOptions(conditioning));
+            var times = ResolveTimes(auto, result.GetRequiredValue(schedule), solverKind, steps);
             var request = new GenerationRequest(solverKind, times, conditioning, n, guidanceScale, result.GetValue(seed), Latents: initial);
             pipeline.Validate(request);
             var evaluations = (double)steps * Math.Ceiling(n / (double)pipeline.MaxBatch);
@@ -115,18 +133,14 @@ internal static class GenerateCommand
             : throw new HsoArgumentException($"--latents: '{path}' holds {bytes.Length} bytes, not a whole number of float32 values", "latents");
     }
 
-    private static IReadOnlyList<double> ResolveTimes(DiffusionPipeline pipeline, OnnxSessionFactory sessions, string schedule, SolverKind solver, int nfe)
+    private sealed record AutoContext(string ModelId, DiffusionPipeline Pipeline, OnnxSessionFactory Sessions, ValidationSettings Settings, ScheduleCache Store, bool Force, FamilyOptions FamilyOptions);
+
+    private static IReadOnlyList<double> ResolveTimes(AutoContext context, string schedule, SolverKind solver, int nfe)
     {
+        var pipeline = context.Pipeline;
         if (schedule.Trim() == "auto")
         {
-            using var validation = new ModelValidation(pipeline, sessions, new ValidationSettings());
-            var selected = validation.HasFeatureScore
-                ? ConsoleProgress.Run($"selecting a schedule for {solver.Name()} nfe {nfe}", 1.0, report => validation.Select(solver, nfe, progress: report))
-                : validation.Select(solver, nfe);
-            Console.WriteLine(selected.Validation is { } measured
-                ? string.Create(CultureInfo.InvariantCulture, $"auto: {selected.Family}, {measured.Metric} {measured.Score:F3} on {measured.Samples} calibration samples, best of {measured.SchedulesMeasured} measured ({measured.Cost.ModelEvaluations} model evaluations, {measured.Cost.Seconds:F1} s)")
-                : $"auto: {selected.Family}; {selected.Warnings[^1]}");
-            return selected.T;
+            return Auto(context, solver, nfe).T;
         }
 
         if (schedule.Contains(',', StringComparison.Ordinal))
@@ -140,4 +154,52 @@ internal static class GenerateCommand
 
         return NamedSchedules.Build(pipeline.Noise, schedule, solver, nfe).T;
     }
+
+    /// <summary>
+    /// What the service's <c>auto</c> serves, in the same order: the default family where nothing can be measured (no
+    /// feature score, NFE above the optimizer's), else a stored validated schedule, else the stored selection, else the
+    /// selection measured now and stored for the next run (and for a service on the same data directory).
+    /// </summary>
+    private static Schedule Auto(AutoContext context, SolverKind solver, int nfe)
+    {
+        var noise = context.Pipeline.Noise;
+        using var validation = new ModelValidation(context.Pipeline, context.Sessions, context.Settings);
+        if (nfe > RequestLimits.OptimizeNfe.Max || !validation.HasFeatureScore)
+        {
+            var why = validation.HasFeatureScore
+                ? $"nfe {nfe} is above {RequestLimits.OptimizeNfe.Max}, the most a schedule is measured or optimized for, so the solver's default family is served"
+                : ModelValidation.NoScoreReason;
+            var fallback = ScheduleSelection.Fallback(noise, solver, nfe, why, context.FamilyOptions);
+            Console.WriteLine($"auto: {fallback.Family}; {why}");
+            return fallback;
+        }
+
+        var selectedKey = ScheduleKey.For(context.ModelId, solver, nfe, ScheduleMode.Selected, ScheduleKey.DefaultSeed);
+        if (!context.Force)
+        {
+            foreach (var key in new[] { ScheduleKey.For(context.ModelId, solver, nfe, ScheduleMode.Validated, ScheduleKey.DefaultSeed), selectedKey })
+            {
+                if (context.Store.Read(key, noise) is { } stored)
+                {
+                    Console.WriteLine($"auto: {Describe(stored)}; read from {context.Store.PathOf(key)} (measured before; --force measures again)");
+                    return stored;
+                }
+            }
+        }
+
+        // Cached HSO schedules of the key are candidates too, as the service's selection takes them.
+        var extra = new[] { ScheduleMode.Paper, ScheduleMode.Robust }
+            .Select(mode => (mode, schedule: context.Store.Read(ScheduleKey.For(context.ModelId, solver, nfe, mode, ScheduleKey.DefaultSeed), noise)))
+            .Where(cached => cached.schedule is not null)
+            .Select(cached => new NamedTimes($"cached:{cached.mode.Name()}", cached.schedule!.T))
+            .ToList();
+        var selected = ConsoleProgress.Run($"selecting a schedule for {solver.Name()} nfe {nfe} (once per key: it is stored)", 1.0, report => validation.Select(solver, nfe, extra, progress: report));
+        var path = context.Store.Write(selectedKey, selected);
+        Console.WriteLine($"auto: {Describe(selected)}; measured now{(path is null ? "" : $", stored in {path}")}");
+        return selected;
+    }
+
+    private static string Describe(Schedule schedule) => schedule.Validation is { } measured
+        ? string.Create(CultureInfo.InvariantCulture, $"{schedule.Family ?? schedule.Mode.Name()}, {measured.Metric} {measured.Score:F3} on {measured.Samples} calibration samples, best of {measured.SchedulesMeasured} measured ({measured.Cost.ModelEvaluations} model evaluations, {measured.Cost.Seconds:F1} s)")
+        : schedule.Family ?? schedule.Mode.Name();
 }

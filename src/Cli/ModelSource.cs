@@ -30,6 +30,13 @@ internal static class ModelSource
         return registry.Get(model);
     }
 
+    /// <summary>
+    /// The model's id in stored schedules' keys: the id itself, or a folder's name (as the service names the folders of
+    /// its models directory), so the command and a service serving that folder share keys.
+    /// </summary>
+    public static string Id(string model) =>
+        Directory.Exists(model) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model))) : model;
+
     public static Option<string> ProviderOption()
     {
         var option = new Option<string>("--provider") { Description = "execution provider: cpu or cuda (falls back to cpu with a warning)", DefaultValueFactory = _ => "cpu" };

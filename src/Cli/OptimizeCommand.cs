@@ -1,6 +1,7 @@
 using System.CommandLine;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Requests;
+using HsoService.Inference.Storage;
 using HsoService.Inference.Validation;
 using HsoService.Optimization;
 using HsoService.Optimization.Schedules;
@@ -21,12 +22,9 @@ internal static class OptimizeCommand
         var model = new Option<string?>("--model") { Description = "a model id under models/ or a model folder (mode validated measures on it)" };
         var provider = ModelSource.ProviderOption();
         var device = ModelSource.DeviceOption();
-        var cache = new Option<string>("--cache-dir")
-        {
-            Description = "where validated mode caches a fallback reference run",
-            DefaultValueFactory = _ => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "hso", "cache"),
-        };
+        var cache = new Option<string?>("--cache-dir") { Description = "where measured modes cache their calibration runs (default: calibration/ of --data-dir, as the service)" };
         var validation = ValidationOptions.Create();
+        var data = CommonOptions.DataDirectory();
         var solver = CommonOptions.Solver();
         var nfe = CommonOptions.Nfe();
         var json = CommonOptions.Json();
@@ -46,7 +44,7 @@ internal static class OptimizeCommand
 
         var command = new Command("optimize", "Find the HSO schedule for a noise schedule, solver and NFE")
         {
-            config, model, solver, nfe, mode, seed, rho, eps, tMax, p, population, iterations, noPolish, json, provider, device, cache,
+            config, model, solver, nfe, mode, seed, rho, eps, tMax, p, population, iterations, noPolish, json, provider, device, cache, data,
         };
         validation.AddTo(command);
         command.SetAction(result =>
@@ -64,13 +62,30 @@ internal static class OptimizeCommand
                 var modelId = result.GetValue(model) ?? throw new HsoArgumentException($"--mode {modeName} measures schedules on a model: give --model", "model");
                 var sessions = ModelSource.Sessions(result.GetRequiredValue(provider), result.GetValue(device), validation.Batch(result));
                 using var pipeline = ModelSource.Open(modelId, sessions);
-                using var measured = new ModelValidation(pipeline, sessions, validation.Settings(result, result.GetRequiredValue(cache)));
+                using var measured = new ModelValidation(pipeline, sessions, validation.Settings(result, result.GetValue(cache) ?? DataDirectory.Calibration(result.GetRequiredValue(data))));
+                var measuredMode = selection ? ScheduleMode.Selected : ScheduleMode.Validated;
+                if (!measured.HasFeatureScore)
+                {
+                    throw ModelValidation.NotMeasurable(modelId, measuredMode, "--mode");
+                }
+
                 var nfeValue = RequestLimits.OptimizeNfe.Check(result.GetValue(nfe), "nfe");
                 var solverKind = Solvers.Parse(result.GetRequiredValue(solver));
                 var chosen = ConsoleProgress.Run($"{(selection ? "selection" : "validated search")}, {solverKind.Name()} nfe {nfeValue}", 1.0, report => selection
                     ? measured.Select(solverKind, nfeValue, progress: report)
                     : measured.Optimize(solverKind, nfeValue, progress: report));
                 ScheduleOutput.Write(chosen, pipeline.Noise, result.GetValue(json), Console.Out, pipeline.DiscreteTime);
+                // Stored where generate's auto and a service on this data directory read it, when it is what they
+                // would have measured: the service's settings (no measurement option given) and its default strategy.
+                if (validation.AllDefault(result))
+                {
+                    var key = ScheduleKey.For(ModelSource.Id(modelId), solverKind, nfeValue, measuredMode, ScheduleKey.DefaultSeed);
+                    if (new ScheduleCache(result.GetRequiredValue(data)).Write(key, chosen) is { } path)
+                    {
+                        Console.Error.WriteLine($"stored in {path}");
+                    }
+                }
+
                 return 0;
             }
 

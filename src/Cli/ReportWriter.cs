@@ -51,9 +51,17 @@ internal static class ReportWriter
             plot.YLabel(top < fds.Max() ? "FD-digits (lower is better; axis clipped)" : "FD-digits (lower is better)");
             plot.Font.Set(PlotFont);
             plot.Axes.SetLimitsY(0, top);
-            plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+            // A tick at each measured NFE only (a fractional NFE means nothing), and the legend beside the data, not on it.
+            var ticks = new ScottPlot.TickGenerators.NumericManual();
+            foreach (var nfe in report.Rows.Where(r => r.Solver == solver).Select(r => r.Nfe).Distinct().Order())
+            {
+                ticks.AddMajor(nfe, nfe.ToString(CultureInfo.InvariantCulture));
+            }
+
+            plot.Axes.Bottom.TickGenerator = ticks;
+            plot.ShowLegend(ScottPlot.Edge.Right);
             var path = Path.Combine(directory, $"fd-{solver}.png");
-            plot.SavePng(path, 900, 600);
+            plot.SavePng(path, 1000, 600);
             files.Add(path);
         }
 
@@ -73,6 +81,21 @@ internal static class ReportWriter
         foreach (var row in report.Rows)
         {
             text.AppendLine(c, $"| {row.Solver} | {row.Nfe} | {row.Schedule} | {row.Fd:F3} | {row.Rmse:F4} | {row.Agreement:P1} | {row.Mep:F5} | {row.Seconds:F1} |");
+        }
+
+        var comparisons = Separation.Compare(report.Rows);
+        if (comparisons.Count > 0)
+        {
+            var unseparated = comparisons.Where(comparison => !comparison.Separated).ToArray();
+            text.AppendLine();
+            text.AppendLine(c, $"Can {report.Samples} samples order the schedules? Every schedule samples the same noise, so the samples split into {Separation.Parts} consecutive quarters that pair up across schedules; the best schedule is separated from the runner-up when its FD is lower on every quarter (two equally good schedules pass by chance 1 time in 8). {(unseparated.Length == 0 ? "Separated at every (solver, NFE)." : $"**Not separated in {unseparated.Length} of {comparisons.Count}**: there the order of the best two is within the FD's sampling noise at this size, and more samples (`--n`) are needed to rank them.")}");
+            text.AppendLine();
+            text.AppendLine("| solver | NFE | best | FD | runner-up | FD | quarters where the best is lower |");
+            text.AppendLine("|---|---|---|---|---|---|---|");
+            foreach (var comparison in comparisons)
+            {
+                text.AppendLine(c, $"| {comparison.Solver} | {comparison.Nfe} | {comparison.Best.Schedule} | {comparison.Best.Fd:F3} | {comparison.RunnerUp.Schedule} | {comparison.RunnerUp.Fd:F3} | {comparison.PartsAgreeing} of {Separation.Parts}{(comparison.Separated ? "" : " (not separated)")} |");
+            }
         }
 
         var validated = report.Rows.Where(r => r.Validation is not null).ToArray();

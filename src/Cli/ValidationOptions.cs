@@ -73,6 +73,11 @@ internal sealed class ValidationOptions
         command.Options.Add(_statistics);
     }
 
+    /// <summary>True when the command line gives none of these options: the run measures as the service does.</summary>
+    public bool AllDefault(ParseResult result) =>
+        new Option[] { _strategy, _teacherSamples, _samples, _seed, _budget, _measurements, _draws, _rule, _extractor, _statistics }
+            .All(option => result.GetResult(option) is null or { Implicit: true });
+
     /// <summary>True when the command line names a strategy.</summary>
     public bool StrategyGiven(ParseResult result) => result.GetValue(_strategy) is not null;
 

@@ -1,5 +1,9 @@
+using HsoService.Inference.Storage;
 using System.Net;
 using System.Text.Json;
+using HsoService.Api.Schedules;
+using HsoService.Optimization.Schedules;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HsoService.Api.Tests;
 
@@ -75,17 +79,34 @@ public sealed class AutoScheduleTests
         Assert.Equal(JsonValueKind.String, schedule.GetProperty("family").ValueKind);
         Assert.Contains(schedule.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("no feature extractor", StringComparison.Ordinal));
 
-        // Asked for by mode, the selection stores the same default family with the same reason.
-        var accepted = await (await client.PostJsonAsync("/schedules", new { model = "tiny-sd", nfe = 4, solver = "ddim" })).JsonAsync();
-        Assert.Equal("succeeded", (await client.WaitForJobAsync(accepted.GetProperty("location").GetString()!, 60)).GetProperty("status").GetString());
-        var stored = await (await client.GetAsync("/schedules/tiny-sd/4?solver=ddim")).JsonAsync();
-        Assert.Equal("selected", stored.GetProperty("mode").GetString());
-        Assert.Equal("ays:sd15", stored.GetProperty("family").GetString());
-        Assert.Contains(stored.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("no feature extractor", StringComparison.Ordinal));
+        // Nothing can be measured on it, so the measured modes are refused up front, naming the field, and nothing is queued.
+        foreach (var (path, body, field) in new (string, object, string)[]
+        {
+            ("/schedules", new { model = "tiny-sd", nfe = 4, solver = "ddim" }, "mode"),
+            ("/schedules", new { model = "tiny-sd", nfe = 4, solver = "ddim", mode = "validated" }, "mode"),
+            ("/generate", new { model = "tiny-sd", nfe = 4, solver = "ddim", prompt = "a cat", width = 64, height = 64, schedule = "selected" }, "schedule"),
+        })
+        {
+            var refused = await client.PostJsonAsync(path, body);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var message = (await refused.JsonAsync()).GetProperty("errors").GetProperty(field)[0].GetString()!;
+            Assert.Contains("tiny-sd has no feature extractor", message, StringComparison.Ordinal);
+            Assert.Contains("robust or paper", message, StringComparison.Ordinal);
+        }
 
-        // Once stored, auto serves it as any stored selection.
+        // HSO on the noise schedule alone needs no scorer and is still served.
+        var robust = await client.PostJsonAsync("/schedules", new { model = "tiny-sd", nfe = 4, solver = "ddim", mode = "robust" });
+        Assert.Equal(HttpStatusCode.Accepted, robust.StatusCode);
+
+        // A selection stored before the refusal (an older version stored the family under mode selected) is not
+        // served as measured: auto still says no-scorer.
+        var store = factory.Services.GetRequiredService<IScheduleStore>();
+        var family = (await response.JsonAsync()).GetProperty("schedule");
+        await store.SetAsync(
+            ScheduleKey.For("tiny-sd", SolverKind.Ddim, 4, ScheduleMode.Selected, ScheduleKey.DefaultSeed),
+            ScheduleJson.Deserialize(family.GetRawText()) with { Mode = ScheduleMode.Selected });
         var again = await client.PostJsonAsync("/generate", new { model = "tiny-sd", nfe = 4, solver = "ddim", prompt = "a cat", width = 64, height = 64, response_format = "b64_json" });
-        Assert.Equal("selected", again.Headers.GetValues("X-Hso-Schedule-Source").Single());
+        Assert.Equal("family-default:no-scorer", again.Headers.GetValues("X-Hso-Schedule-Source").Single());
     }
 
     [Fact]

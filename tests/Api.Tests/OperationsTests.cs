@@ -292,6 +292,7 @@ public sealed class OperationsTests
     [InlineData("Hso__RateLimit__KnownProxies__0", "proxy.local", "Hso:RateLimit:KnownProxies:0 is 'proxy.local'; allowed: an IPv4 or IPv6 address")]
     [InlineData("Hso__Models__digits16-ddpm__DefaultSolver", "heun", "Hso:Models:digits16-ddpm:DefaultSolver is 'heun'; allowed: ddim, euler, unipc, dpmpp2m")]
     [InlineData("Hso__Onnx__IntraOpThreads", "99999999999", "Hso:Onnx:IntraOpThreads is '99999999999'; allowed: an integer in 0..4096")]
+    [InlineData("Hso__Models__0__Id", "../etc", "Hso:Models:0:Id is '../etc'; a model id may hold letters, digits, '-', '_' and '.'")]
     public async Task The_service_process_prints_one_line_for_a_bad_setting_and_exits_with_code_1(string variable, string value, string expected)
     {
         // The operator's view: no stack trace, no abort (SIGABRT was exit code 134), one line naming the setting.
@@ -313,6 +314,36 @@ public sealed class OperationsTests
         Assert.Equal(1, process.ExitCode);
         Assert.Equal($"hso: configuration error: {expected}", (await stderr).Trim());
         Assert.DoesNotContain("   at ", await stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Models_can_be_listed_by_position_so_a_shell_can_set_ids_with_a_dash()
+    {
+        // Hso__Models__tiny-sd__Path is not a variable name bash accepts; Hso__Models__0__Id=tiny-sd is.
+        using var factory = new ServiceFactory(settings: new Dictionary<string, string?>
+        {
+            ["Hso:Models:0:Id"] = "tiny-sd",
+            ["Hso:Models:0:Path"] = Path.Combine(Repository.Root, "tests", "fixtures", "tiny-sd"),
+            ["Hso:Models:0:DefaultSolver"] = "ddim",
+            ["Hso:Models:1:Id"] = "digits16-ddpm",
+        });
+        var models = (await (await factory.CreateClient().GetAsync("/models")).JsonAsync()).EnumerateArray().ToArray();
+
+        Assert.Equal(["digits16-ddpm", "tiny-sd"], models.Select(m => m.GetProperty("id").GetString()).Order());
+        var tiny = models.Single(m => m.GetProperty("id").GetString() == "tiny-sd");
+        Assert.Equal("ddim", tiny.GetProperty("defaults").GetProperty("solver").GetString());
+        Assert.Equal("stable_diffusion", tiny.GetProperty("pipeline").GetString());
+    }
+
+    [Fact]
+    public async Task A_model_named_by_two_entries_stops_the_service_at_start()
+    {
+        var error = await ServiceFactory.StartupErrorAsync(new Dictionary<string, string?>
+        {
+            ["Hso:Models:0:Id"] = "digits16-ddpm",
+            ["Hso:Models:digits16-ddpm:DefaultSolver"] = "ddim",
+        });
+        Assert.Contains("Hso:Models:digits16-ddpm and Hso:Models:0 both name the model digits16-ddpm; give each model one entry", error.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

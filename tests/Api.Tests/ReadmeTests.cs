@@ -86,15 +86,15 @@ public sealed partial class ReadmeTests
         Assert.Equal(["final_sigmas_type", "timesteps"], keys.Order());
         Assert.Contains(".json()[\"diffusers\"]", snippet, StringComparison.Ordinal);
         Assert.Contains("api = \"http://localhost:5080\"", snippet, StringComparison.Ordinal);
-        Assert.Contains("requests.get(f\"{api}/schedules/sd15/8\", params={\"solver\": \"dpmpp2m\"})", snippet, StringComparison.Ordinal);
+        Assert.Contains("requests.get(f\"{api}/schedules/sd15/8\", params={\"solver\": \"dpmpp2m\", \"mode\": \"robust\"})", snippet, StringComparison.Ordinal);
 
         // The same request against a served model: the fields the snippet reads are there, one timestep per evaluation.
         using var factory = new ServiceFactory();
         var client = factory.CreateClient();
-        var job = await client.PostJsonAsync("/schedules", new { model = "tiny-sd", nfe = 8, solver = "dpmpp2m" });
+        var job = await client.PostJsonAsync("/schedules", new { model = "tiny-sd", nfe = 8, solver = "dpmpp2m", mode = "robust" });
         Assert.Equal(HttpStatusCode.Accepted, job.StatusCode);
         await client.WaitForJobAsync(job.Headers.Location!.ToString(), 120);
-        var diffusers = (await (await client.GetAsync("/schedules/tiny-sd/8?solver=dpmpp2m")).JsonAsync()).GetProperty("diffusers");
+        var diffusers = (await (await client.GetAsync("/schedules/tiny-sd/8?solver=dpmpp2m&mode=robust")).JsonAsync()).GetProperty("diffusers");
         Assert.Equal(8, diffusers.GetProperty("timesteps").GetArrayLength());
         Assert.Equal("zero", diffusers.GetProperty("final_sigmas_type").GetString());
         Assert.Equal("DPMSolverMultistepScheduler", diffusers.GetProperty("scheduler").GetString());

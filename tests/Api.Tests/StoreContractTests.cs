@@ -1,3 +1,4 @@
+using HsoService.Inference.Storage;
 using HsoService.Api.Schedules;
 using HsoService.Api.Stores;
 using HsoService.Optimization.NoiseSchedules;

@@ -1,3 +1,4 @@
+using HsoService.Inference.Storage;
 using System.Net;
 using HsoService.Api.Hosting;
 using HsoService.Api.Schedules;

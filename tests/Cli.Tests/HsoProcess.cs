@@ -32,6 +32,27 @@ internal static class HsoProcess
             start.Environment[name] = value;
         }
 
+        // Each run keeps what it measures in a data directory of its own unless the test names one (--data-dir, or
+        // the variable), so no test reads another's schedules or the user's.
+        DirectoryInfo? data = null;
+        if (environment?.ContainsKey("Hso__DataDirectory") != true)
+        {
+            data = Directory.CreateTempSubdirectory("hso-cli-data-");
+            start.Environment["Hso__DataDirectory"] = data.FullName;
+        }
+
+        try
+        {
+            return Wait(start, file, args, timeout);
+        }
+        finally
+        {
+            data?.Delete(recursive: true);
+        }
+    }
+
+    private static Result Wait(ProcessStartInfo start, string file, IEnumerable<string> args, TimeSpan timeout)
+    {
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -57,6 +57,50 @@ public sealed class InferenceCommandTests : IDisposable
         Assert.Contains("--label: class_label does not apply to this model, an SDXL text-to-image model", refused.Stderr);
     }
 
+    [Fact]
+    public void Auto_is_measured_once_per_key_in_the_services_store_and_force_measures_again()
+    {
+        var data = Path.Combine(_scratch.FullName, "data");
+        string[] args = ["generate", "--model", "digits16-ddpm", "--label", "3", "--nfe", "4", "--solver", "ddim", "--n", "4", "--data-dir", data];
+        string[] small = ["--calibration-samples", "16", "--measurements", "160", "--confirmation-draws", "0"];
+        var stored = Path.Combine(data, "schedules", "digits16-ddpm", "ddim:4:selected.json");
+
+        var first = HsoProcess.Run([.. args, .. small, "--out", Path.Combine(_scratch.FullName, "first.png")]);
+        var second = HsoProcess.Run([.. args, "--out", Path.Combine(_scratch.FullName, "second.png")]);
+        var forced = HsoProcess.Run([.. args, .. small, "--force", "--out", Path.Combine(_scratch.FullName, "forced.png")]);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains($"measured now, stored in {stored}", first.Stdout, StringComparison.Ordinal);
+        // The file is the service's record: its key's solver, NFE and mode, measured on 16 samples.
+        using var record = JsonDocument.Parse(File.ReadAllText(stored));
+        Assert.Equal("selected", record.RootElement.GetProperty("mode").GetString());
+        Assert.Equal(16, record.RootElement.GetProperty("validation").GetProperty("samples").GetInt32());
+
+        // Read back without the small settings: nothing measured, the same times and the same images.
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains($"read from {stored}", second.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("selecting a schedule", second.Stderr, StringComparison.Ordinal);
+        Assert.Equal(TimesLine(first.Stdout), TimesLine(second.Stdout));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_scratch.FullName, "first.png")), File.ReadAllBytes(Path.Combine(_scratch.FullName, "second.png")));
+
+        Assert.Equal(0, forced.ExitCode);
+        Assert.Contains("measured now", forced.Stdout, StringComparison.Ordinal);
+    }
+
+    private static string TimesLine(string stdout) => stdout.Split('\n').Single(line => line.StartsWith("wrote ", StringComparison.Ordinal)).Split(", t = ")[1];
+
+    [Fact]
+    public void Measured_modes_are_refused_for_a_model_without_a_feature_extractor_as_the_service_refuses_them()
+    {
+        var folder = Path.Combine(Root(), "tests", "fixtures", "tiny-sd");
+        var result = HsoProcess.Run("optimize", "--model", folder, "--mode", "selected", "--solver", "ddim", "--nfe", "4");
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--mode selected measures schedules on the model by FD, and ", line, StringComparison.Ordinal);
+        Assert.Contains("robust or paper", line, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("prompt does not apply to this model, a class-conditional pixel model of fixed size 16", "--prompt", "cat", "--nfe", "5")]
     [InlineData("class_label must be in 0..9", "--label", "11", "--nfe", "5")]
@@ -65,6 +109,7 @@ public sealed class InferenceCommandTests : IDisposable
     [InlineData("is neither a registered model", "--model", "no-such-model", "--nfe", "5")]
     [InlineData("schedule 'karras' is not one of", "--schedule", "karras", "--nfe", "5")]
     [InlineData("schedule must descend", "--schedule", "0.5,0.9,0.1", "--solver", "ddim", "--nfe", "3")]
+    [InlineData("--strategy applies to hso optimize --mode validated", "--strategy", "refine", "--nfe", "5")]
     public void Generate_bad_input_exits_2_with_one_line(string expected, params string[] args)
     {
         var result = HsoProcess.Run(["generate", "--out", Path.Combine(_scratch.FullName, "x.png"), .. args]);
@@ -105,9 +150,41 @@ public sealed class InferenceCommandTests : IDisposable
         var correlations = report.RootElement.GetProperty("correlations").EnumerateArray().ToArray();
         Assert.Equal(4, correlations.Length);
         Assert.All(correlations, c => Assert.InRange(c.GetProperty("spearman_mep_fd").GetDouble(), -1, 1));
-        Assert.Contains("| ddim | 4 | uniform_t |", File.ReadAllText(Path.Combine(output, "report.md")));
-        Assert.Equal(900, PngHeader(Path.Combine(output, "fd-unipc.png")).Width);
+        var markdown = File.ReadAllText(Path.Combine(output, "report.md"));
+        Assert.Contains("| ddim | 4 | uniform_t |", markdown);
+        Assert.Equal(1000, PngHeader(Path.Combine(output, "fd-unipc.png")).Width);
         Assert.True(File.Exists(Path.Combine(output, "fd-ddim.png")));
+
+        // Before it starts, what the run will spend: 12 schedules x 64 samples at NFE 4 and 6, and the reference run.
+        Assert.Contains("plan: about 4,040 model evaluations: reference run 4 samples x 50 steps (none when cached) 200 (5%); 12 schedules x 64 samples 3,840 (95%)", result.Stderr, StringComparison.Ordinal);
+
+        // Each row carries the FD of its four quarters, and report.md judges the best two of each (solver, NFE) by them.
+        Assert.Contains("Can 64 samples order the schedules?", markdown, StringComparison.Ordinal);
+        foreach (var group in rows.GroupBy(r => (r.GetProperty("solver").GetString(), r.GetProperty("nfe").GetInt32())))
+        {
+            var quarters = group.ToDictionary(r => r.GetProperty("schedule").GetString()!, r => r.GetProperty("fd_quarters").EnumerateArray().Select(q => q.GetDouble()).ToArray());
+            Assert.All(quarters.Values, q => Assert.Equal(4, q.Length));
+            Assert.All(quarters.Values.SelectMany(q => q), q => Assert.True(q > 0));
+            var ranked = group.OrderBy(r => r.GetProperty("fd").GetDouble()).ToArray();
+            var (best, second) = (ranked[0].GetProperty("schedule").GetString()!, ranked[1].GetProperty("schedule").GetString()!);
+            var agreeing = Enumerable.Range(0, 4).Count(i => quarters[best][i] < quarters[second][i]);
+            Assert.Contains($"| {group.Key.Item1} | {group.Key.Item2} | {best} | {ranked[0].GetProperty("fd").GetDouble():F3} | {second} |", markdown, StringComparison.Ordinal);
+            Assert.Contains($"| {agreeing} of 4{(agreeing == 4 ? "" : " (not separated)")} |", markdown, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Evaluate_sizes_its_reference_run_from_n_unless_told()
+    {
+        // Two schedules of 16 samples at NFE 4 cost 128 model evaluations; a reference of at most a quarter of that is 2 samples of 16 steps.
+        var result = HsoProcess.Run(
+            "evaluate", "--model", "digits16-ddpm", "--solvers", "ddim", "--nfe", "4", "--schedules", "uniform_t,edm", "--n", "16", "--reference-steps", "16",
+            "--cache-dir", Path.Combine(_scratch.FullName, "cache"), "--out", Path.Combine(_scratch.FullName, "sized"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("reference run 2 samples x 16 steps (none when cached) 32 (20%); 2 schedules x 16 samples 128 (80%)", result.Stderr, StringComparison.Ordinal);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_scratch.FullName, "sized", "report.json")));
+        Assert.Equal(2, report.RootElement.GetProperty("reference_samples").GetInt32());
     }
 
     [Fact]
@@ -247,7 +324,7 @@ public sealed class InferenceCommandTests : IDisposable
             Assert.Equal(2, report.RootElement.GetProperty("correlations").GetArrayLength());
         }
 
-        Assert.Equal(900, PngHeader(Path.Combine(merged, "fd-unipc.png")).Width);
+        Assert.Equal(1000, PngHeader(Path.Combine(merged, "fd-unipc.png")).Width);
 
         var other = Path.Combine(_scratch.FullName, "other");
         Assert.Equal(0, HsoProcess.Run(

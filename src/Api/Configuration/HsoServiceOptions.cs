@@ -12,7 +12,10 @@ public sealed class HsoServiceOptions
     /// <summary>What this instance does: serve HTTP and run the worker (all), serve HTTP only, or run the worker only.</summary>
     public ServiceRole Role { get; set; } = ServiceRole.All;
 
-    /// <summary>Models by id. Empty: every folder under the shipped <c>models/</c> directory, by folder name.</summary>
+    /// <summary>
+    /// Models by id (keyed, or a list whose entries name their <see cref="ModelOptions.Id"/>: <see cref="ModelList"/>).
+    /// Empty: every folder under the shipped <c>models/</c> directory, by folder name.
+    /// </summary>
     public Dictionary<string, ModelOptions> Models { get; set; } = [];
 
     /// <summary>
@@ -23,7 +26,7 @@ public sealed class HsoServiceOptions
     public string DataDirectory { get; set; } = DefaultDataDirectory;
 
     /// <summary>The default <see cref="DataDirectory"/>.</summary>
-    public static string DefaultDataDirectory { get; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "hso", "data");
+    public static string DefaultDataDirectory => HsoService.Inference.Storage.DataDirectory.Default;
 
     // ValidateObjectMembers: without it the start-up check stops at this class and the sections' ranges go unchecked.
     [ValidateObjectMembers]
@@ -134,6 +137,12 @@ public enum ServiceRole
 /// <summary>One served model: its folder and the solver its schedules default to.</summary>
 public sealed class ModelOptions
 {
+    /// <summary>
+    /// The model's id when the entry is one of a list (<c>Hso:Models:0:Id</c>); unset, the entry's key is its id
+    /// (<see cref="ModelList"/>).
+    /// </summary>
+    public string? Id { get; set; }
+
     /// <summary>
     /// The model folder. Checked by <c>ModelCatalog</c> at start, not by an attribute: options validation does not
     /// reach the entries of <see cref="HsoServiceOptions.Models"/>.

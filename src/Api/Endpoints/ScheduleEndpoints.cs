@@ -1,3 +1,4 @@
+using HsoService.Inference.Storage;
 using HsoService.Api.Hosting;
 using HsoService.Api.Schedules;
 using HsoService.Optimization;

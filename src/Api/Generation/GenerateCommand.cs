@@ -62,6 +62,11 @@ public sealed record GenerateCommand(
         // What the model's default schedule needs from this request (Flux: its token count), worked out once.
         var scheduleOptions = pipeline.ScheduleOptions(conditioning);
         var schedule = RequestedSchedule.Parse(request.Schedule, models.Noise(model), solver, nfe, scheduleOptions);
+        if (schedule is RequestedSchedule.Stored stored)
+        {
+            models.RequireMeasurable(model, stored.Mode, "schedule");
+        }
+
         return new GenerateCommand(model, pipeline, solver, nfe, schedule, conditioning, guidance, seed, count, latents, format, scheduleOptions);
     }
 

@@ -1,3 +1,4 @@
+using HsoService.Inference.Storage;
 using System.Diagnostics;
 using System.Text.Json;
 using HsoService.Api.Configuration;
@@ -127,6 +128,13 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
             return (Default($"nfe {nfe} is above {RequestLimits.OptimizeNfe.Max}, the most a schedule is measured or optimized for, so the solver's default family is served"), ScheduleSource.NfeAboveLimit);
         }
 
+        // Nothing is measured on a model without a feature score, whatever its store holds (a record from before
+        // measured modes were refused for it is not served as measured).
+        if (!models.HasFeatureScore(model))
+        {
+            return (Default(ModelValidation.NoScoreReason), ScheduleSource.NoScorer);
+        }
+
         // Each key on its own: while the store is down, a selected schedule this instance holds is still served even
         // when the validated key, looked up first, is not in its memory.
         var selected = ScheduleKey.For(model, solver, nfe, ScheduleMode.Selected, ScheduleKey.DefaultSeed);
@@ -154,11 +162,6 @@ public sealed class GenerationService(ModelCatalog models, ScheduleService sched
 
         try
         {
-            if (!models.Validation(model).HasFeatureScore)
-            {
-                return (Default(ModelValidation.NoScoreReason), ScheduleSource.NoScorer);
-            }
-
             // Deduplicated like any job: many requests for the key queue one selection. The store was read just above.
             await schedules.EnqueueAsync(selected, ScheduleKey.DefaultSeed, force: false, cancellationToken);
             return (Default("the measured selection for this key is queued; until it is stored the solver's default family is served"), ScheduleSource.SelectionPending);

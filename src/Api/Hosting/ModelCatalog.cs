@@ -20,6 +20,7 @@ public sealed class ModelCatalog : IDisposable
 {
     private readonly ModelRegistry _registry;
     private readonly Dictionary<string, SolverKind> _defaultSolvers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _measurable = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NoiseSchedule> _noise = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IModelClass> _classes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ModelValidation> _validations = new(StringComparer.Ordinal);
@@ -80,10 +81,13 @@ public sealed class ModelCatalog : IDisposable
             }
 
             _noise[id] = NoiseSchedule.FromConfig(folder.Scheduler);
-            if (settings.Models.TryGetValue(id, out var model))
+            var configured = settings.Models.GetValueOrDefault(id);
+            if (configured is not null)
             {
-                CheckValidationFiles(id, model, folder);
+                CheckValidationFiles(id, configured, folder);
             }
+
+            _measurable[id] = ModelValidation.Measurable(folder, configured?.FeatureExtractor, configured?.ReferenceStatistics);
         }
     }
 
@@ -133,6 +137,21 @@ public sealed class ModelCatalog : IDisposable
     /// <summary>The model's pipeline, loaded on first use.</summary>
     public DiffusionPipeline Pipeline(string id) => _registry.Get(id);
 
+    /// <summary>True when schedules can be measured on the model by FD (<see cref="ModelValidation.HasFeatureScore"/>).</summary>
+    public bool HasFeatureScore(string id) => _measurable[id];
+
+    /// <summary>
+    /// Refuses, naming <paramref name="field"/>, a measured mode (selected, validated) for a model without a feature
+    /// score: nothing could be measured, so it is refused before anything is queued rather than stored as a family.
+    /// </summary>
+    public void RequireMeasurable(string id, ScheduleMode mode, string field)
+    {
+        if (mode is ScheduleMode.Selected or ScheduleMode.Validated && !HasFeatureScore(id))
+        {
+            throw ModelValidation.NotMeasurable(id, mode, field);
+        }
+    }
+
     /// <summary>
     /// The model's validated-search state (calibration set, scorer, scores measured so far), made on first use and kept
     /// for the life of the service, so the reference is read or computed once per model.
@@ -159,7 +178,7 @@ public sealed class ModelCatalog : IDisposable
                     FeatureExtractor = model?.FeatureExtractor,
                     FeatureOutput = model?.FeatureOutput ?? "features",
                     ReferenceStatistics = model?.ReferenceStatistics,
-                    CacheDirectory = Path.Combine(_settings.DataDirectory, "calibration"),
+                    CacheDirectory = HsoService.Inference.Storage.DataDirectory.Calibration(_settings.DataDirectory),
                 });
                 _validations[id] = validation;
             }

@@ -1,3 +1,4 @@
+using HsoService.Inference.Storage;
 using System.Text.Json;
 using HsoService.Api.Schedules;
 using HsoService.Inference.Models;

@@ -27,6 +27,7 @@ public static class ServiceRegistration
         builder.WebHost.ConfigureKestrel(RequestHeadLimit.ConfigureKestrel);
         services.AddOptions<HsoServiceOptions>().Bind(builder.Configuration.GetSection(HsoServiceOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HsoServiceOptions>, SettingsValidator>();
+        services.AddSingleton<IPostConfigureOptions<HsoServiceOptions>, ModelList>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<HsoTelemetry>();
         services.AddSingleton<UnreadableRecords>();

@@ -1,10 +1,11 @@
+using HsoService.Inference.Storage;
 using HsoService.Optimization.Schedules;
 
 namespace HsoService.Api.Schedules;
 
 /// <summary>
 /// Where optimized schedules are kept: a file store embedded in the process, or Redis shared by instances. A value is
-/// checked when it is read (<see cref="Stores.StoredSchedule"/>): one that cannot be used is
+/// checked when it is read (<see cref="HsoService.Inference.Storage.StoredSchedule"/>): one that cannot be used is
 /// <see cref="UnreadableRecordException"/> from <see cref="GetAsync"/>, and is skipped and named by <see cref="ListAsync"/>.
 /// </summary>
 public interface IScheduleStore

@@ -1,3 +1,4 @@
+using HsoService.Inference.Storage;
 using HsoService.Api.Hosting;
 using HsoService.Inference.Requests;
 using HsoService.Optimization;
@@ -22,6 +23,7 @@ public sealed record ScheduleCommand(string Model, SolverKind Solver, int Nfe, S
         var nfe = RequestLimits.OptimizeNfe.Check(request.Nfe ?? throw new HsoArgumentException($"nfe is required (an integer in {RequestLimits.OptimizeNfe})", "nfe"), "nfe");
         var solver = request.Solver is null ? models.DefaultSolver(model) : Solvers.Parse(request.Solver);
         var mode = ScheduleModes.ParseRequestMode(request.Mode ?? ScheduleModes.DefaultRequestMode);
+        models.RequireMeasurable(model, mode, "mode");
         var seed = (int)RequestLimits.OptimizerSeed.Check(request.Seed ?? ScheduleKey.DefaultSeed, "seed");
         return new ScheduleCommand(model, solver, nfe, mode, seed, request.Force ?? false, Strategy: ParseStrategy(request.Strategy, mode));
     }

@@ -1,3 +1,4 @@
+using HsoService.Inference.Storage;
 using System.Collections.Concurrent;
 using HsoService.Api.Configuration;
 using HsoService.Api.Hosting;
@@ -177,9 +178,9 @@ public sealed class ScheduleService(
     // would sample with the wrong times.
     private void CheckModel(string key, string model, Schedule schedule)
     {
-        if (models.Contains(model) && schedule.NoiseScheduleHash != models.Noise(model).Hash)
+        if (models.Contains(model))
         {
-            throw new UnreadableRecordException(key, $"its schedule was made for another noise schedule than {model}'s");
+            StoredSchedule.CheckNoise(key, model, schedule, models.Noise(model));
         }
     }
 

@@ -1,3 +1,4 @@
+using HsoService.Inference.Storage;
 using System.Collections.Concurrent;
 using HsoService.Api.Schedules;
 using HsoService.Optimization.Schedules;
@@ -30,7 +31,7 @@ public sealed class FileScheduleStore : IScheduleStore
     public FileScheduleStore(string dataDirectory, TimeSpan? optionRetention = null, StoredScheduleBounds? bounds = null)
     {
         _optionRetention = optionRetention;
-        _root = Path.GetFullPath(Path.Combine(dataDirectory, "schedules"));
+        _root = DataDirectory.Schedules(dataDirectory);
         Directory.CreateDirectory(_root);
         AtomicFile.RemoveTemporaries(_root);
         _index = new StoredScheduleIndex(bounds ?? StoredScheduleBounds.None);
@@ -172,8 +173,7 @@ public sealed class FileScheduleStore : IScheduleStore
     private void Delete(string key)
     {
         _memory.TryRemove(key, out _);
-        var separator = key.IndexOf(':', StringComparison.Ordinal);
-        var path = Path.Combine(_root, SafeName(key[..separator]), SafeName(key[(separator + 1)..]) + ".json");
+        var path = DataDirectory.ScheduleFile(_root, key);
         TryDelete(path);
         TryDelete(Path.ChangeExtension(path, OwnerSuffix));
     }
@@ -192,7 +192,7 @@ public sealed class FileScheduleStore : IScheduleStore
 
     public async Task<ScheduleListing> ListAsync(string model, string? after = null, int most = int.MaxValue, CancellationToken cancellationToken = default)
     {
-        var folder = Path.Combine(_root, SafeName(model));
+        var folder = Path.Combine(_root, DataDirectory.SafeName(model));
         if (!Directory.Exists(folder))
         {
             return ScheduleListing.Empty;
@@ -264,14 +264,5 @@ public sealed class FileScheduleStore : IScheduleStore
         return true;
     }
 
-    private string PathOf(ScheduleKey key)
-    {
-        var name = key.ToString()[(key.Model.Length + 1)..];
-        return Path.Combine(_root, SafeName(key.Model), SafeName(name) + ".json");
-    }
-
-    private static string SafeName(string name) =>
-        name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':') && !name.Contains("..", StringComparison.Ordinal)
-            ? name
-            : throw new ArgumentException($"'{name}' is not a safe store name", nameof(name));
+    private string PathOf(ScheduleKey key) => DataDirectory.ScheduleFile(_root, key.ToString());
 }

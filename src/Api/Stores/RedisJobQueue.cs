@@ -1,3 +1,4 @@
+using HsoService.Inference.Storage;
 using System.Globalization;
 using HsoService.Api.Schedules;
 using HsoService.Optimization.Schedules;

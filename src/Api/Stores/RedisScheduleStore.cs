@@ -1,3 +1,4 @@
+using HsoService.Inference.Storage;
 using HsoService.Api.Schedules;
 using HsoService.Optimization.Schedules;
 using StackExchange.Redis;

@@ -1,3 +1,4 @@
+using HsoService.Inference.Storage;
 using System.Diagnostics;
 using HsoService.Api.Configuration;
 using HsoService.Api.Hosting;
@@ -223,8 +224,23 @@ public sealed class OptimizationWorker(
         }
 
         var validation = models.Validation(job.Model);
-        return await DedicatedThread.Run(() => measure(validation, extra, fraction => Progress(job.Id, fraction), cancellationToken), cancellationToken);
+        // Progress now follows model evaluations (many reports a second); the store is told at most every 250 ms.
+        var reported = System.Diagnostics.Stopwatch.StartNew();
+        var first = true;
+        void Throttled(double fraction)
+        {
+            if (first || fraction >= 1 || reported.ElapsedMilliseconds >= ProgressIntervalMilliseconds)
+            {
+                first = false;
+                reported.Restart();
+                Progress(job.Id, fraction);
+            }
+        }
+
+        return await DedicatedThread.Run(() => measure(validation, extra, Throttled, cancellationToken), cancellationToken);
     }
+
+    private const int ProgressIntervalMilliseconds = 250;
 
     private void Progress(string id, double fraction) => _ = queue.ReportProgressAsync(id, Math.Min(1.0, fraction), CancellationToken.None);
 

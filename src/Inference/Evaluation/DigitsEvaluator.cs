@@ -72,6 +72,24 @@ public sealed class DigitsEvaluator
         }
 
         var agreement = predicted.Where((label, i) => label == _labels[i]).Count() / (double)_labels.Length;
-        return new ScheduleEvaluation(fd, Math.Sqrt(squared / referenceSize), agreement, _labels.Length, stopwatch.Elapsed.TotalSeconds);
+        return new ScheduleEvaluation(fd, Math.Sqrt(squared / referenceSize), agreement, _labels.Length, stopwatch.Elapsed.TotalSeconds, QuarterFds(features));
+    }
+
+    // The same FD on each quarter of the samples: every schedule of a run shares the noise, so quarter q of one
+    // schedule and quarter q of another compare like with like.
+    private double[] QuarterFds(float[] features)
+    {
+        var count = _labels.Length;
+        if (count < 2 * Separation.Parts)
+        {
+            return [];
+        }
+
+        var dimension = _classifier.FeatureCount;
+        return [.. Enumerable.Range(0, Separation.Parts).Select(part =>
+        {
+            var (start, end) = (part * count / Separation.Parts, (part + 1) * count / Separation.Parts);
+            return FrechetDistance.Compute(FeatureStatistics.From(features.AsSpan(start * dimension, (end - start) * dimension), end - start, dimension), _real.Value);
+        })];
     }
 }

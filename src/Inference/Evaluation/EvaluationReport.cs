@@ -13,7 +13,8 @@ public sealed record EvaluationRow(
     double Fitness,
     double Seconds,
     IReadOnlyList<double> T,
-    HsoService.Optimization.Validated.ValidationReport? Validation = null);
+    HsoService.Optimization.Validated.ValidationReport? Validation = null,
+    IReadOnlyList<double>? FdQuarters = null);
 
 /// <summary>Spearman's rank correlation between MEP and each measured score over the schedules of one (solver, NFE).</summary>
 public sealed record MepCorrelation(string Solver, int Nfe, int Schedules, double SpearmanMepFd, double SpearmanMepRmse);

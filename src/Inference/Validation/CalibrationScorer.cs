@@ -31,7 +31,7 @@ public abstract class CalibrationScorer(CalibrationSet samples) : IScheduleScore
 
     public long Cost(int nfe) => (long)samples.Count * nfe;
 
-    public double? Score(SolverKind solver, IReadOnlyList<double> times, long allowance, CancellationToken cancellationToken)
+    public double? Score(SolverKind solver, IReadOnlyList<double> times, long allowance, CancellationToken cancellationToken, Action<double>? measuring = null)
     {
         ArgumentNullException.ThrowIfNull(times);
         var pipeline = samples.Pipeline;
@@ -52,7 +52,9 @@ public abstract class CalibrationScorer(CalibrationSet samples) : IScheduleScore
             return null;
         }
 
-        var generated = samples.Generate(solver, times, null, cancellationToken);
+        // The pipeline counts network calls: NFE per batch of at most MaxBatch samples.
+        var calls = (double)nfe * Math.Ceiling(samples.Count / (double)pipeline.MaxBatch);
+        var generated = samples.Generate(solver, times, measuring is null ? null : done => measuring(Math.Min(1.0, done / calls)), cancellationToken);
         Interlocked.Add(ref _evaluations, Cost(nfe));
         var score = Measure(generated, cancellationToken);
         lock (_scores)

@@ -1,3 +1,4 @@
+using HsoService.Inference.Models;
 using HsoService.Inference.Evaluation;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
@@ -221,9 +222,14 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
     /// selection behind <c>auto</c> needs it; the reference-RMSE fallback rewards blur and would first cost a
     /// reference run of every trained step, so a model without one is served its solver's default family.
     /// </summary>
-    public bool HasFeatureScore =>
-        (settings.FeatureExtractor ?? pipeline.Folder.ClassifierPath) is not null
-        && (settings.ReferenceStatistics ?? pipeline.Folder.ReferenceStatisticsPath) is not null;
+    public bool HasFeatureScore => Measurable(pipeline.Folder, settings.FeatureExtractor, settings.ReferenceStatistics);
+
+    /// <summary><see cref="HasFeatureScore"/> from a model's folder and its configured files, without loading its graphs.</summary>
+    public static bool Measurable(ModelFolder folder, string? featureExtractor, string? referenceStatistics)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        return (featureExtractor ?? folder.ClassifierPath) is not null && (referenceStatistics ?? folder.ReferenceStatisticsPath) is not null;
+    }
 
     /// <summary>Model evaluations a selection may spend: <see cref="ScheduleSelection.BudgetShare"/> of a default validated search.</summary>
     public long SelectionBudget(int nfe) => (long)(ScheduleSelection.BudgetShare * settings.BudgetFor(pipeline.Provider, nfe));
@@ -242,6 +248,14 @@ public sealed class ModelValidation(DiffusionPipeline pipeline, OnnxSessionFacto
 
         return ScheduleSelection.Select(pipeline.Noise, Scorer(cancellationToken), solver, nfe, SelectionBudget(nfe), extra, progress: progress, confirmation: ConfirmationScorers(cancellationToken), cancellationToken: cancellationToken);
     }
+
+    /// <summary>
+    /// The refusal of a measured mode (selected, validated) for a model without a feature score, naming the field that
+    /// asked for it: nothing could be measured, so it is refused before anything runs rather than stored as a family.
+    /// </summary>
+    public static HsoArgumentException NotMeasurable(string model, ScheduleMode mode, string field) => new(
+        $"{field} {mode.Name()} measures schedules on the model by FD, and {model} has no feature extractor with reference statistics (classifier/model.onnx and classifier/reference_statistics.json in its folder, or Hso:Models:{model}:FeatureExtractor and ReferenceStatistics); ask for robust or paper (HSO on the noise schedule alone) or a family, and auto serves the solver's default family",
+        field);
 
     /// <summary>Why a model without a feature score is served the default family.</summary>
     public const string NoScoreReason =

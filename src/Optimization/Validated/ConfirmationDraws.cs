@@ -8,7 +8,7 @@ internal static class ConfirmationDraws
     /// <summary>
     /// The schedule's score on each draw in turn, each within what <paramref name="allowance"/> says is left of the
     /// budget; it stops at the first draw without room, so the finalist has a score on every draw or is incomplete.
-    /// <paramref name="measured"/> is told after each draw's score.
+    /// <paramref name="measuring"/> is told how many of the draws are done, a fraction while one is measured.
     /// </summary>
     public static FinalistScore Measure(
         string origin,
@@ -17,20 +17,21 @@ internal static class ConfirmationDraws
         IReadOnlyList<IScheduleScorer> draws,
         SolverKind solver,
         Func<long> allowance,
-        Action? measured,
+        Action<double>? measuring,
         CancellationToken cancellationToken)
     {
         var scores = new List<double>();
         foreach (var draw in draws)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (draw.Score(solver, times, allowance(), cancellationToken) is not { } again)
+            var done = scores.Count;
+            if (draw.Score(solver, times, allowance(), cancellationToken, measuring is null ? null : share => measuring(done + share)) is not { } again)
             {
                 break;
             }
 
             scores.Add(again);
-            measured?.Invoke();
+            measuring?.Invoke(scores.Count);
         }
 
         return new FinalistScore(origin, times, score, scores);

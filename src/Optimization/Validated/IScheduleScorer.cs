@@ -30,6 +30,10 @@ public interface IScheduleScorer
     /// <summary>Model evaluations one new measurement at this NFE costs.</summary>
     long Cost(int nfe);
 
-    /// <summary>The score of the schedule, or null when measuring it would spend more than <paramref name="allowance"/>.</summary>
-    double? Score(SolverKind solver, IReadOnlyList<double> times, long allowance, CancellationToken cancellationToken);
+    /// <summary>
+    /// The score of the schedule, or null when measuring it would spend more than <paramref name="allowance"/>.
+    /// <paramref name="measuring"/>, when given, is told the share of this measurement done as it runs (in [0, 1]), so
+    /// progress can follow model evaluations rather than whole measurements.
+    /// </summary>
+    double? Score(SolverKind solver, IReadOnlyList<double> times, long allowance, CancellationToken cancellationToken, Action<double>? measuring = null);
 }

@@ -116,7 +116,8 @@ public static class ScheduleSelection
                 continue;
             }
 
-            var score = scorer.Score(solver, schedule.T, budget - Spent(), cancellationToken);
+            var measuredBefore = i;
+            var score = scorer.Score(solver, schedule.T, budget - Spent(), cancellationToken, share => progress?.Invoke((measuredBefore + share) / planned));
             scores.Add(new CandidateScore(name, schedule.T, schedule.Mep, score, score is null ? "not measured: the budget was spent" : null));
             progress?.Invoke((i + 1.0) / planned);
         }
@@ -173,7 +174,7 @@ public static class ScheduleSelection
         long budget,
         Func<long> spent,
         List<string> warnings,
-        Action<int> measuredAgain,
+        Action<double> measuredAgain,
         CancellationToken cancellationToken)
     {
         var near = measured.Where(c => c.Score!.Value <= FinalistMargin * firstDraw.Score!.Value).OrderBy(c => c.Score!.Value).Take(MaxFinalists).ToArray();
@@ -182,10 +183,13 @@ public static class ScheduleSelection
             return (firstDraw, [], null);
         }
 
-        var again = 0;
-        var finalists = near
-            .Select(c => ConfirmationDraws.Measure(c.Name, c.T, c.Score!.Value, confirmation, solver, () => budget - spent(), () => measuredAgain(++again), cancellationToken))
-            .ToList();
+        var finalists = new List<FinalistScore>();
+        foreach (var candidate in near)
+        {
+            // Draws measured by the finalists before this one, plus this one's so far.
+            var before = finalists.Sum(f => f.ConfirmationScores.Count);
+            finalists.Add(ConfirmationDraws.Measure(candidate.Name, candidate.T, candidate.Score!.Value, confirmation, solver, () => budget - spent(), done => measuredAgain(before + done), cancellationToken));
+        }
 
         var confirmed = finalists.Where(f => f.ConfirmationScores.Count == confirmation.Count).ToArray();
         if (confirmed.Length < 2)

@@ -112,7 +112,7 @@ public static class ValidatedSearch
             {
                 finalists.Add(ConfirmationDraws.Measure(
                     finalist.Origin, finalist.Times, finalist.Score, confirmation, options.Solver,
-                    () => budget - (scorer.ModelEvaluations - run.StartEvaluations) - Spent(), measured: null, cancellationToken));
+                    () => budget - (scorer.ModelEvaluations - run.StartEvaluations) - Spent(), measuring: null, cancellationToken));
                 progress?.Invoke(Math.Min(1.0, (double)(scorer.ModelEvaluations - run.StartEvaluations + Spent()) / budget));
             }
 

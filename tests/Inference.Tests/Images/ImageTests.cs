@@ -23,13 +23,15 @@ public class ImageTests
         var images = new float[5 * 2 * 2];
         for (var n = 0; n < 5; n++)
         {
-            Array.Fill(images, n / 10f, n * 4, 4);
+            Array.Fill(images, 0.5f + (n / 10f), n * 4, 4);
         }
 
         var (grid, height, width) = ImageGrid.Tile(images, 5, 1, 2, 2);
         Assert.Equal(2 * 2 + 1, height); // 3 columns, 2 rows
         Assert.Equal(3 * 2 + 2, width);
-        Assert.Equal(0.4f, grid[3 * width + 3]); // image 4: row 1, column 1
-        Assert.Equal(-1f, grid[2]); // the gap
+        Assert.Equal(0.9f, grid[3 * width + 3]); // image 4: row 1, column 1
+        // The gaps are mid grey, so they show against black backgrounds (digits) and white ones.
+        Assert.Equal(0f, grid[2]);
+        Assert.Equal(0f, grid[2 * width]);
     }
 }

@@ -29,7 +29,7 @@ internal sealed class DistanceScorer(NoiseSchedule noise, IReadOnlyList<double> 
 
     public long Cost(int nfe) => (long)samples * nfe;
 
-    public double? Score(SolverKind solver, IReadOnlyList<double> times, long allowance, CancellationToken cancellationToken)
+    public double? Score(SolverKind solver, IReadOnlyList<double> times, long allowance, CancellationToken cancellationToken, Action<double>? measuring = null)
     {
         var cost = Cost(solver == SolverKind.Ddim ? times.Count : times.Count - 1);
         if (cost > allowance)

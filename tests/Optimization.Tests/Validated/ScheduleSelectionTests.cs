@@ -95,13 +95,15 @@ public sealed class ScheduleSelectionTests
 
         public long Cost(int steps) => 100L * steps;
 
-        public double? Score(SolverKind kind, IReadOnlyList<double> times, long allowance, CancellationToken cancellationToken)
+        public double? Score(SolverKind kind, IReadOnlyList<double> times, long allowance, CancellationToken cancellationToken, Action<double>? measuring = null)
         {
             if (Cost(nfe) > allowance)
             {
                 return null;
             }
 
+            // Half way through, as a real measurement reports its network calls.
+            measuring?.Invoke(0.5);
             ModelEvaluations += Cost(nfe);
             Measured.Add(times);
             return _table.FirstOrDefault(row => row.T.SequenceEqual(times)) is { T: not null } hit ? hit.Score : 100;
@@ -142,6 +144,25 @@ public sealed class ScheduleSelectionTests
         Assert.All(draws, d => Assert.Equal(3, d.Measured.Count));
         var measuredFirst = first.Measured.Count;
         Assert.Equal((measuredFirst + 9) * 100L * 8, report.Cost.ModelEvaluations);
+    }
+
+    [Fact]
+    public void Progress_follows_the_measurements_as_they_run_not_only_when_each_ends()
+    {
+        var first = new NamedScorer(SolverKind.DpmPp2M, 8, FirstDraw, seed: 1);
+        var again = new Dictionary<string, double> { ["edm:7"] = 10, ["uniform_lambda"] = 8, ["uniform_t:trailing"] = 9 };
+        NamedScorer[] draws = [new(SolverKind.DpmPp2M, 8, again, 2), new(SolverKind.DpmPp2M, 8, again, 3), new(SolverKind.DpmPp2M, 8, again, 4)];
+        var seen = new List<double>();
+
+        ScheduleSelection.Select(Ddpm, first, SolverKind.DpmPp2M, 8, budget: 20 * 100 * 8, progress: seen.Add, confirmation: draws);
+
+        // Planned: six candidates and at most four finalists on three draws, 18 measurements. The first report comes
+        // half way through the first measurement; three finalists measure 15 of the 18.
+        Assert.Equal(0.5 / 18, seen[0], 12);
+        Assert.Contains(seen, p => Math.Abs(p - (6.5 / 18)) < 1e-12); // half way through the first confirmation
+        Assert.Equal(15.0 / 18, seen[^1], 12);
+        Assert.Equal(seen.Order(), seen);
+        Assert.Equal(2 * 15, seen.Count);
     }
 
     [Fact]

@@ -193,7 +193,7 @@ public sealed class StrategyTests
 
         public long Cost(int nfe) => inner.Cost(nfe);
 
-        public double? Score(SolverKind solver, IReadOnlyList<double> t, long allowance, CancellationToken cancellationToken) =>
+        public double? Score(SolverKind solver, IReadOnlyList<double> t, long allowance, CancellationToken cancellationToken, Action<double>? measuring = null) =>
             inner.Score(solver, t, allowance, cancellationToken) + (t.SequenceEqual(times) ? offset : 0);
     }
 }

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
-using HsoService.Api.Schedules;
+using HsoService.Optimization.NoiseSchedules;
 using HsoService.Optimization.Schedules;
 
-namespace HsoService.Api.Stores;
+namespace HsoService.Inference.Storage;
 
 /// <summary>
 /// A schedule read back from a store, checked before it is trusted: the value parses as a schedule, its solver, NFE and
@@ -64,6 +64,17 @@ public static class StoredSchedule
             {
                 throw new UnreadableRecordException(key, "its schedule's times do not descend within (0, 1]");
             }
+        }
+    }
+
+    /// <summary>Throws <see cref="UnreadableRecordException"/> when <paramref name="schedule"/> was made for another noise schedule than <paramref name="model"/>'s.</summary>
+    public static void CheckNoise(string key, string model, Schedule schedule, NoiseSchedule noise)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentNullException.ThrowIfNull(noise);
+        if (schedule.NoiseScheduleHash != noise.Hash)
+        {
+            throw new UnreadableRecordException(key, $"its schedule was made for another noise schedule than {model}'s");
         }
     }
 }

@@ -3,7 +3,7 @@ using System.Text;
 using HsoService.Optimization.Schedules;
 using HsoService.Optimization.Validated;
 
-namespace HsoService.Api.Schedules;
+namespace HsoService.Inference.Storage;
 
 /// <summary>
 /// Identifies a cached schedule: model, solver, NFE, mode, and a short hash of any non-default search option (the
