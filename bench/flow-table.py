@@ -40,6 +40,14 @@ def main(folder):
             for r in reports[seed]["rows"]:
                 if (r["solver"], r["nfe"]) == (solver, nfe):
                     fd.setdefault("auto, first draw" if selection and r["schedule"] == "auto" else r["schedule"], {})[seed] = r["fd"]
+        # The first-draw rule's schedule on a seed whose report has no auto row (seed 40000 measured the families and
+        # HSO only): the FD of that seed's row with the same times, as for auto below.
+        first_draw = next((r for seed in seeds for r in reports[seed]["rows"] if (r["solver"], r["nfe"], r["schedule"]) == (solver, nfe, "auto")), None)
+        if selection and first_draw:
+            for seed in seeds:
+                match = [r for r in reports[seed]["rows"] if (r["solver"], r["nfe"]) == (solver, nfe) and r["schedule"] != "auto" and same_times(r["t"], first_draw["t"])]
+                if seed not in fd.get("auto, first draw", {}) and match:
+                    fd["auto, first draw"][seed] = match[0]["fd"]
         chosen = selection.get((solver, nfe))
         if chosen:
             for seed in seeds:
