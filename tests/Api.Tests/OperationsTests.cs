@@ -416,6 +416,10 @@ public sealed class RoleTests
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5 })).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/models")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 5 })).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/swagger/index.html")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/swagger/v1/swagger.json")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/")).StatusCode);
     }
 
     [Fact]

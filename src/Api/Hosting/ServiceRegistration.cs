@@ -193,8 +193,13 @@ public static class ServiceRegistration
         app.UseAuthorization();
         // After authorization: an unauthenticated request gets 401 whatever its body, announced size included.
         app.UseMiddleware<RequestBodyLimit>();
-        app.UseSwagger();
-        app.UseSwaggerUI(options => options.RoutePrefix = "swagger");
+        // A worker-only instance serves no API, so it documents none: it answers the probes (and /metrics) only.
+        if (app.Services.GetRequiredService<IOptions<HsoServiceOptions>>().Value.Role != ServiceRole.Worker)
+        {
+            app.UseSwagger();
+            app.UseSwaggerUI(options => options.RoutePrefix = "swagger");
+        }
+
         return app;
     }
 }
