@@ -21,11 +21,11 @@ hso=(dotnet run --project src/Cli -c Release --)
 [ -f src/Cli/bin/Release/net10.0/hso.dll ] && hso=(dotnet src/Cli/bin/Release/net10.0/hso.dll)
 [ -n "${HSO_DLL:-}" ] && hso=(dotnet "$HSO_DLL")
 mkdir -p "$out"
-"${hso[@]}" evaluate --model digits16-flow --solvers "$solvers" --nfe "$nfes" --n "$samples" "${reference[@]}" --seed 1234 \
+"${hso[@]}" evaluate --model digits16-flow --solvers "$solvers" --nfe "$nfes" --n "$samples" "${reference[@]}" "${calibration[@]}" --seed 1234 \
   --schedules "$schedules" --out "$out/seed-1234" 2> "$out/seed-1234.log"
 for seed in $seeds; do
   "${hso[@]}" evaluate --model digits16-flow --remeasure "$out/seed-1234/report.json" --solvers "$solvers" --nfe "$nfes" --n "$samples" \
-    "${reference[@]}" --seed "$seed" --schedules "$schedules" --out "$out/seed-$seed" 2> "$out/seed-$seed.log"
+    "${reference[@]}" "${calibration[@]}" --seed "$seed" --schedules "$schedules" --out "$out/seed-$seed" 2> "$out/seed-$seed.log"
 done
 mkdir -p "$out/selection"
 for solver in ${solvers//,/ }; do

@@ -5,7 +5,12 @@ using YamlDotNet.RepresentationModel;
 
 namespace HsoService.Api.Tests;
 
-/// <summary>GET /metrics: what Prometheus scrapes, and what the autoscaler in deploy/k8s reads from it.</summary>
+/// <summary>
+/// GET /metrics: what Prometheus scrapes, and what the autoscaler in deploy/k8s reads from it. Run alone: OpenTelemetry
+/// listens to every meter of the service's name in the process, so another test's service generating at the same time
+/// counts in this one's scrape (one CI run saw the count pass 1 that way). One process serves one service in production.
+/// </summary>
+[Collection(nameof(ProcessWideMetrics))]
 public sealed partial class MetricsTests
 {
     /// <summary>The PromQL query of the KEDA ScaledObject in deploy/k8s.</summary>
@@ -85,3 +90,7 @@ public sealed partial class MetricsTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
     }
 }
+
+/// <summary>Tests that read the process's meters, run after the parallel tests and one at a time.</summary>
+[CollectionDefinition(nameof(ProcessWideMetrics), DisableParallelization = true)]
+public sealed class ProcessWideMetrics;

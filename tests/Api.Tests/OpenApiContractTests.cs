@@ -35,7 +35,13 @@ public sealed partial class OpenApiContractTests
 
         Assert.Equal("apiKey", document.Root.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("type").GetString());
         var secured = document.Operations().Where(o => o.Operation.TryGetProperty("security", out _)).Select(o => $"{o.Method} {o.Path}").Order();
-        Assert.Equal(["delete /schedules/jobs/{id}", "post /generate", "post /schedules"], secured);
+        Assert.Equal(["delete /schedules/jobs/{id}", "post /generate", "post /schedules", "post /v1/images/generations"], secured);
+        // The key as a bearer token too, as OpenAI's clients send it: either scheme satisfies a protected route.
+        Assert.Equal("bearer", document.Root.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString());
+        Assert.Equal(2, document.Operation("/v1/images/generations", "post").GetProperty("security").GetArrayLength());
+        var openAi = schemas.GetProperty("OpenAiImageRequest");
+        Assert.Equal(["model", "prompt"], openAi.GetProperty("required").EnumerateArray().Select(r => r.GetString()).Order());
+        Assert.Equal(["b64_json"], openAi.GetProperty("properties").GetProperty("response_format").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["application/json", "image/png"], document.Operation("/generate", "post").GetProperty("responses").GetProperty("200").GetProperty("content").EnumerateObject().Select(c => c.Name).Order());
     }
 
@@ -112,13 +118,21 @@ public sealed partial class OpenApiContractTests
         Assert.True(invalid.GetProperty("errors").TryGetProperty("response_format", out _));
         await Check(await client.PostAsync("/schedules", new StringContent("{}", Encoding.UTF8, "text/plain")), "/schedules", "post");
         await Check(await client.PostAsync("/generate", new StringContent("{\"prompt\": \"" + new string('a', 70_000) + "\"}", Encoding.UTF8, "application/json")), "/generate", "post");
-        Assert.Equal(17, checkedAnswers);
+        var openAi = await Check(
+            await client.PostJsonAsync("/v1/images/generations", new { model = "digits16-ddpm", prompt = "3", n = 2, size = "16x16", nfe = 51, seed = 1 }),
+            "/v1/images/generations",
+            "post");
+        Assert.Equal(2, openAi.GetProperty("data").GetArrayLength());
+        var unserved = await Check(await client.PostJsonAsync("/v1/images/generations", new { model = "digits16-ddpm", prompt = "3", quality = "hd" }), "/v1/images/generations", "post");
+        Assert.Equal("quality", unserved.GetProperty("error").GetProperty("param").GetString());
+        var unknown = await Check(await client.PostJsonAsync("/v1/images/generations", new { model = "dall-e-3", prompt = "a cat" }), "/v1/images/generations", "post");
+        Assert.Equal("model_not_found", unknown.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(20, checkedAnswers);
 
         // And the other way: every property the document declares for an answer was on the wire in the same case,
         // except these, which this run cannot produce, each for the reason given.
         var rare = new Dictionary<string, string>
         {
-            ["error"] = "a job's error: only failed jobs",
             ["eta_seconds"] = "only while a job runs with some progress",
             ["rho"] = "the time warp: families and HSO modes, not the selected uniform_lambda",
             ["evaluations"] = "HSO modes only",
@@ -128,7 +142,7 @@ public sealed partial class OpenApiContractTests
             ["unreadable_keys"] = "only when the store holds a corrupt record (ExhaustionTests corrupts some)",
             ["mu"] = "a diffusers block for a flow model that shifts by resolution (FlowReferenceEndpointTests' Flux)",
         };
-        var responseSchemas = new[] { "Schedule", "OptimizationJob", "JobAccepted", "GenerateResponse", "GeneratedImage", "ModelInfo", "NoiseScheduleInfo", "HealthReport", "CachedSchedule", "CachedSchedules", "DiffusersSchedule", "ScheduleParameters", "CandidateScore", "FinalistScore", "ValidationCost", "ValidationReport", "ProblemDetails" };
+        var responseSchemas = new[] { "Schedule", "OptimizationJob", "JobAccepted", "GenerateResponse", "GeneratedImage", "ModelInfo", "NoiseScheduleInfo", "HealthReport", "CachedSchedule", "CachedSchedules", "DiffusersSchedule", "ScheduleParameters", "CandidateScore", "FinalistScore", "ValidationCost", "ValidationReport", "ProblemDetails", "OpenAiImageResponse", "OpenAiImage" };
         var declared = document.Properties().Where(p => responseSchemas.Contains(p.Schema)).Select(p => p.Property).ToHashSet();
         Assert.Equal("", string.Join(", ", declared.Except(onTheWire).Except(rare.Keys).Order()));
         Assert.Equal("", string.Join(", ", rare.Keys.Where(onTheWire.Contains).Order()));
@@ -153,15 +167,21 @@ public sealed partial class OpenApiContractTests
             ["guidance_scale"] = 1.0,
             ["n"] = 1,
             ["response_format"] = "b64_json",
+            ["prompt"] = "3",
+            ["size"] = "16x16",
+            ["output_format"] = "png",
+            ["user"] = "user-1",
         };
 
-        foreach (var (schema, path) in new[] { ("ScheduleRequest", "/schedules"), ("GenerateRequest", "/generate") })
+        foreach (var (schema, path) in new[] { ("ScheduleRequest", "/schedules"), ("GenerateRequest", "/generate"), ("OpenAiImageRequest", "/v1/images/generations") })
         {
             var declared = document.Properties().Where(p => p.Schema == schema).Select(p => p.Property).ToList();
             Assert.Contains("nfe", declared);
-            foreach (var property in declared.Where(values.ContainsKey))
+            // A digits model's /v1 prompt is its class; /generate refuses a prompt for it.
+            var required = schema == "OpenAiImageRequest" ? new Dictionary<string, object> { ["model"] = "digits16-ddpm", ["prompt"] = "3" } : new() { ["model"] = "digits16-ddpm", ["nfe"] = 3 };
+            foreach (var property in declared.Where(values.ContainsKey).Where(p => schema == "OpenAiImageRequest" || p is not ("prompt" or "size" or "output_format" or "user")))
             {
-                var body = new Dictionary<string, object> { ["model"] = "digits16-ddpm", ["nfe"] = 3, [property] = values[property] };
+                var body = new Dictionary<string, object>(required) { [property] = values[property] };
                 var response = await client.PostJsonAsync(path, body);
                 Assert.True(response.IsSuccessStatusCode, $"{path} with {property}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }

@@ -291,6 +291,7 @@ public sealed class OperationsTests
     [InlineData("Hso__Models__mine__Path", "/no/such/folder", "Hso:Models:mine:Path: model folder '/no/such/folder' does not exist")]
     [InlineData("Hso__RateLimit__KnownProxies__0", "proxy.local", "Hso:RateLimit:KnownProxies:0 is 'proxy.local'; allowed: an IPv4 or IPv6 address")]
     [InlineData("Hso__Models__digits16-ddpm__DefaultSolver", "heun", "Hso:Models:digits16-ddpm:DefaultSolver is 'heun'; allowed: ddim, euler, unipc, dpmpp2m")]
+    [InlineData("Hso__Models__digits16-ddpm__DefaultNfe", "60", "Hso:Models:digits16-ddpm:DefaultNfe is 60; allowed: 2..50 (where auto measures and keeps a schedule)")]
     [InlineData("Hso__Onnx__IntraOpThreads", "99999999999", "Hso:Onnx:IntraOpThreads is '99999999999'; allowed: an integer in 0..4096")]
     [InlineData("Hso__Models__0__Id", "../etc", "Hso:Models:0:Id is '../etc'; a model id may hold letters, digits, '-', '_' and '.'")]
     public async Task The_service_process_prints_one_line_for_a_bad_setting_and_exits_with_code_1(string variable, string value, string expected)
@@ -417,6 +418,7 @@ public sealed class RoleTests
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5 })).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/models")).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.PostJsonAsync("/generate", new { model = "digits16-ddpm", nfe = 5 })).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.PostJsonAsync("/v1/images/generations", new { model = "digits16-ddpm", prompt = "3" })).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/swagger/index.html")).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/swagger/v1/swagger.json")).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await client.GetAsync("/")).StatusCode);

@@ -298,6 +298,11 @@ public partial class DeploymentTests
                 {
                     Walk(property.PropertyType, path);
                 }
+                else if (property.Name == "Id" && prefix.EndsWith(":{id}", StringComparison.Ordinal))
+                {
+                    // An entry's own id is the list form's (Hso__Models__0__Id): the keyed form has its id in the key.
+                    paths.Add($"{prefix[..^":{id}".Length]}:0:Id");
+                }
                 else
                 {
                     paths.Add(path);

@@ -152,6 +152,12 @@ public sealed class ModelOptions
     /// <summary>ddim, unipc or dpmpp2m; unipc when not set.</summary>
     public string? DefaultSolver { get; set; }
 
+    /// <summary>
+    /// NFE of a request that names none (the OpenAI images route, which has no such field), 2..50 so that auto can
+    /// measure and keep its schedule; <c>ModelCatalog.StandardNfe</c> when not set.
+    /// </summary>
+    public int? DefaultNfe { get; set; }
+
     /// <summary>ONNX image encoder for validated mode's FD; the folder's <c>classifier/model.onnx</c> when not set.</summary>
     public string? FeatureExtractor { get; set; }
 

@@ -21,6 +21,6 @@ public static class EndpointMapping
 
         // People who open the root land on the Swagger UI.
         app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
-        return app.MapScheduleEndpoints().MapGenerateEndpoints().MapModelEndpoints().MapHealthEndpoints();
+        return app.MapScheduleEndpoints().MapGenerateEndpoints().MapOpenAiImageEndpoints().MapModelEndpoints().MapHealthEndpoints();
     }
 }

@@ -29,13 +29,7 @@ public static class GenerateEndpoints
         GenerateRequest request, GenerationService generation, ModelCatalog models, HttpContext context, CancellationToken cancellationToken)
     {
         var result = await generation.GenerateAsync(GenerateCommand.Parse(request, models, WantsJson(context.Request)), cancellationToken);
-        context.Response.Headers[ScheduleSourceHeader] = result.ScheduleSource.Wire();
-        context.Response.Headers["X-Hso-Seed"] = result.Seeds[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
-        context.Response.Headers["X-Hso-Batch-Images"] = result.BatchImages.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (result.Stale)
-        {
-            context.Response.Headers[StaleHeader] = StaleValue;
-        }
+        WriteHeaders(context.Response, result);
         if (result.Format == ResponseFormat.Png)
         {
             return TypedResults.File(result.Pngs[0], "image/png");
@@ -43,6 +37,20 @@ public static class GenerateEndpoints
 
         var data = result.Pngs.Select((png, i) => new GeneratedImage(Convert.ToBase64String(png), result.Seeds[i])).ToArray();
         return TypedResults.Ok(new GenerateResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data, result.Schedule, result.ScheduleSource));
+    }
+
+    /// <summary>What every generation answer says in its headers: the schedule's source, the first seed, the batch.</summary>
+    public static void WriteHeaders(HttpResponse response, GenerationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(result);
+        response.Headers[ScheduleSourceHeader] = result.ScheduleSource.Wire();
+        response.Headers["X-Hso-Seed"] = result.Seeds[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers["X-Hso-Batch-Images"] = result.BatchImages.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (result.Stale)
+        {
+            response.Headers[StaleHeader] = StaleValue;
+        }
     }
 
     // A client that accepts JSON but not PNG (a generated client sends Accept: application/json) gets JSON by default.

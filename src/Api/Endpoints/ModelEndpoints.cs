@@ -29,7 +29,7 @@ public static class ModelEndpoints
                 id,
                 pipeline.ClassName,
                 defaults.Fields,
-                new ModelDefaults(defaults.Width, defaults.Height, defaults.GuidanceScale, solver),
+                new ModelDefaults(defaults.Width, defaults.Height, defaults.GuidanceScale, solver, models.DefaultNfe(id)),
                 pipeline.LatentShape(conditioning),
                 solver,
                 NoiseScheduleInfo.Of(noise),
@@ -67,7 +67,8 @@ public sealed record NoiseScheduleInfo(string Kind, string? BetaSchedule, double
 /// <param name="Height">Image height in pixels.</param>
 /// <param name="GuidanceScale">Classifier-free guidance scale (1: none).</param>
 /// <param name="Solver">The solver.</param>
-public sealed record ModelDefaults(int Width, int Height, double GuidanceScale, string Solver);
+/// <param name="Nfe">Network evaluations of a request that names none: POST /v1/images/generations, which has no such field (Hso:Models:{id}:DefaultNfe).</param>
+public sealed record ModelDefaults(int Width, int Height, double GuidanceScale, string Solver, int Nfe);
 
 /// <summary>A served model.</summary>
 /// <param name="Id">The model id used in every request.</param>

@@ -3,6 +3,7 @@ using HsoService.Inference.ModelClasses;
 using HsoService.Inference.Models;
 using HsoService.Inference.Onnx;
 using HsoService.Inference.Pipelines;
+using HsoService.Inference.Requests;
 using HsoService.Inference.Validation;
 using HsoService.Optimization.NoiseSchedules;
 using HsoService.Optimization.Schedules;
@@ -20,6 +21,7 @@ public sealed class ModelCatalog : IDisposable
 {
     private readonly ModelRegistry _registry;
     private readonly Dictionary<string, SolverKind> _defaultSolvers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _defaultNfes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _measurable = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NoiseSchedule> _noise = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IModelClass> _classes = new(StringComparer.Ordinal);
@@ -63,6 +65,13 @@ public sealed class ModelCatalog : IDisposable
                     {
                         throw new ModelLoadException($"Hso:Models:{id}:DefaultSolver is '{solver}'; allowed: {string.Join(", ", Solvers.AcceptedNames)}", e);
                     }
+                }
+
+                if (model.DefaultNfe is { } nfe)
+                {
+                    _defaultNfes[id] = nfe >= RequestLimits.OptimizeNfe.Min && nfe <= RequestLimits.OptimizeNfe.Max
+                        ? nfe
+                        : throw new ModelLoadException($"Hso:Models:{id}:DefaultNfe is {nfe}; allowed: {RequestLimits.OptimizeNfe} (where auto measures and keeps a schedule)");
                 }
             }
         }
@@ -133,6 +142,12 @@ public sealed class ModelCatalog : IDisposable
 
     /// <summary>The configured default solver (Hso:Models:{id}:DefaultSolver), else the model class's.</summary>
     public SolverKind DefaultSolver(string id) => _defaultSolvers.TryGetValue(id, out var solver) ? solver : _classes[id].DefaultSolver;
+
+    /// <summary>NFE of a request that names none when Hso:Models:{id}:DefaultNfe is not set: mid-way in HSO's few-step range (4 to 10).</summary>
+    public const int StandardNfe = 8;
+
+    /// <summary>The configured default NFE (Hso:Models:{id}:DefaultNfe), else <see cref="StandardNfe"/>.</summary>
+    public int DefaultNfe(string id) => _defaultNfes.GetValueOrDefault(id, StandardNfe);
 
     /// <summary>The model's pipeline, loaded on first use.</summary>
     public DiffusionPipeline Pipeline(string id) => _registry.Get(id);

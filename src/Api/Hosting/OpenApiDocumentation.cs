@@ -20,6 +20,9 @@ public static class OpenApiDocumentation
 {
     public const string ProblemContentType = "application/problem+json";
 
+    /// <summary>The key sent as a bearer token (OpenAI's clients); either scheme satisfies a protected route.</summary>
+    public const string BearerScheme = "Bearer";
+
     public static IServiceCollection AddHsoOpenApi(this IServiceCollection services)
     {
         services.AddEndpointsApiExplorer();
@@ -46,6 +49,12 @@ public static class OpenApiDocumentation
                 In = ParameterLocation.Header,
                 Name = ApiKeyAuthentication.Header,
                 Description = "Needed on POST /schedules, DELETE /schedules/jobs/{id} and POST /generate when the service sets Hso:ApiKey.",
+            });
+            options.AddSecurityDefinition(BearerScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "The same key as Authorization: Bearer KEY, as OpenAI's clients send it.",
             });
             // A property that refers to another schema keeps its own description only inside allOf (OpenAPI 3.0 ignores $ref siblings).
             options.UseAllOfToExtendReferenceSchemas();
@@ -81,13 +90,23 @@ public static class OpenApiDocumentation
             {
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuthentication.SchemeName, context.Document)] = [] });
+                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
             }
 
-            if (metadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName == "Generate" && operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
+            var name = metadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName;
+            if (name is "Generate" or "CreateImage" && operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
             {
-                response.Description = "The images: the PNG itself when response_format is png (n = 1), else JSON with base64 PNGs and the schedule used. X-Hso-Schedule-Source says where the schedule came from.";
-                response.Content ??= new Dictionary<string, OpenApiMediaType>();
-                response.Content["image/png"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+                if (name == "Generate")
+                {
+                    response.Description = "The images: the PNG itself when response_format is png (n = 1), else JSON with base64 PNGs and the schedule used. X-Hso-Schedule-Source says where the schedule came from.";
+                    response.Content ??= new Dictionary<string, OpenApiMediaType>();
+                    response.Content["image/png"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+                }
+                else
+                {
+                    response.Description = "The images as base64 PNGs, in OpenAI's shape. X-Hso-Schedule-Source says where the schedule came from.";
+                }
+
                 response.Headers ??= new Dictionary<string, IOpenApiHeader>();
                 response.Headers["X-Hso-Schedule-Source"] = Header(
                     "Where the schedule came from. For schedule auto: validated, selected, or family-default:<why> (selection-pending, no-scorer, nfe-above-limit, store-unavailable); for a named HSO, selected or validated schedule: cached or computed; family for a family; explicit for times or timesteps.");
@@ -96,7 +115,7 @@ public static class OpenApiDocumentation
             }
 
             // A schedule served from an instance's memory while the store is unavailable says so.
-            if (metadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName is "Generate" or "GetSchedule" or "RequestSchedule"
+            if (name is "Generate" or "CreateImage" or "GetSchedule" or "RequestSchedule"
                 && operation.Responses?.TryGetValue("200", out var served) == true && served is OpenApiResponse fromMemory)
             {
                 fromMemory.Headers ??= new Dictionary<string, IOpenApiHeader>();
@@ -162,10 +181,11 @@ public static class OpenApiDocumentation
                 return;
             }
 
-            if (context.Type == typeof(GenerateRequest) || context.Type == typeof(ScheduleRequest))
+            if (context.Type == typeof(GenerateRequest) || context.Type == typeof(ScheduleRequest) || context.Type == typeof(OpenAiImageRequest))
             {
-                target.Required = new HashSet<string> { "model", "nfe" };
-                var generate = context.Type == typeof(GenerateRequest);
+                var openAi = context.Type == typeof(OpenAiImageRequest);
+                var samples = context.Type != typeof(ScheduleRequest);
+                target.Required = openAi ? new HashSet<string> { "model", "prompt" } : new HashSet<string> { "model", "nfe" };
                 foreach (var (name, property) in target.Properties ?? new Dictionary<string, IOpenApiSchema>())
                 {
                     if (property is not OpenApiSchema field)
@@ -173,7 +193,14 @@ public static class OpenApiDocumentation
                         continue;
                     }
 
-                    if (AllowedValues(name) is { } values)
+                    // OpenAI's route answers one format only.
+                    var values = openAi ? name switch
+                    {
+                        "response_format" => ["b64_json"],
+                        "output_format" => ["png"],
+                        _ => AllowedValues(name),
+                    } : AllowedValues(name);
+                    if (values is not null)
                     {
                         field.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v)!)];
                     }
@@ -186,8 +213,8 @@ public static class OpenApiDocumentation
                     // The limits table, as the document's bounds.
                     (long Min, long Max)? range = name switch
                     {
-                        "nfe" => generate ? (RequestLimits.SampleNfe.Min, RequestLimits.SampleNfe.Max) : (RequestLimits.OptimizeNfe.Min, RequestLimits.OptimizeNfe.Max),
-                        "seed" => generate ? (RequestLimits.ImageSeed.Min, RequestLimits.ImageSeed.Max) : (RequestLimits.OptimizerSeed.Min, RequestLimits.OptimizerSeed.Max),
+                        "nfe" => samples ? (RequestLimits.SampleNfe.Min, RequestLimits.SampleNfe.Max) : (RequestLimits.OptimizeNfe.Min, RequestLimits.OptimizeNfe.Max),
+                        "seed" => samples ? (RequestLimits.ImageSeed.Min, RequestLimits.ImageSeed.Max) : (RequestLimits.OptimizerSeed.Min, RequestLimits.OptimizerSeed.Max),
                         "n" => (RequestLimits.Images.Min, RequestLimits.Images.Max),
                         "width" or "height" => (RequestLimits.Side.Min, RequestLimits.Side.Max),
                         "guidance_scale" => (0, 50),
@@ -203,6 +230,11 @@ public static class OpenApiDocumentation
                     {
                         field.MaxLength = RequestLimits.MaxText;
                     }
+
+                    if (name == "size")
+                    {
+                        field.Pattern = "^(auto|[0-9]+x[0-9]+)$";
+                    }
                 }
             }
             else if (context.Type == typeof(ProblemDetails))
@@ -214,6 +246,19 @@ public static class OpenApiDocumentation
                     Type = JsonSchemaType.Object,
                     Description = "Bad input: the offending fields, each with what was wrong and what is allowed.",
                     AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
+                };
+                target.Properties["error"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Description = "Only on POST /v1/images/generations: OpenAI's error object (message, type, param, code), which OpenAI's clients read.",
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        ["message"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The problem's detail." },
+                        ["type"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "invalid_request_error, rate_limit_error or server_error." },
+                        ["param"] = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Null, Description = "The offending field, when one is to blame." },
+                        ["code"] = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Null, Description = "invalid_api_key, model_not_found or rate_limit_exceeded where one applies." },
+                    },
+                    Required = new HashSet<string> { "message", "type" },
                 };
                 target.Properties["trace_id"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's W3C trace id, as in the service's logs and traces." };
                 Describe(target, "type", "A URI naming the kind of problem (the RFC 9110 section of the status).");

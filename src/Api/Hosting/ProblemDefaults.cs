@@ -5,7 +5,8 @@ namespace HsoService.Api.Hosting;
 /// <summary>
 /// Completes every problem the service writes, ours and the framework's (404 for no route, 405, 415, 401, 429):
 /// one type URI style (RFC 9110's section for the status), a title, a detail when the writer gave none, and the
-/// request's trace id, so every error body a client sees has the same shape.
+/// request's trace id, so every error body a client sees has the same shape. On the OpenAI-shaped route the problem
+/// also carries OpenAI's <c>error</c> object.
 /// </summary>
 public static class ProblemDefaults
 {
@@ -20,6 +21,12 @@ public static class ProblemDefaults
         problem.Detail ??= DetailFor(status, http);
         problem.Extensions["trace_id"] = System.Diagnostics.Activity.Current?.Id ?? http.TraceIdentifier;
         problem.Extensions.Remove("traceId");
+        if (Endpoints.OpenAiImageEndpoints.Handles(http.Request))
+        {
+            // OpenAI's clients read the message from their own error object.
+            var field = problem.Extensions.TryGetValue("errors", out var errors) && errors is Dictionary<string, string[]> named ? named.Keys.FirstOrDefault() : null;
+            problem.Extensions["error"] = Generation.OpenAiError.For(status, problem.Detail ?? problem.Title, field);
+        }
     }
 
     public static string TypeFor(int status) => status switch
@@ -46,7 +53,7 @@ public static class ProblemDefaults
         405 => $"{http.Request.Method} is not allowed on {EchoedText.Shorten(http.Request.Path, 100)}; allowed: {http.Response.Headers.Allow}",
         415 => $"the body must be JSON with content-type application/json, got '{EchoedText.Shorten(http.Request.ContentType ?? "none", 100)}'",
         413 => $"the request body is larger than {RequestBodyLimit.MaxBytes / 1024} KB",
-        401 => "this endpoint needs a valid API key in the X-Api-Key header",
+        401 => Security.ApiKeyAuthentication.Needed,
         500 => "an unexpected error occurred; it has been logged",
         _ => http.Features.Get<IHttpResponseFeature>()?.ReasonPhrase,
     };

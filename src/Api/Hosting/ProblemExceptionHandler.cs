@@ -17,6 +17,14 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var (status, title, detail, field) = Classify(exception);
+        if (field is not null && detail == $"{field}: unknown field" && Endpoints.OpenAiImageEndpoints.Handles(context.Request))
+        {
+            // An OpenAI field this route does not serve says why; any other says what the route takes.
+            detail = Generation.OpenAiImageRequest.Unserved.TryGetValue(field, out var why)
+                ? $"{field}: {why}"
+                : $"{field}: unknown field; this route takes {Generation.OpenAiImageRequest.Takes}";
+        }
+
         detail = EchoedText.Cap(detail);
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
         {

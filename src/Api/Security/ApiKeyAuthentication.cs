@@ -10,7 +10,8 @@ namespace HsoService.Api.Security;
 
 /// <summary>
 /// The <c>X-Api-Key</c> scheme. With <c>Hso:ApiKey</c> set, a request is authenticated when the header carries the
-/// same value; without it every request is (the laptop default). The protected routes require authorization, so the
+/// same value, or <c>Authorization: Bearer</c> does (how OpenAI's clients send their key); without it every request is
+/// (the laptop default). The protected routes require authorization, so the
 /// framework answers 401 before their body is read. Keys are compared as SHA-256 digests, whose length is fixed, so
 /// the comparison's time says nothing about the key's length.
 /// </summary>
@@ -25,12 +26,15 @@ public sealed class ApiKeyAuthentication(
     public const string SchemeName = "ApiKey";
     public const string Header = "X-Api-Key";
 
+    /// <summary>What a refused request is told.</summary>
+    public const string Needed = "this endpoint needs a valid API key in the X-Api-Key header (or as Authorization: Bearer KEY)";
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var expected = options.Value.ApiKey;
-        if (!string.IsNullOrEmpty(expected) && !Matches(Request.Headers[Header].ToString(), expected))
+        if (!string.IsNullOrEmpty(expected) && !Matches(KeyOf(Request), expected))
         {
-            return Task.FromResult(Request.Headers.ContainsKey(Header) ? AuthenticateResult.Fail("invalid API key") : AuthenticateResult.NoResult());
+            return Task.FromResult(KeyOf(Request).Length > 0 ? AuthenticateResult.Fail("invalid API key") : AuthenticateResult.NoResult());
         }
 
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "api-client")], SchemeName);
@@ -44,7 +48,7 @@ public sealed class ApiKeyAuthentication(
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
-            ProblemDetails = { Status = 401, Title = "Unauthorized", Detail = $"this endpoint needs a valid API key in the {Header} header" },
+            ProblemDetails = { Status = 401, Title = "Unauthorized", Detail = Needed },
         });
     }
 
@@ -56,13 +60,27 @@ public sealed class ApiKeyAuthentication(
     {
         ArgumentNullException.ThrowIfNull(context);
         var expected = context.RequestServices.GetRequiredService<IOptions<HsoServiceOptions>>().Value.ApiKey;
-        var given = context.Request.Headers[Header].ToString();
+        var given = KeyOf(context.Request);
         if (!string.IsNullOrEmpty(expected) && given.Length > 0 && Digest(given) is var digest && CryptographicOperations.FixedTimeEquals(digest, Digest(expected)))
         {
             return "key:" + Convert.ToHexString(digest)[..16];
         }
 
         return "address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+    }
+
+    /// <summary>The key a request presents: its X-Api-Key header, else its bearer token; "" when none.</summary>
+    public static string KeyOf(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var header = request.Headers[Header].ToString();
+        if (header.Length > 0)
+        {
+            return header;
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : "";
     }
 
     private static bool Matches(string given, string expected) => CryptographicOperations.FixedTimeEquals(Digest(given), Digest(expected));
