@@ -19,7 +19,7 @@ internal static class CommonOptions
     public static Option<string> Solver()
     {
         var option = new Option<string>("--solver") { Description = "sampler the schedule is for", DefaultValueFactory = _ => "unipc" };
-        option.AcceptOnlyFromAmong([.. Solvers.AcceptedNames]);
+        AcceptSolverNames(option);
         return option;
     }
 
@@ -27,8 +27,22 @@ internal static class CommonOptions
     public static Option<string?> ModelSolver()
     {
         var option = new Option<string?>("--solver") { Description = "sampler (default: the model's, as GET /models lists it)" };
-        option.AcceptOnlyFromAmong([.. Solvers.AcceptedNames]);
+        AcceptSolverNames(option);
         return option;
+    }
+
+    // The service's names, case ignored as the API ignores it (AcceptOnlyFromAmong would not).
+    private static void AcceptSolverNames(Option option)
+    {
+        option.Description += $"; one of {string.Join(", ", Solvers.AcceptedNames)} (case ignored)";
+        option.CompletionSources.Add([.. Solvers.AcceptedNames]);
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && !Solvers.AcceptedNames.Contains(result.Tokens[^1].Value.Trim().ToLowerInvariant()))
+            {
+                result.AddError($"--solver '{result.Tokens[^1].Value}' is not one of {string.Join(", ", Solvers.AcceptedNames)} (case ignored; euler is the same update as ddim)");
+            }
+        });
     }
 
     /// <summary>The data directory the service uses (<c>Hso:DataDirectory</c>), so both keep their measurements in one place.</summary>

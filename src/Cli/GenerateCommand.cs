@@ -16,7 +16,7 @@ using HsoService.Optimization.Validated;
 namespace HsoService.Cli;
 
 /// <summary><c>hso generate</c>: images from a model with any schedule, written as one PNG (a grid when n &gt; 1).</summary>
-internal static class GenerateCommand
+internal static partial class GenerateCommand
 {
     public static Command Create()
     {
@@ -80,8 +80,10 @@ internal static class GenerateCommand
             }
             catch (HsoArgumentException e) when (e.ParamName is { } field && Flags.TryGetValue(field, out var flag))
             {
-                // The contract names the API's fields; say which flag carries it.
-                throw new HsoArgumentException($"{flag}: {e.Message}", field);
+                // The contract names the API's fields; say which flag carries it, and which flags the model takes.
+                var takes = e.Message.IndexOf("it takes ", StringComparison.Ordinal);
+                var message = takes < 0 ? e.Message : e.Message[..takes] + FieldName().Replace(e.Message[takes..], m => Flags[m.Value]);
+                throw new HsoArgumentException($"{flag}: {message}", field);
             }
 
             var initial = result.GetValue(latents) is { } file ? ReadLatents(file) : null;
@@ -107,6 +109,9 @@ internal static class GenerateCommand
         });
         return command;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(class_label|negative_prompt_2|prompt_2|negative_prompt|prompt|width|height)\b")]
+    private static partial System.Text.RegularExpressions.Regex FieldName();
 
     private static readonly Dictionary<string, string> Flags = new()
     {

@@ -96,7 +96,12 @@ public sealed class FlowReferenceEndpointTests : IClassFixture<FlowReferenceEndp
         var flux = models.EnumerateArray().Single(m => m.GetProperty("id").GetString() == "tiny-flux");
         Assert.Equal("flux", flux.GetProperty("pipeline").GetString());
         Assert.Equal(["prompt", "width", "height"], flux.GetProperty("conditioning").EnumerateArray().Select(f => f.GetString()));
-        Assert.True(flux.GetProperty("noise_schedule").GetProperty("dynamic_shifting").GetBoolean());
+        var shift = flux.GetProperty("noise_schedule");
+        Assert.True(shift.GetProperty("dynamic_shifting").GetBoolean());
+        // The config's numbers that set mu, as its scheduler_config.json gives them; the static shift does not apply.
+        Assert.Equal((0.5, 1.15, 256, 4096, "exponential"), (shift.GetProperty("base_shift").GetDouble(), shift.GetProperty("max_shift").GetDouble(), shift.GetProperty("base_image_seq_len").GetInt32(), shift.GetProperty("max_image_seq_len").GetInt32(), shift.GetProperty("time_shift_type").GetString()));
+        Assert.False(shift.TryGetProperty("shift", out _));
+        Assert.False(sd3.GetProperty("noise_schedule").TryGetProperty("base_shift", out _));
         Assert.Equal(3.5, flux.GetProperty("defaults").GetProperty("guidance_scale").GetDouble());
     }
 
@@ -133,11 +138,23 @@ public sealed class FlowReferenceEndpointTests : IClassFixture<FlowReferenceEndp
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         var bare = await (await _client.GetAsync("/schedules/tiny-flux/4?solver=ddim&mode=robust")).JsonAsync();
         Assert.False(bare.TryGetProperty("diffusers", out _));
+        Assert.Contains("?width=...&height=...", Assert.Single(bare.GetProperty("warnings").EnumerateArray()).GetString(), StringComparison.Ordinal);
         var sized = await (await _client.GetAsync("/schedules/tiny-flux/4?solver=ddim&mode=robust&width=128&height=128")).JsonAsync();
         var block = sized.GetProperty("diffusers");
         Assert.Equal("FlowMatchEulerDiscreteScheduler", block.GetProperty("scheduler").GetString());
         // mu for 64 tokens, as the reference records it for 128 x 128.
         Assert.Equal(Case("tiny-flux", 0).GetProperty("mu").GetDouble(), block.GetProperty("mu").GetDouble(), 12);
         Assert.Equal(4, block.GetProperty("sigmas").GetArrayLength());
+        Assert.Empty(sized.GetProperty("warnings").EnumerateArray());
+
+        // The size is read by the model's rules, as /generate reads it; a model without a size refuses one.
+        var odd = await _client.GetAsync("/schedules/tiny-flux/4?solver=ddim&mode=robust&width=100&height=128");
+        Assert.Equal(HttpStatusCode.BadRequest, odd.StatusCode);
+        Assert.Contains("multiple of 16", (await odd.JsonAsync()).GetProperty("errors").GetProperty("width")[0].GetString(), StringComparison.Ordinal);
+        var digits = await _client.PostJsonAsync("/schedules", new { model = "digits16-flow", nfe = 4, solver = "ddim", mode = "robust" });
+        Assert.Equal("succeeded", (await _client.WaitForJobAsync((await digits.JsonAsync()).GetProperty("location").GetString()!, 120)).GetProperty("status").GetString());
+        var unsized = await _client.GetAsync("/schedules/digits16-flow/4?solver=ddim&mode=robust&height=16");
+        Assert.Equal(HttpStatusCode.BadRequest, unsized.StatusCode);
+        Assert.Contains("height does not apply to digits16-flow", (await unsized.JsonAsync()).GetProperty("errors").GetProperty("height")[0].GetString(), StringComparison.Ordinal);
     }
 }

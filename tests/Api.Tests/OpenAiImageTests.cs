@@ -169,6 +169,8 @@ public sealed class OpenAiImageTests : IClassFixture<OpenAiImageTests.Service>
 
         var refused = await Assert.ThrowsAsync<ClientResultException>(() => OpenAiClient(factory, "tiny-sd", "wrong").GenerateImagesAsync("a cat", 1, size));
         Assert.Equal(401, refused.Status);
+        Assert.True(refused.GetRawResponse()!.Headers.TryGetValues("WWW-Authenticate", out var challenges));
+        Assert.Equal(["ApiKey", "Bearer"], challenges);
         using var problem = JsonDocument.Parse(refused.GetRawResponse()!.Content.ToString());
         Assert.Equal("invalid_api_key", problem.RootElement.GetProperty("error").GetProperty("code").GetString());
         Assert.Contains("Authorization: Bearer", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);

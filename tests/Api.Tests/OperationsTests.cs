@@ -250,6 +250,28 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task A_job_for_a_model_no_longer_served_after_a_restart_fails_once_saying_why()
+    {
+        var data = Directory.CreateTempSubdirectory("hso-dropped-").FullName;
+        string location;
+        var served = new Dictionary<string, string?> { ["Hso:Worker:Enabled"] = "false", ["Hso:Models:dropped:Path"] = Path.Combine(Repository.Root, "models", "digits16-ddpm") };
+        using (var first = new ServiceFactory(dataDirectory: data, settings: served))
+        {
+            var accepted = await first.CreateClient().PostJsonAsync("/schedules", new { model = "dropped", nfe = 4, solver = "ddim", mode = "robust" });
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            location = accepted.Headers.Location!.ToString();
+        }
+
+        // Restarted without that model: the worker takes the job and fails it at once, not after three attempts.
+        using var second = new ServiceFactory(dataDirectory: data);
+        var job = await second.CreateClient().WaitForJobAsync(location, 120);
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Equal(1, job.GetProperty("attempts").GetInt32());
+        Assert.StartsWith("model 'dropped' is not served by the worker that took this job", job.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, second.Service<HsoService.Api.Telemetry.HsoTelemetry>().Searches);
+    }
+
+    [Fact]
     public async Task Bodies_over_64_kb_are_refused_with_413()
     {
         using var factory = new ServiceFactory();
@@ -363,8 +385,15 @@ public sealed class OperationsTests
         Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
         if (path.Length > 0)
         {
-            Assert.Contains($"{path}' does not exist", error.ToString(), StringComparison.Ordinal);
+            Assert.Contains($"{path}' does not exist (a relative path is read from the service's working directory, {Directory.GetCurrentDirectory()}; give an absolute path)", error.ToString(), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task A_list_form_model_whose_folder_is_missing_is_named_by_the_setting_the_operator_wrote()
+    {
+        var error = await ServiceFactory.StartupErrorAsync(new Dictionary<string, string?> { ["Hso:Models:0:Id"] = "my-digits", ["Hso:Models:0:Path"] = "/no/such/folder" });
+        Assert.Contains("Hso:Models:0:Path: model folder '/no/such/folder' does not exist", error.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

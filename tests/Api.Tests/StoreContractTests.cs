@@ -416,6 +416,21 @@ public abstract class StoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failure_no_retry_can_mend_fails_the_job_at_its_first_attempt()
+    {
+        var (job, _) = await Queue.EnqueueAsync(Job("gone:unipc:5:robust"));
+        var run = await Queue.TakeAsync("c1", new CancellationTokenSource(5000).Token);
+        await Queue.FailAsync(run, "model gone", retry: false);
+        var failed = (await Queue.GetAsync(job.Id))!;
+        Assert.Equal(JobStatus.Failed, failed.Status);
+        Assert.Equal(1, failed.Attempts);
+        Assert.Equal("model gone", failed.Error);
+        Assert.Equal(0, await Queue.DepthAsync());
+        // Its key is free again: the same request makes a new job.
+        Assert.True((await Queue.EnqueueAsync(Job("gone:unipc:5:robust"))).Created);
+    }
+
+    [Fact]
     public async Task Only_the_current_attempt_of_a_job_may_store_it()
     {
         var (job, _) = await Queue.EnqueueAsync(Job("m:unipc:5:robust"));

@@ -102,7 +102,8 @@ public sealed class InferenceCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("prompt does not apply to this model, a class-conditional pixel model of fixed size 16", "--prompt", "cat", "--nfe", "5")]
+    [InlineData("prompt does not apply to this model, a class-conditional pixel model of fixed size 16; it takes --label", "--prompt", "cat", "--nfe", "5")]
+    [InlineData("--solver 'heun' is not one of ddim, euler, unipc, dpmpp2m (case ignored", "--solver", "heun", "--nfe", "5")]
     [InlineData("class_label must be in 0..9", "--label", "11", "--nfe", "5")]
     [InlineData("guidance_scale must be a finite number", "--guidance", "NaN", "--nfe", "5")]
     [InlineData("nfe must be an integer in 2..1000, got 0", "--nfe", "0")]
@@ -115,6 +116,14 @@ public sealed class InferenceCommandTests : IDisposable
         var result = HsoProcess.Run(["generate", "--out", Path.Combine(_scratch.FullName, "x.png"), .. args]);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(expected, Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public void Generate_takes_solver_names_in_any_case_as_the_api_does()
+    {
+        var result = HsoProcess.Run("generate", "--label", "3", "--nfe", "3", "--solver", "EULER", "--schedule", "uniform_t", "--out", Path.Combine(_scratch.FullName, "euler.png"));
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains(", ddim nfe 3, ", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

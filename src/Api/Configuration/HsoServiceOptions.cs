@@ -144,6 +144,12 @@ public sealed class ModelOptions
     public string? Id { get; set; }
 
     /// <summary>
+    /// The key this entry was configured under (<c>0</c> in the list form), so that errors name the setting the operator
+    /// wrote; a field, so that configuration binding never sets it.
+    /// </summary>
+    internal string? ConfiguredKey;
+
+    /// <summary>
     /// The model folder. Checked by <c>ModelCatalog</c> at start, not by an attribute: options validation does not
     /// reach the entries of <see cref="HsoServiceOptions.Models"/>.
     /// </summary>

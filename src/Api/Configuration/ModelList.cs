@@ -37,6 +37,7 @@ public sealed class ModelList : IPostConfigureOptions<HsoServiceOptions>
             }
 
             from[id] = key;
+            model.ConfiguredKey = key;
             byId[id] = model;
         }
 

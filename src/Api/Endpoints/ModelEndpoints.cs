@@ -50,15 +50,38 @@ public static class ModelEndpoints
 /// <param name="Hash">Hash of the noise schedule; every schedule made for it carries the same noise_schedule_hash.</param>
 /// <param name="Shift">The flow scheduler's static shift (rectified_flow without dynamic shifting).</param>
 /// <param name="DynamicShifting">True when the flow scheduler shifts by the image's resolution (mu from its token count).</param>
-public sealed record NoiseScheduleInfo(string Kind, string? BetaSchedule, double? BetaStart, double? BetaEnd, int TrainSteps, string PredictionType, string Hash, double? Shift, bool? DynamicShifting)
+/// <param name="BaseShift">Dynamic shifting: mu at base_image_seq_len tokens (diffusers' base_shift).</param>
+/// <param name="MaxShift">Dynamic shifting: mu at max_image_seq_len tokens (diffusers' max_shift); mu is linear in the token count between.</param>
+/// <param name="BaseImageSeqLen">Dynamic shifting: diffusers' base_image_seq_len.</param>
+/// <param name="MaxImageSeqLen">Dynamic shifting: diffusers' max_image_seq_len.</param>
+/// <param name="TimeShiftType">Dynamic shifting: how mu shifts a sigma, exponential or linear (diffusers' time_shift_type).</param>
+public sealed record NoiseScheduleInfo(
+    string Kind,
+    string? BetaSchedule,
+    double? BetaStart,
+    double? BetaEnd,
+    int TrainSteps,
+    string PredictionType,
+    string Hash,
+    double? Shift,
+    bool? DynamicShifting,
+    double? BaseShift = null,
+    double? MaxShift = null,
+    int? BaseImageSeqLen = null,
+    int? MaxImageSeqLen = null,
+    string? TimeShiftType = null)
 {
     public static NoiseScheduleInfo Of(NoiseSchedule noise)
     {
         ArgumentNullException.ThrowIfNull(noise);
         var config = noise.Config;
-        return config.FlowMatch is { } flow
-            ? new("rectified_flow", null, null, null, noise.TrainSteps, config.PredictionType, noise.Hash, flow.UseDynamicShifting ? null : flow.Shift, flow.UseDynamicShifting)
-            : new("variance_preserving", config.BetaScheduleName, config.BetaStart, config.BetaEnd, noise.TrainSteps, config.PredictionType, noise.Hash, null, null);
+        return config.FlowMatch switch
+        {
+            { UseDynamicShifting: true } flow => new("rectified_flow", null, null, null, noise.TrainSteps, config.PredictionType, noise.Hash, null, true,
+                flow.BaseShift, flow.MaxShift, flow.BaseImageSeqLen, flow.MaxImageSeqLen, flow.TimeShiftType.ToString().ToLowerInvariant()),
+            { } flow => new("rectified_flow", null, null, null, noise.TrainSteps, config.PredictionType, noise.Hash, flow.Shift, false),
+            null => new("variance_preserving", config.BetaScheduleName, config.BetaStart, config.BetaEnd, noise.TrainSteps, config.PredictionType, noise.Hash, null, null),
+        };
     }
 }
 
@@ -72,7 +95,7 @@ public sealed record ModelDefaults(int Width, int Height, double GuidanceScale, 
 
 /// <summary>A served model.</summary>
 /// <param name="Id">The model id used in every request.</param>
-/// <param name="Pipeline">The model class: class_conditional_pixel, stable_diffusion or stable_diffusion_xl.</param>
+/// <param name="Pipeline">The model class: class_conditional_pixel, stable_diffusion, stable_diffusion_xl, stable_diffusion_3 or flux.</param>
 /// <param name="Conditioning">The conditioning fields of POST /generate it takes (any other is refused by name).</param>
 /// <param name="Defaults">Its default size, guidance scale and solver.</param>
 /// <param name="LatentShape">One sample's latent layout [C, h, w] at the default size: what latents holds per image (a pixel model's image).</param>

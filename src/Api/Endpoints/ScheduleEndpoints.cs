@@ -28,7 +28,7 @@ public static class ScheduleEndpoints
         group.MapGet("/jobs/{id}", GetJob).WithName("GetJob").WithSummary("Status, progress and result location of an optimization job")
             .ProducesProblems(404, 429, 500, 503);
         group.MapGet("/{model}/{nfe:int}", GetSchedule).WithName("GetSchedule").WithSummary("The cached schedule for a model and NFE (solver and mode as query)")
-            .WithDescription("width and height (pixels): the image size a flow model that shifts its sigmas by resolution (Flux) needs for the diffusers block's mu; without them such a model's schedule comes without the block. Other models ignore them.")
+            .WithDescription("width and height (pixels): the image size a flow model that shifts its sigmas by resolution (Flux) needs for the diffusers block's mu; without them such a model's schedule comes without the block and a warning says so. Checked as POST /generate checks them (the one not given is the model's default); other text-to-image models take them and do not need them; models without a size refuse them.")
             .Produces<Schedule>(StatusCodes.Status200OK, "application/json")
             .ProducesProblems(400, 404, 429, 500, 503);
         group.MapGet("/{model}", ListSchedules).WithName("ListSchedules").WithSummary("The cached schedules of a model, a page at a time in key order")
@@ -115,13 +115,17 @@ public static class ScheduleEndpoints
 
             if (width is not null || height is not null)
             {
-                // A flow model that shifts by resolution needs the image size for its diffusers block's mu.
+                // A flow model that shifts by resolution needs the image size for its diffusers block's mu. The size is
+                // read by the model's own rules, as /generate reads it (the one not given is the model's default).
                 var pipeline = models.Pipeline(model);
-                var side = pipeline.Defaults;
-                var options = pipeline.ScheduleOptions(
-                    (int)HsoService.Inference.Requests.RequestLimits.Side.Check(width ?? side.Width, "width"),
-                    (int)HsoService.Inference.Requests.RequestLimits.Side.Check(height ?? side.Height, "height"));
-                return TypedResults.File(schedules.ClientJson(model, schedule, options.ImageSeqLen), "application/json");
+                var field = width is null ? "height" : "width";
+                if (!pipeline.Defaults.Fields.Contains(field))
+                {
+                    throw new HsoService.Optimization.HsoArgumentException($"{field} does not apply to {model}, {pipeline.Defaults.Description}: its schedules take no image size", field);
+                }
+
+                var sized = pipeline.ParseConditioning(new HsoService.Inference.Pipelines.ConditioningFields(Prompt: "", Width: width, Height: height), model);
+                return TypedResults.File(schedules.ClientJson(model, schedule, pipeline.ScheduleOptions(sized).ImageSeqLen), "application/json");
             }
 
             // The schedule's JSON made once (documented as Schedule above): the hot read copies bytes.

@@ -45,13 +45,14 @@ public sealed class ModelCatalog : IDisposable
         {
             foreach (var (id, model) in settings.Models)
             {
+                var setting = $"Hso:Models:{model.ConfiguredKey ?? id}";
                 // A shipped model (a folder of models/) may be configured by its id alone, for example its DefaultSolver.
                 var path = string.IsNullOrWhiteSpace(model.Path) && ModelRegistry.FindModelsDirectory() is { } shipped && Directory.Exists(Path.Combine(shipped, id))
                     ? Path.Combine(shipped, id)
                     : model.Path;
                 if (string.IsNullOrWhiteSpace(path))
                 {
-                    throw new ModelLoadException($"Hso:Models:{id}:Path is empty; it must name a model folder ({id} is not a folder of the shipped models)");
+                    throw new ModelLoadException($"{setting}:Path is empty; it must name a model folder ({id} is not a folder of the shipped models)");
                 }
 
                 _registry.Register(id, path);
@@ -59,11 +60,11 @@ public sealed class ModelCatalog : IDisposable
                 {
                     try
                     {
-                        _defaultSolvers[id] = Solvers.Parse(solver, $"Hso:Models:{id}:DefaultSolver");
+                        _defaultSolvers[id] = Solvers.Parse(solver, $"{setting}:DefaultSolver");
                     }
                     catch (HsoService.Optimization.HsoArgumentException e)
                     {
-                        throw new ModelLoadException($"Hso:Models:{id}:DefaultSolver is '{solver}'; allowed: {string.Join(", ", Solvers.AcceptedNames)}", e);
+                        throw new ModelLoadException($"{setting}:DefaultSolver is '{solver}'; allowed: {string.Join(", ", Solvers.AcceptedNames)}", e);
                     }
                 }
 
@@ -71,7 +72,7 @@ public sealed class ModelCatalog : IDisposable
                 {
                     _defaultNfes[id] = nfe >= RequestLimits.OptimizeNfe.Min && nfe <= RequestLimits.OptimizeNfe.Max
                         ? nfe
-                        : throw new ModelLoadException($"Hso:Models:{id}:DefaultNfe is {nfe}; allowed: {RequestLimits.OptimizeNfe} (where auto measures and keeps a schedule)");
+                        : throw new ModelLoadException($"{setting}:DefaultNfe is {nfe}; allowed: {RequestLimits.OptimizeNfe} (where auto measures and keeps a schedule)");
                 }
             }
         }
@@ -84,16 +85,18 @@ public sealed class ModelCatalog : IDisposable
                 folder = ModelFolder.Open(_registry.PathOf(id));
                 _classes[id] = ModelClassRegistry.Recognise(folder);
             }
-            catch (ModelLoadException e) when (settings.Models.ContainsKey(id))
+            catch (ModelLoadException e) when (settings.Models.TryGetValue(id, out var entry))
             {
-                throw new ModelLoadException($"Hso:Models:{id}:Path: {e.Message}", e);
+                // dotnet run starts the service in its project folder, so a path relative to the repository misses.
+                var relative = Path.IsPathRooted(entry.Path) || entry.Path.Length == 0 ? "" : $" (a relative path is read from the service's working directory, {Directory.GetCurrentDirectory()}; give an absolute path)";
+                throw new ModelLoadException($"Hso:Models:{entry.ConfiguredKey ?? id}:Path: {e.Message}{relative}", e);
             }
 
             _noise[id] = NoiseSchedule.FromConfig(folder.Scheduler);
             var configured = settings.Models.GetValueOrDefault(id);
             if (configured is not null)
             {
-                CheckValidationFiles(id, configured, folder);
+                CheckValidationFiles(configured.ConfiguredKey ?? id, configured, folder);
             }
 
             _measurable[id] = ModelValidation.Measurable(folder, configured?.FeatureExtractor, configured?.ReferenceStatistics);

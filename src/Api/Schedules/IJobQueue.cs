@@ -33,8 +33,11 @@ public interface IJobQueue
     /// <summary>Marks the job succeeded; call only after <see cref="BeginStoringAsync"/> and after its schedule is stored.</summary>
     Task CompleteAsync(OptimizationJob job, string result, CancellationToken cancellationToken = default);
 
-    /// <summary>Records a failure: queued again, or failed for good at the attempt limit.</summary>
-    Task FailAsync(OptimizationJob job, string error, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records a failure: queued again, or failed for good at the attempt limit, or at once when
+    /// <paramref name="retry"/> is false (an error another attempt cannot mend, such as a model no longer served).
+    /// </summary>
+    Task FailAsync(OptimizationJob job, string error, CancellationToken cancellationToken = default, bool retry = true);
 
     /// <summary>Puts an unfinished job back without counting the attempt (graceful shutdown).</summary>
     Task ReleaseAsync(OptimizationJob job, CancellationToken cancellationToken = default);

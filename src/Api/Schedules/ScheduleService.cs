@@ -208,7 +208,17 @@ public sealed class ScheduleService(
     public Schedule ForClient(string model, Schedule schedule, int? imageSeqLen = null)
     {
         var pipeline = models.Pipeline(model);
-        return schedule with { Diffusers = DiffusersSchedule.For(schedule, pipeline.Noise, pipeline.DiscreteTime, imageSeqLen) };
+        var diffusers = DiffusersSchedule.For(schedule, pipeline.Noise, pipeline.DiscreteTime, imageSeqLen);
+        if (diffusers is null && imageSeqLen is null && pipeline.Noise.Config.FlowMatch is { UseDynamicShifting: true })
+        {
+            // Say why the block is missing, and how to get it.
+            return schedule with
+            {
+                Warnings = [.. schedule.Warnings, $"no diffusers block: {model}'s scheduler shifts its sigmas by the image's resolution (use_dynamic_shifting), so the block needs the size: GET this schedule with ?width=...&height=... (pixels)"],
+            };
+        }
+
+        return schedule with { Diffusers = diffusers };
     }
 
     /// <summary>

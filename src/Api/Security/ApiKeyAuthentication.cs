@@ -44,7 +44,7 @@ public sealed class ApiKeyAuthentication(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = SchemeName;
+        Response.Headers.WWWAuthenticate = new Microsoft.Extensions.Primitives.StringValues([SchemeName, "Bearer"]);
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,

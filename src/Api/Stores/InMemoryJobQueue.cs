@@ -148,9 +148,9 @@ public sealed class InMemoryJobQueue : IJobQueue
         return Task.CompletedTask;
     }
 
-    public Task FailAsync(OptimizationJob job, string error, CancellationToken cancellationToken = default)
+    public Task FailAsync(OptimizationJob job, string error, CancellationToken cancellationToken = default, bool retry = true)
     {
-        if (job.Attempts >= _maxAttempts)
+        if (!retry || job.Attempts >= _maxAttempts)
         {
             lock (_gate)
             {

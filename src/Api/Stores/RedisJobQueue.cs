@@ -324,10 +324,10 @@ public sealed class RedisJobQueue(
     public async Task CompleteAsync(OptimizationJob job, string result, CancellationToken cancellationToken = default) =>
         await FinishAsync(Database, job, await EntryOf(job), JobStatus.Succeeded, error: null, result);
 
-    public async Task FailAsync(OptimizationJob job, string error, CancellationToken cancellationToken = default)
+    public async Task FailAsync(OptimizationJob job, string error, CancellationToken cancellationToken = default, bool retry = true)
     {
         var database = Database;
-        if (job.Attempts < maxAttempts)
+        if (retry && job.Attempts < maxAttempts)
         {
             await RequeueAsync(database, job, error, attemptsDelta: 0);
             return;

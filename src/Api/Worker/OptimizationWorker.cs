@@ -114,6 +114,15 @@ public sealed class OptimizationWorker(
         using var claim = KeepClaimed(job);
         try
         {
+            if (!models.Contains(job.Model))
+            {
+                // Queued before a restart that dropped the model: no attempt can mend it, so it fails once, quietly.
+                logger.LogWarning("Job {Key} is for model {Model}, which this instance does not serve (it serves {Models}); failed without retrying", job.Key, job.Model, string.Join(", ", models.Ids));
+                telemetry.Optimizations.Add(1, new KeyValuePair<string, object?>("status", JobStatus.Failed.Name()));
+                await Try(() => queue.FailAsync(job, $"model '{job.Model}' is not served by the worker that took this job (it serves {string.Join(", ", models.Ids)}); request it again where the model is served", CancellationToken.None, retry: false), "fail", job);
+                return;
+            }
+
             if (!job.Force && await schedules.GetAsync(key, stoppingToken) is not null)
             {
                 if (await BeginStoringAsync(job, cancelled))

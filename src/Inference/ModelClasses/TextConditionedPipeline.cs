@@ -67,13 +67,16 @@ public abstract class TextConditionedPipeline : DiffusionPipeline
             new ClipTokenizer(folder.Require(tokenizer, "vocab.json"), folder.Require(tokenizer, "merges.txt")));
     }
 
-    /// <summary>A side in pixels from a request: a multiple of <paramref name="multiple"/> (8: the VAE's factor) within <see cref="RequestLimits.Side"/>, or the default.</summary>
-    protected int ParseSide(int? value, string field, int multiple = 8)
+    /// <summary>
+    /// A side in pixels from a request: a multiple of <paramref name="multiple"/> (8: the VAE's factor; 16 with a
+    /// transformer's 2x2 patches, <paramref name="why"/>) up to <see cref="RequestLimits.Side"/>'s largest, or the default.
+    /// </summary>
+    protected int ParseSide(int? value, string field, int multiple = 8, string why = "the VAE's 8x factor")
     {
         var side = value ?? DefaultSide;
-        return RequestLimits.Side.Check(side, field) % multiple == 0
+        return side >= multiple && side <= RequestLimits.Side.Max && side % multiple == 0
             ? side
-            : throw new HsoArgumentException($"{field} must be a multiple of {multiple} in {RequestLimits.Side}, got {side}", field);
+            : throw new HsoArgumentException($"{field} must be a multiple of {multiple} in {multiple}..{RequestLimits.Side.Max} ({why}), got {side}", field);
     }
 
     /// <summary>Throws naming the field unless the conditioning's size can be sampled.</summary>

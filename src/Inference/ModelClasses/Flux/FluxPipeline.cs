@@ -72,8 +72,8 @@ public sealed class FluxPipeline : TextConditionedPipeline
     protected override ImageConditioning Parse(ConditioningFields fields) => new PromptConditioning(
         fields.Prompt ?? throw new HsoArgumentException("prompt is required for a flux model", "prompt"),
         "",
-        ParseSide(fields.Width, "width", 16),
-        ParseSide(fields.Height, "height", 16));
+        ParseSide(fields.Width, "width", 16, "the VAE's 8x factor times the 2x2 packing of latents into tokens"),
+        ParseSide(fields.Height, "height", 16, "the VAE's 8x factor times the 2x2 packing of latents into tokens"));
 
     protected override void ValidateConditioning(ImageConditioning conditioning)
     {

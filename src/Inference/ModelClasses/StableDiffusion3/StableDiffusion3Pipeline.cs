@@ -73,11 +73,13 @@ public sealed class StableDiffusion3Pipeline : TextConditionedPipeline
     protected override ImageConditioning Parse(ConditioningFields fields) => new PromptConditioning(
         fields.Prompt ?? throw new HsoArgumentException("prompt is required for a stable_diffusion_3 model", "prompt"),
         fields.NegativePrompt ?? "",
-        ParseSide(fields.Width, "width", SideMultiple),
-        ParseSide(fields.Height, "height", SideMultiple));
+        ParseSide(fields.Width, "width", SideMultiple, SideReason),
+        ParseSide(fields.Height, "height", SideMultiple, SideReason));
 
     /// <summary>Sides are multiples of 8 (the VAE) times the transformer's patch size (2 for SD3).</summary>
     private int SideMultiple => 8 * _patch;
+
+    private string SideReason => $"the VAE's 8x factor times the transformer's {_patch}x{_patch} patches";
 
     protected override void ValidateConditioning(ImageConditioning conditioning)
     {
