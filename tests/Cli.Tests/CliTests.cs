@@ -126,7 +126,7 @@ public class CliTests
     [InlineData("seed must be an integer in 0..2147483647, got -1", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--seed", "-1")]
     [InlineData("seed must be an integer in 0..", "generate", "--nfe", "5", "--seed", "-1", "--out", "never.png")]
     [InlineData("'fast' not recognized", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--mode", "fast")]
-    [InlineData("'heun' not recognized", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--solver", "heun")]
+    [InlineData("--solver 'heun' is not one of ddim, euler, unipc, dpmpp2m (case ignored", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--solver", "heun")]
     [InlineData("--scheduler-config is required (or --model with --mode selected or validated)", "optimize", "--nfe", "5")]
     [InlineData("neither a preset", "optimize", "--scheduler-config", "no/such/file.json", "--nfe", "5")]
     [InlineData("eps must stay below t_max", "optimize", "--scheduler-config", "sd", "--nfe", "5", "--eps", "0.5,0.99")]
