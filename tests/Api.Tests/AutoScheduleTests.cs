@@ -41,7 +41,7 @@ public sealed class AutoScheduleTests
         if (job.TryGetProperty("location", out var location))
         {
             Assert.Equal("digits16-ddpm:dpmpp2m:5:selected", job.GetProperty("key").GetString());
-            Assert.Equal("succeeded", (await client.WaitForJobAsync(location.GetString()!, 120)).GetProperty("status").GetString());
+            Assert.Equal("succeeded", (await client.WaitForJobAsync(location.GetString()!)).GetProperty("status").GetString());
         }
 
         var stored = await (await client.GetAsync("/schedules/digits16-ddpm/5?solver=dpmpp2m")).JsonAsync();

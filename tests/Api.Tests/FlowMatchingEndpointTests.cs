@@ -102,7 +102,7 @@ public sealed class FlowMatchingEndpointTests : IClassFixture<FlowMatchingEndpoi
     {
         var accepted = await _client.PostJsonAsync("/schedules", new { model = "digits16-flow", nfe = 5, solver = "unipc", mode = "robust" });
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        var job = await _client.WaitForJobAsync((await accepted.JsonAsync()).GetProperty("location").GetString()!, 120);
+        var job = await _client.WaitForJobAsync((await accepted.JsonAsync()).GetProperty("location").GetString()!);
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         var schedule = await (await _client.GetAsync("/schedules/digits16-flow/5?solver=unipc&mode=robust")).JsonAsync();
         var t = schedule.GetProperty("t").EnumerateArray().Select(v => v.GetDouble()).ToArray();

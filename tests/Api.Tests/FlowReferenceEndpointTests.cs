@@ -134,7 +134,7 @@ public sealed class FlowReferenceEndpointTests : IClassFixture<FlowReferenceEndp
     {
         var accepted = await _client.PostJsonAsync("/schedules", new { model = "tiny-flux", nfe = 4, solver = "ddim", mode = "robust" });
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        var job = await _client.WaitForJobAsync((await accepted.JsonAsync()).GetProperty("location").GetString()!, 120);
+        var job = await _client.WaitForJobAsync((await accepted.JsonAsync()).GetProperty("location").GetString()!);
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         var bare = await (await _client.GetAsync("/schedules/tiny-flux/4?solver=ddim&mode=robust")).JsonAsync();
         Assert.False(bare.TryGetProperty("diffusers", out _));
@@ -152,7 +152,7 @@ public sealed class FlowReferenceEndpointTests : IClassFixture<FlowReferenceEndp
         Assert.Equal(HttpStatusCode.BadRequest, odd.StatusCode);
         Assert.Contains("multiple of 16", (await odd.JsonAsync()).GetProperty("errors").GetProperty("width")[0].GetString(), StringComparison.Ordinal);
         var digits = await _client.PostJsonAsync("/schedules", new { model = "digits16-flow", nfe = 4, solver = "ddim", mode = "robust" });
-        Assert.Equal("succeeded", (await _client.WaitForJobAsync((await digits.JsonAsync()).GetProperty("location").GetString()!, 120)).GetProperty("status").GetString());
+        Assert.Equal("succeeded", (await _client.WaitForJobAsync((await digits.JsonAsync()).GetProperty("location").GetString()!)).GetProperty("status").GetString());
         var unsized = await _client.GetAsync("/schedules/digits16-flow/4?solver=ddim&mode=robust&height=16");
         Assert.Equal(HttpStatusCode.BadRequest, unsized.StatusCode);
         Assert.Contains("height does not apply to digits16-flow", (await unsized.JsonAsync()).GetProperty("errors").GetProperty("height")[0].GetString(), StringComparison.Ordinal);

@@ -86,7 +86,7 @@ public sealed partial class OpenApiContractTests
 
         var request = new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 3, mode = "selected", seed = 66, force = false };
         var accepted = await Check(await client.PostJsonAsync("/schedules", request), "/schedules", "post");
-        var job = await client.WaitForJobAsync(accepted.GetProperty("location").GetString()!, 180);
+        var job = await client.WaitForJobAsync(accepted.GetProperty("location").GetString()!);
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         var finished = await Check(await client.GetAsync(accepted.GetProperty("location").GetString()), "/schedules/jobs/{id}", "get");
         Assert.True(finished.TryGetProperty("finished_at", out _));

@@ -243,7 +243,7 @@ public sealed class OperationsTests
         var again = second.CreateClient();
         foreach (var location in locations)
         {
-            Assert.Equal("succeeded", (await again.WaitForJobAsync(location, 120)).GetProperty("status").GetString());
+            Assert.Equal("succeeded", (await again.WaitForJobAsync(location)).GetProperty("status").GetString());
         }
 
         Assert.Equal(20, (await (await again.GetAsync("/schedules/digits16-ddpm?limit=100")).JsonAsync()).GetProperty("schedules").GetArrayLength());
@@ -264,7 +264,7 @@ public sealed class OperationsTests
 
         // Restarted without that model: the worker takes the job and fails it at once, not after three attempts.
         using var second = new ServiceFactory(dataDirectory: data);
-        var job = await second.CreateClient().WaitForJobAsync(location, 120);
+        var job = await second.CreateClient().WaitForJobAsync(location);
         Assert.Equal("failed", job.GetProperty("status").GetString());
         Assert.Equal(1, job.GetProperty("attempts").GetInt32());
         Assert.StartsWith("model 'dropped' is not served by the worker that took this job", job.GetProperty("error").GetString(), StringComparison.Ordinal);

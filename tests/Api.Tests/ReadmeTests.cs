@@ -93,7 +93,7 @@ public sealed partial class ReadmeTests
         var client = factory.CreateClient();
         var job = await client.PostJsonAsync("/schedules", new { model = "tiny-sd", nfe = 8, solver = "dpmpp2m", mode = "robust" });
         Assert.Equal(HttpStatusCode.Accepted, job.StatusCode);
-        await client.WaitForJobAsync(job.Headers.Location!.ToString(), 120);
+        await client.WaitForJobAsync(job.Headers.Location!.ToString());
         var diffusers = (await (await client.GetAsync("/schedules/tiny-sd/8?solver=dpmpp2m&mode=robust")).JsonAsync()).GetProperty("diffusers");
         Assert.Equal(8, diffusers.GetProperty("timesteps").GetArrayLength());
         Assert.Equal("zero", diffusers.GetProperty("final_sigmas_type").GetString());

@@ -63,7 +63,7 @@ public sealed class ScheduleEndpointTests : IClassFixture<ScheduleEndpointTests.
     {
         var accepted = await (await _client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", nfe = 5 })).JsonAsync();
         Assert.Equal("digits16-ddpm:dpmpp2m:5:selected", accepted.GetProperty("key").GetString());
-        await _client.WaitForJobAsync(accepted.GetProperty("location").GetString()!, 120);
+        Assert.Equal("succeeded", (await _client.WaitForJobAsync(accepted.GetProperty("location").GetString()!)).GetProperty("status").GetString());
         var selected = await (await _client.GetAsync("/schedules/digits16-ddpm/5")).JsonAsync();
         Assert.Equal("selected", selected.GetProperty("mode").GetString());
 

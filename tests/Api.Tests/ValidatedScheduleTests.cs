@@ -33,7 +33,7 @@ public sealed class ValidatedScheduleTests : IDisposable
         // Not the default strategy: its own key, so it never replaces the default's schedule.
         Assert.Equal($"digits16-ddpm:dpmpp2m:4:validated:{ScheduleKey.For("digits16-ddpm", Optimization.Schedules.SolverKind.DpmPp2M, 4, Optimization.Schedules.ScheduleMode.Validated, 66, Optimization.Validated.ValidatedStrategy.Search).OptionsHash}", body.GetProperty("key").GetString());
         Assert.Matches("^digits16-ddpm:dpmpp2m:4:validated:[0-9a-f]{8}$", body.GetProperty("key").GetString());
-        var job = await client.WaitForJobAsync(body.GetProperty("location").GetString()!, 120);
+        var job = await client.WaitForJobAsync(body.GetProperty("location").GetString()!);
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         Assert.Equal("search", job.GetProperty("strategy").GetString());
         Assert.Equal("/schedules/digits16-ddpm/4?solver=dpmpp2m&mode=validated&strategy=search", job.GetProperty("result").GetString());
@@ -77,7 +77,7 @@ public sealed class ValidatedScheduleTests : IDisposable
         var accepted = await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "dpmpp2m", nfe = 4, mode = "validated" });
         var body = await accepted.JsonAsync();
         Assert.Equal("digits16-ddpm:dpmpp2m:4:validated", body.GetProperty("key").GetString());
-        var job = await client.WaitForJobAsync(body.GetProperty("location").GetString()!, 120);
+        var job = await client.WaitForJobAsync(body.GetProperty("location").GetString()!);
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         // No strategy asked for: the job names none.
         Assert.False(job.TryGetProperty("strategy", out var asked) && asked.ValueKind != System.Text.Json.JsonValueKind.Null);
@@ -128,7 +128,7 @@ public sealed class ValidatedScheduleTests : IDisposable
         using var factory = new ServiceFactory(settings: settings);
         var client = factory.CreateClient();
         var body = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 3, mode = "validated", strategy = "trajectory" })).JsonAsync();
-        var job = await client.WaitForJobAsync(body.GetProperty("location").GetString()!, 120);
+        var job = await client.WaitForJobAsync(body.GetProperty("location").GetString()!);
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         Assert.Equal("trajectory", job.GetProperty("strategy").GetString());
         Assert.Equal("/schedules/digits16-ddpm/3?solver=unipc&mode=validated&strategy=trajectory", job.GetProperty("result").GetString());
@@ -169,7 +169,7 @@ public sealed class ValidatedScheduleTests : IDisposable
         using var factory = new ServiceFactory(settings: settings);
         var client = factory.CreateClient();
         var accepted = await (await client.PostJsonAsync("/schedules", new { model = "digits16-ddpm", solver = "unipc", nfe = 4, mode = "validated", strategy = "search" })).JsonAsync();
-        var job = await client.WaitForJobAsync(accepted.GetProperty("location").GetString()!, 120);
+        var job = await client.WaitForJobAsync(accepted.GetProperty("location").GetString()!);
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
 
         var schedule = await (await client.GetAsync(job.GetProperty("result").GetString())).JsonAsync();
