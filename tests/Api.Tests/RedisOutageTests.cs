@@ -90,7 +90,8 @@ public sealed class RedisOutageTests
             var body = await response.Content.ReadAsStringAsync();
             answers.Add(body);
             last = new JsonElementWithStatus((int)response.StatusCode, body);
-            Assert.True(DateTime.UtcNow < deadline.AddSeconds(60), $"the job did not end: {body}");
+            // A bound for a hung job, not a timing: the selection outlasted 60 s more once in CI with other tests beside it.
+            Assert.True(DateTime.UtcNow < deadline.AddSeconds(300), $"the job did not end: {body}");
         }
         while (last.Status != 200 || last.Body.Contains("\"status\":\"running\"", StringComparison.Ordinal) || last.Body.Contains("\"status\":\"storing\"", StringComparison.Ordinal));
 
